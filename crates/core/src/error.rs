@@ -1,0 +1,117 @@
+//! The port's error: one enum, by what a caller can do about it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{AccessConfigId, DatasetId};
+
+/// The source of an [`Error::Unavailable`]: the transport or I/O error underneath.
+///
+/// Shared (`Arc`) so that an error can be cloned, which lets a cache hand the same
+/// failure to every caller that waited for one load.
+pub type ErrorSource = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What went wrong in a call through the [`AccessConfigRepository`](crate::AccessConfigRepository) port.
+///
+/// Variants say what a caller can act on; [`Error::is_retryable`] says whether trying
+/// again can help. `Display` and `Debug` never contain a credential: adapters strip
+/// tokens from every message and source before building one.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The dataset does not exist (`404 DATASET_UNKNOWN`).
+    #[error("dataset {dataset} not found")]
+    DatasetNotFound {
+        /// The dataset asked for.
+        dataset: DatasetId,
+    },
+    /// The dataset exists but has no config with this id (`404 ACCESS_CONTROL_UNKNOWN`).
+    #[error("access config {config} not found in dataset {dataset}")]
+    AccessConfigNotFound {
+        /// The dataset asked for.
+        dataset: DatasetId,
+        /// The config asked for.
+        config: AccessConfigId,
+    },
+    /// No credentials, or credentials the service does not accept (`401`).
+    #[error("unauthorized: {message}")]
+    Unauthorized {
+        /// The service's explanation.
+        message: String,
+    },
+    /// The caller is known but may not do this, e.g. is not the dataset's owner (`403`).
+    #[error("forbidden: {message}")]
+    Forbidden {
+        /// The service's explanation.
+        message: String,
+    },
+    /// The request is malformed or breaks a rule (`400`); sending it again will not help.
+    #[error("invalid request: {message}")]
+    InvalidRequest {
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Too many requests (`429`); wait and try again.
+    #[error("rate limited{}", retry_after.map(|d| format!("; retry after {} ms", d.as_millis())).unwrap_or_default())]
+    RateLimited {
+        /// How long the service asked the caller to wait, if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The service could not be reached or failed (transport error, timeout, `5xx`);
+    /// trying again later may help. The outcome of a write that failed this way is
+    /// unknown.
+    #[error("service unavailable: {message}")]
+    Unavailable {
+        /// What happened.
+        message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<ErrorSource>,
+    },
+    /// The service answered something the API does not define.
+    #[error("unexpected response{}: {message}", status.map(|s| format!(" (status {s})")).unwrap_or_default())]
+    UnexpectedResponse {
+        /// The HTTP status, when there was one.
+        status: Option<u16>,
+        /// What was wrong with it, with a short excerpt of the body.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Whether trying the same call again later can succeed: true for
+    /// [`Error::RateLimited`] and [`Error::Unavailable`].
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::RateLimited { .. } | Self::Unavailable { .. })
+    }
+
+    /// How long the service asked to wait before trying again, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether this is one of the two not-found errors.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Self::DatasetNotFound { .. } | Self::AccessConfigNotFound { .. }
+        )
+    }
+
+    /// An [`Error::Unavailable`] with a message and a source.
+    pub fn unavailable(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: Some(Arc::new(source)),
+        }
+    }
+}
+
+/// The port's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

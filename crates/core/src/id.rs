@@ -1,0 +1,205 @@
+//! Identifiers: a validated MongoDB ObjectId and the two kinds of id built on it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Length of an ObjectId in its hexadecimal spelling.
+pub const OBJECT_ID_LEN: usize = 24;
+
+/// Why a string is not a valid ObjectId.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseIdError {
+    /// The string does not have exactly 24 characters.
+    #[error("an id has exactly 24 characters, this one has {found}")]
+    WrongLength {
+        /// How many characters the string had.
+        found: usize,
+    },
+    /// The string holds a character outside `0-9a-f` (upper-case hex is rejected too).
+    #[error("an id holds only the characters 0-9 and a-f, found {found:?} at position {position}")]
+    InvalidCharacter {
+        /// The offending character.
+        found: char,
+        /// Its position, counted in characters from 0.
+        position: usize,
+    },
+}
+
+/// A MongoDB ObjectId: 24 lower-case hexadecimal characters (`^[a-f0-9]{24}$`).
+///
+/// A value of this type is always valid: the only ways to make one are parsing
+/// ([`FromStr`], [`TryFrom<&str>`], serde) and [`ObjectId::from_bytes`].
+///
+/// ```
+/// use collab_core::ObjectId;
+/// let id: ObjectId = "0123456789abcdef01234567".parse()?;
+/// assert_eq!(id.to_string(), "0123456789abcdef01234567");
+/// assert!("0123".parse::<ObjectId>().is_err());
+/// # Ok::<(), collab_core::ParseIdError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId([u8; 12]);
+
+impl ObjectId {
+    /// Builds an id from its 12 raw bytes.
+    pub const fn from_bytes(bytes: [u8; 12]) -> Self {
+        Self(bytes)
+    }
+
+    /// The 12 raw bytes of the id.
+    pub const fn bytes(&self) -> [u8; 12] {
+        self.0
+    }
+
+    /// Parses the 24-character hexadecimal spelling.
+    pub fn parse(text: &str) -> Result<Self, ParseIdError> {
+        let found = text.chars().count();
+        for (position, found) in text.chars().enumerate() {
+            if !matches!(found, '0'..='9' | 'a'..='f') {
+                return Err(ParseIdError::InvalidCharacter { found, position });
+            }
+        }
+        if found != OBJECT_ID_LEN {
+            return Err(ParseIdError::WrongLength { found });
+        }
+        let mut bytes = [0u8; 12];
+        for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+            *byte = (hex_value(pair[0]) << 4) | hex_value(pair[1]);
+        }
+        Ok(Self(bytes))
+    }
+}
+
+fn hex_value(digit: u8) -> u8 {
+    match digit {
+        b'0'..=b'9' => digit - b'0',
+        _ => digit - b'a' + 10,
+    }
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for byte in self.0 {
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ObjectId({self})")
+    }
+}
+
+impl FromStr for ObjectId {
+    type Err = ParseIdError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl TryFrom<&str> for ObjectId {
+    type Error = ParseIdError;
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        Self::parse(text)
+    }
+}
+
+impl Serialize for ObjectId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ObjectId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Declares a distinct id type over [`ObjectId`], so that ids of different things
+/// cannot be swapped by mistake.
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(ObjectId);
+
+        impl $name {
+            /// Wraps an [`ObjectId`].
+            pub const fn new(id: ObjectId) -> Self {
+                Self(id)
+            }
+
+            /// The underlying [`ObjectId`].
+            pub const fn object_id(&self) -> ObjectId {
+                self.0
+            }
+        }
+
+        impl From<ObjectId> for $name {
+            fn from(id: ObjectId) -> Self {
+                Self(id)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseIdError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                ObjectId::parse(text).map(Self)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ParseIdError;
+            fn try_from(text: &str) -> Result<Self, Self::Error> {
+                text.parse()
+            }
+        }
+
+        impl $name {
+            #[doc = concat!("Parses a ", $what, " id, naming it in the error message.")]
+            pub fn parse_named(text: &str) -> Result<Self, crate::Error> {
+                text.parse().map_err(|error| crate::Error::InvalidRequest {
+                    message: format!(concat!("invalid ", $what, " id {:?}: {}"), text, error),
+                })
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// The id of a Lightly dataset.
+    ///
+    /// ```
+    /// use collab_core::DatasetId;
+    /// let dataset: DatasetId = "5f0e4a6b2c1d3e4f5a6b7c8d".parse()?;
+    /// # Ok::<(), collab_core::ParseIdError>(())
+    /// ```
+    DatasetId,
+    "dataset"
+);
+
+typed_id!(
+    /// The id of one shared access config of a dataset.
+    AccessConfigId,
+    "access config"
+);

@@ -1,0 +1,55 @@
+//! The domain core of the Collaboration API workspace: the types of Lightly's
+//! Collaboration API, the [`AccessConfigRepository`] port every backend implements,
+//! the port's [`Error`], and sharing logic ([`SharingService`]) that works over any
+//! backend.
+//!
+//! This crate knows no backend. Pick one and inject it:
+//!
+//! - `collab-fake`: an in-memory fake with the service's rules, for tests and offline work;
+//! - `collab-http`: Lightly's API (or `collab serve`) over HTTP;
+//! - `collab-cache`: a caching decorator over any of them;
+//! - [`MockAccessConfigRepository`] (feature `mock`): mockall's generated mock.
+//!
+//! # Testing your code with the generated mock
+//!
+//! ```
+//! # #[cfg(feature = "mock")] {
+//! use collab_core::{DatasetId, MockAccessConfigRepository, SharingService};
+//!
+//! # tokio_test();
+//! # fn tokio_test() {
+//! let dataset: DatasetId = "0123456789abcdef01234567".parse().unwrap();
+//! let mut repo = MockAccessConfigRepository::new();
+//! // No config yet, so revoking changes nothing: no write may happen.
+//! repo.expect_list().times(1).returning(|_| Ok(Vec::new().into()));
+//! repo.expect_create_or_update().never();
+//!
+//! let sharing = SharingService::new(repo);
+//! let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! let plan = runtime.block_on(sharing.revoke(&dataset, ["ann@example.com"])).unwrap();
+//! assert!(plan.is_noop());
+//! # }
+//! # }
+//! ```
+#![warn(missing_docs, unreachable_pub)]
+
+mod api_error;
+mod error;
+mod id;
+mod model;
+mod repository;
+pub mod request;
+pub mod sharing;
+mod time;
+pub mod wire;
+
+pub use api_error::{ApiErrorCode, ApiErrorResponse};
+pub use error::{Error, ErrorSource, Result};
+pub use id::{AccessConfigId, DatasetId, OBJECT_ID_LEN, ObjectId, ParseIdError};
+pub use model::{AccessConfig, CreateEntityResponse, SharedAccessType};
+#[cfg(feature = "mock")]
+pub use repository::MockAccessConfigRepository;
+pub use repository::{AccessConfigList, AccessConfigRepository};
+pub use request::ShareRequest;
+pub use sharing::{SharingPlan, SharingService};
+pub use time::{BeforeEpoch, Timestamp};

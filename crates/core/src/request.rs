@@ -1,0 +1,213 @@
+//! The create-or-update request, validated and normalised when it is made.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, SharedAccessType};
+
+/// The most users or organizations one request may name.
+pub const MAX_PRINCIPALS: usize = 10_000;
+/// The longest user e-mail address accepted, in bytes (RFC 5321's limit).
+pub const MAX_EMAIL_LEN: usize = 320;
+/// The longest organization name accepted, in bytes.
+pub const MAX_ORGANIZATION_LEN: usize = 256;
+
+/// A create-or-update request for a dataset's shared access config
+/// (`SharedAccessConfigCreateRequest`).
+///
+/// A value always holds normalised lists, so every adapter sees the same input:
+///
+/// - each entry is trimmed of surrounding white space;
+/// - a user must look like an e-mail address (`local@domain`, no white space or
+///   control characters, at most [`MAX_EMAIL_LEN`] bytes); an organization must be
+///   non-empty without control characters, at most [`MAX_ORGANIZATION_LEN`] bytes;
+/// - duplicates are dropped, keeping the first spelling and the order of first
+///   appearance; users compare without regard to ASCII case (`Ann@X.io` and
+///   `ann@x.io` are one user), organizations compare exactly;
+/// - at most [`MAX_PRINCIPALS`] entries per list.
+///
+/// Deserialising applies the same rules, so a server rejects bad input with a clear
+/// [`Error::InvalidRequest`]. On the wire `users` and `organizations` are optional and
+/// a missing list means an empty one: a create-or-update replaces both lists.
+///
+/// ```
+/// use collab_core::ShareRequest;
+/// let request = ShareRequest::write(
+///     [" ann@example.com", "bob@example.com", "ANN@example.com"],
+///     ["acme"],
+/// )?;
+/// assert_eq!(request.users(), ["ann@example.com", "bob@example.com"]);
+/// assert!(ShareRequest::write(["not an e-mail"], [""; 0]).is_err());
+/// # Ok::<(), collab_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", try_from = "WireShareRequest")]
+pub struct ShareRequest {
+    access_type: SharedAccessType,
+    users: Vec<String>,
+    organizations: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireShareRequest {
+    access_type: SharedAccessType,
+    #[serde(default)]
+    users: Option<Vec<String>>,
+    #[serde(default)]
+    organizations: Option<Vec<String>>,
+}
+
+impl TryFrom<WireShareRequest> for ShareRequest {
+    type Error = Error;
+    fn try_from(wire: WireShareRequest) -> Result<Self, Self::Error> {
+        Self::new(
+            wire.access_type,
+            wire.users.unwrap_or_default(),
+            wire.organizations.unwrap_or_default(),
+        )
+    }
+}
+
+impl ShareRequest {
+    /// A request of the given access type, validated and normalised (see the type's docs).
+    pub fn new<U, O>(
+        access_type: SharedAccessType,
+        users: U,
+        organizations: O,
+    ) -> Result<Self, Error>
+    where
+        U: IntoIterator,
+        U::Item: AsRef<str>,
+        O: IntoIterator,
+        O::Item: AsRef<str>,
+    {
+        Ok(Self {
+            access_type,
+            users: normalize_users(users)?,
+            organizations: normalize_organizations(organizations)?,
+        })
+    }
+
+    /// A `WRITE` request: the common case.
+    pub fn write<U, O>(users: U, organizations: O) -> Result<Self, Error>
+    where
+        U: IntoIterator,
+        U::Item: AsRef<str>,
+        O: IntoIterator,
+        O::Item: AsRef<str>,
+    {
+        Self::new(SharedAccessType::Write, users, organizations)
+    }
+
+    /// The access type requested.
+    pub fn access_type(&self) -> SharedAccessType {
+        self.access_type
+    }
+
+    /// The users to share with, normalised.
+    pub fn users(&self) -> &[String] {
+        &self.users
+    }
+
+    /// The organizations to share with, normalised.
+    pub fn organizations(&self) -> &[String] {
+        &self.organizations
+    }
+}
+
+/// Validates and normalises a list of user e-mail addresses, with the rules of
+/// [`ShareRequest`]: trimmed, checked, duplicates (ignoring ASCII case) dropped,
+/// first-appearance order kept.
+pub fn normalize_users<I>(users: I) -> Result<Vec<String>, Error>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    normalize(users, "user", |user| {
+        check_email(user)?;
+        Ok(user.to_ascii_lowercase())
+    })
+}
+
+/// Validates and normalises a list of organization names, with the rules of
+/// [`ShareRequest`]: trimmed, checked, exact duplicates dropped, order kept.
+pub fn normalize_organizations<I>(organizations: I) -> Result<Vec<String>, Error>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    normalize(organizations, "organization", |organization| {
+        if organization.is_empty() {
+            return Err("is empty".to_owned());
+        }
+        if organization.len() > MAX_ORGANIZATION_LEN {
+            return Err(format!("is longer than {MAX_ORGANIZATION_LEN} bytes"));
+        }
+        if organization.chars().any(char::is_control) {
+            return Err("holds a control character".to_owned());
+        }
+        Ok(organization.to_owned())
+    })
+}
+
+/// The key under which two user spellings count as the same user.
+pub fn user_key(user: &str) -> String {
+    user.trim().to_ascii_lowercase()
+}
+
+fn normalize<I>(
+    entries: I,
+    what: &str,
+    check_and_key: impl Fn(&str) -> Result<String, String>,
+) -> Result<Vec<String>, Error>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let mut seen = std::collections::HashSet::new();
+    let mut kept = Vec::new();
+    for entry in entries {
+        let entry = entry.as_ref().trim();
+        let key = check_and_key(entry).map_err(|why| Error::InvalidRequest {
+            message: format!("{what} {:?} {why}", shorten(entry)),
+        })?;
+        if seen.insert(key) {
+            if kept.len() == MAX_PRINCIPALS {
+                return Err(Error::InvalidRequest {
+                    message: format!("more than {MAX_PRINCIPALS} {what}s in one request"),
+                });
+            }
+            kept.push(entry.to_owned());
+        }
+    }
+    Ok(kept)
+}
+
+fn check_email(user: &str) -> Result<(), String> {
+    if user.is_empty() {
+        return Err("is empty".to_owned());
+    }
+    if user.len() > MAX_EMAIL_LEN {
+        return Err(format!("is longer than {MAX_EMAIL_LEN} bytes"));
+    }
+    if user.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("holds white space or a control character".to_owned());
+    }
+    match user.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
+        {
+            Ok(())
+        }
+        _ => Err("is not an e-mail address (local@domain)".to_owned()),
+    }
+}
+
+/// Keeps error messages short when the input is huge.
+fn shorten(text: &str) -> String {
+    const KEEP: usize = 64;
+    match text.char_indices().nth(KEEP) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}

@@ -1,0 +1,93 @@
+//! How errors travel over HTTP: the one place where statuses and codes meet
+//! [`Error`] variants, used by both the client adapter and the server so that
+//! they cannot disagree.
+
+use std::time::Duration;
+
+use crate::{AccessConfigId, ApiErrorCode, ApiErrorResponse, DatasetId, Error};
+
+/// What a call was about, so that a `404` can say which thing was not found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallTarget {
+    /// The dataset of the call.
+    pub dataset: DatasetId,
+    /// The config of the call, for a delete.
+    pub config: Option<AccessConfigId>,
+}
+
+/// The HTTP status and error body the API answers for an [`Error`].
+///
+/// ```
+/// use collab_core::{wire, ApiErrorCode, Error};
+/// let (status, body) = wire::error_to_response(&Error::Forbidden { message: "not the owner".into() });
+/// assert_eq!(status, 403);
+/// assert_eq!(body.code, ApiErrorCode::Forbidden);
+/// ```
+pub fn error_to_response(error: &Error) -> (u16, ApiErrorResponse) {
+    let (status, code) = match error {
+        Error::DatasetNotFound { .. } => (404, ApiErrorCode::DatasetUnknown),
+        Error::AccessConfigNotFound { .. } => (404, ApiErrorCode::AccessControlUnknown),
+        Error::Unauthorized { .. } => (401, ApiErrorCode::Unauthorized),
+        Error::Forbidden { .. } => (403, ApiErrorCode::Forbidden),
+        Error::InvalidRequest { .. } => (400, ApiErrorCode::BadRequest),
+        Error::RateLimited { .. } => (429, ApiErrorCode::Unknown("TOO_MANY_REQUESTS".into())),
+        Error::Unavailable { .. } => (503, ApiErrorCode::Unknown("SERVICE_UNAVAILABLE".into())),
+        Error::UnexpectedResponse { .. } => (502, ApiErrorCode::MalformedResponse),
+    };
+    (status, ApiErrorResponse::new(code, error.to_string()))
+}
+
+/// The [`Error`] for a non-success HTTP answer: its status, its parsed error body (if
+/// it had one) and its `Retry-After` (if any).
+///
+/// ```
+/// use collab_core::{wire, ApiErrorCode, ApiErrorResponse, DatasetId, Error};
+/// let dataset: DatasetId = "0123456789abcdef01234567".parse()?;
+/// let target = wire::CallTarget { dataset, config: None };
+/// let body = ApiErrorResponse::new(ApiErrorCode::DatasetUnknown, "no such dataset");
+/// let error = wire::error_from_response(404, Some(body), None, target);
+/// assert!(matches!(error, Error::DatasetNotFound { dataset: d } if d == dataset));
+/// # Ok::<(), collab_core::ParseIdError>(())
+/// ```
+pub fn error_from_response(
+    status: u16,
+    body: Option<ApiErrorResponse>,
+    retry_after: Option<Duration>,
+    target: CallTarget,
+) -> Error {
+    let message = || {
+        body.as_ref()
+            .map(|b| format!("{} ({})", b.message, b.code))
+            .unwrap_or_else(|| format!("status {status}"))
+    };
+    match status {
+        404 => match (body.as_ref().map(|b| &b.code), target.config) {
+            (Some(ApiErrorCode::AccessControlUnknown), Some(config))
+            | (Some(ApiErrorCode::NotFound) | None, Some(config)) => Error::AccessConfigNotFound {
+                dataset: target.dataset,
+                config,
+            },
+            (Some(ApiErrorCode::DatasetUnknown | ApiErrorCode::NotFound) | None, _) => {
+                Error::DatasetNotFound {
+                    dataset: target.dataset,
+                }
+            }
+            _ => Error::UnexpectedResponse {
+                status: Some(status),
+                message: message(),
+            },
+        },
+        401 => Error::Unauthorized { message: message() },
+        403 => Error::Forbidden { message: message() },
+        429 => Error::RateLimited { retry_after },
+        400..=499 if status != 408 => Error::InvalidRequest { message: message() },
+        408 | 500..=599 => Error::Unavailable {
+            message: message(),
+            source: None,
+        },
+        _ => Error::UnexpectedResponse {
+            status: Some(status),
+            message: message(),
+        },
+    }
+}
