@@ -115,3 +115,11 @@ impl Error {
 
 /// The port's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<crate::ParseIdError> for Error {
+    fn from(error: crate::ParseIdError) -> Self {
+        Self::InvalidRequest {
+            message: error.to_string(),
+        }
+    }
+}

@@ -19,7 +19,7 @@ pub enum ParseIdError {
         found: usize,
     },
     /// The string holds a character outside `0-9a-f` (upper-case hex is rejected too).
-    #[error("an id holds only the characters 0-9 and a-f, found {found:?} at position {position}")]
+    #[error("an id is 24 characters from 0-9 and a-f, found {found:?} at position {position}")]
     InvalidCharacter {
         /// The offending character.
         found: char,

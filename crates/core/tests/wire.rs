@@ -1,0 +1,88 @@
+//! The status mapping both ways: every error the server sends, the client reads back
+//! as the same variant.
+
+use std::time::Duration;
+
+use collab_core::wire::{CallTarget, error_from_response, error_to_response};
+use collab_core::{AccessConfigId, DatasetId, Error};
+
+fn target(config: bool) -> CallTarget {
+    CallTarget {
+        dataset: "0123456789abcdef01234567".parse::<DatasetId>().unwrap(),
+        config: config.then(|| {
+            "aaaaaaaaaaaaaaaaaaaaaaaa"
+                .parse::<AccessConfigId>()
+                .unwrap()
+        }),
+    }
+}
+
+#[test]
+fn errors_survive_the_round_trip_through_http() {
+    let t = target(true);
+    let errors = [
+        Error::DatasetNotFound { dataset: t.dataset },
+        Error::AccessConfigNotFound {
+            dataset: t.dataset,
+            config: t.config.unwrap(),
+        },
+        Error::Unauthorized {
+            message: "m".into(),
+        },
+        Error::Forbidden {
+            message: "m".into(),
+        },
+        Error::InvalidRequest {
+            message: "m".into(),
+        },
+        Error::Unavailable {
+            message: "m".into(),
+            source: None,
+        },
+    ];
+    for error in errors {
+        let (status, body) = error_to_response(&error);
+        let back = error_from_response(status, Some(body), None, t);
+        assert_eq!(
+            std::mem::discriminant(&back),
+            std::mem::discriminant(&error),
+            "{error:?} came back as {back:?}"
+        );
+    }
+}
+
+#[test]
+fn statuses_without_a_body_map_by_what_the_caller_can_do() {
+    let t = target(false);
+    assert!(matches!(
+        error_from_response(404, None, None, t),
+        Error::DatasetNotFound { .. }
+    ));
+    assert!(matches!(
+        error_from_response(404, None, None, target(true)),
+        Error::AccessConfigNotFound { .. }
+    ));
+    assert!(matches!(
+        error_from_response(413, None, None, t),
+        Error::InvalidRequest { .. }
+    ));
+    assert!(matches!(
+        error_from_response(408, None, None, t),
+        Error::Unavailable { .. }
+    ));
+    assert!(matches!(
+        error_from_response(503, None, None, t),
+        Error::Unavailable { .. }
+    ));
+    assert!(matches!(
+        error_from_response(302, None, None, t),
+        Error::UnexpectedResponse {
+            status: Some(302),
+            ..
+        }
+    ));
+    let limited = error_from_response(429, None, Some(Duration::from_secs(3)), t);
+    assert_eq!(limited.retry_after(), Some(Duration::from_secs(3)));
+    assert!(limited.is_retryable());
+    assert!(!error_from_response(400, None, None, t).is_retryable());
+}

@@ -1,0 +1,171 @@
+//! The shared in-memory state and its administrative side (users, datasets).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+use collab_core::{AccessConfig, AccessConfigList, DatasetId, Timestamp};
+
+use crate::clock::{Clock, SystemClock};
+use crate::ids::fresh_object_id;
+use crate::session::Session;
+
+/// An in-memory, multi-user stand-in for Lightly's Collaboration service.
+///
+/// The store holds users and datasets; [`InMemoryStore::session`] gives a handle that
+/// acts as one user and implements [`AccessConfigRepository`](collab_core::AccessConfigRepository)
+/// with the service's rules. Clones share state, so a test can keep the store and hand
+/// sessions to the code under test.
+///
+/// Each dataset has its own lock and lives in a hash map, so the cost of an operation
+/// does not grow with the number of datasets, and writes to one dataset are serialised
+/// (concurrent create-or-update calls leave exactly one config).
+///
+/// ```
+/// use collab_core::{AccessConfigRepository, DatasetId, Error, ShareRequest};
+/// use collab_fake::InMemoryStore;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let dataset: DatasetId = "0123456789abcdef01234567".parse()?;
+/// let store = InMemoryStore::new();
+/// store.add_dataset(dataset, "alice");
+/// store.add_user("bob");
+///
+/// let alice = store.session("alice");
+/// let id = alice.create_or_update(&dataset, &ShareRequest::write(["bob@example.com"], ["acme"])?).await?;
+/// assert_eq!(alice.list(&dataset).await?[0].id, id);
+///
+/// // Only the owner manages sharing.
+/// let bob = store.session("bob");
+/// assert!(matches!(bob.list(&dataset).await, Err(Error::Forbidden { .. })));
+/// # Ok::<(), Error>(()) }).unwrap();
+/// ```
+#[derive(Clone, Default)]
+pub struct InMemoryStore {
+    state: Arc<State>,
+}
+
+struct State {
+    clock: Arc<dyn Clock>,
+    users: RwLock<HashSet<String>>,
+    datasets: RwLock<HashMap<DatasetId, Arc<Mutex<Dataset>>>>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            users: RwLock::default(),
+            datasets: RwLock::default(),
+        }
+    }
+}
+
+/// One dataset: its owner and its configs, at most one per access type.
+#[derive(Debug)]
+pub(crate) struct Dataset {
+    pub(crate) owner: String,
+    /// Shared with readers; rebuilt on each write, which is rare next to reads.
+    pub(crate) configs: AccessConfigList,
+}
+
+impl fmt::Debug for InMemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InMemoryStore")
+            .field("users", &read(&self.state.users).len())
+            .field("datasets", &read(&self.state.datasets).len())
+            .field("clock", &self.state.clock)
+            .finish()
+    }
+}
+
+impl InMemoryStore {
+    /// An empty store on the system clock.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty store whose timestamps come from `clock`, e.g. a
+    /// [`ManualClock`](crate::ManualClock) for deterministic tests.
+    pub fn with_clock(clock: impl Clock) -> Self {
+        Self {
+            state: Arc::new(State {
+                clock: Arc::new(clock),
+                ..State::default()
+            }),
+        }
+    }
+
+    /// Registers a user id. Sessions of unregistered users are unauthorized.
+    pub fn add_user(&self, user: impl Into<String>) {
+        write(&self.state.users).insert(user.into());
+    }
+
+    /// Whether the user is registered.
+    pub fn has_user(&self, user: &str) -> bool {
+        read(&self.state.users).contains(user)
+    }
+
+    /// Adds a dataset without configs, owned by `owner` (registering the owner).
+    /// Adding a dataset that exists replaces its owner and clears its configs.
+    pub fn add_dataset(&self, dataset: DatasetId, owner: impl Into<String>) {
+        let owner = owner.into();
+        self.add_user(owner.clone());
+        let entry = Dataset {
+            owner,
+            configs: Vec::new().into(),
+        };
+        write(&self.state.datasets).insert(dataset, Arc::new(Mutex::new(entry)));
+    }
+
+    /// Removes a dataset and its configs; returns whether it existed.
+    pub fn remove_dataset(&self, dataset: &DatasetId) -> bool {
+        write(&self.state.datasets).remove(dataset).is_some()
+    }
+
+    /// The owner of a dataset, if it exists.
+    pub fn owner_of(&self, dataset: &DatasetId) -> Option<String> {
+        self.dataset(dataset).map(|d| lock(&d).owner.clone())
+    }
+
+    /// A dataset's configs as stored, bypassing authorization: for test assertions.
+    pub fn configs(&self, dataset: &DatasetId) -> Option<Vec<AccessConfig>> {
+        self.dataset(dataset).map(|d| lock(&d).configs.to_vec())
+    }
+
+    /// The number of datasets held.
+    pub fn dataset_count(&self) -> usize {
+        read(&self.state.datasets).len()
+    }
+
+    /// A handle acting as `user`: it implements the port with that user's rights.
+    pub fn session(&self, user: impl Into<String>) -> Session {
+        Session::new(self.clone(), user.into())
+    }
+
+    pub(crate) fn dataset(&self, dataset: &DatasetId) -> Option<Arc<Mutex<Dataset>>> {
+        read(&self.state.datasets).get(dataset).cloned()
+    }
+
+    pub(crate) fn now(&self) -> Timestamp {
+        self.state.clock.now()
+    }
+
+    pub(crate) fn fresh_id(&self) -> collab_core::AccessConfigId {
+        fresh_object_id(self.now()).into()
+    }
+}
+
+// A panic while holding a lock cannot leave the maps half-written (every write is a
+// single insert or remove), so a poisoned lock is still safe to use.
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

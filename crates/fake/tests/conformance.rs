@@ -1,0 +1,69 @@
+//! The fake runs the whole conformance suite and the model test, directly and
+//! through `Box` and `Arc<dyn AccessConfigRepository>`.
+
+use std::sync::Arc;
+
+use collab_core::AccessConfigRepository;
+use collab_fake::{InMemoryStore, Session};
+use collab_testkit::{Fixture, check_against_model, dataset_ids, run_conformance};
+
+fn fixture() -> Fixture<Session> {
+    let (dataset, other_dataset, unknown_dataset) = dataset_ids();
+    let store = InMemoryStore::new();
+    store.add_dataset(dataset, "alice");
+    store.add_dataset(other_dataset, "alice");
+    store.add_user("bob");
+    Fixture {
+        owner: store.session("alice"),
+        stranger: store.session("bob"),
+        unauthenticated: store.session("mallory"),
+        owner_name: "alice".to_owned(),
+        dataset,
+        other_dataset,
+        unknown_dataset,
+    }
+}
+
+#[tokio::test]
+async fn session_conforms() {
+    run_conformance(&fixture()).await;
+}
+
+#[tokio::test]
+async fn boxed_session_conforms() {
+    run_conformance(&fixture().map(Box::new)).await;
+}
+
+#[tokio::test]
+async fn arc_dyn_session_conforms() {
+    let fixture = fixture().map(|s| Arc::new(s) as Arc<dyn AccessConfigRepository>);
+    run_conformance(&fixture).await;
+}
+
+#[tokio::test]
+async fn borrowed_session_conforms() {
+    let owned = fixture();
+    let borrowed = owned.clone().map(|_| ());
+    let fixture = Fixture {
+        owner: &owned.owner,
+        stranger: &owned.stranger,
+        unauthenticated: &owned.unauthenticated,
+        owner_name: borrowed.owner_name,
+        dataset: borrowed.dataset,
+        other_dataset: borrowed.other_dataset,
+        unknown_dataset: borrowed.unknown_dataset,
+    };
+    run_conformance(&fixture).await;
+}
+
+#[test]
+fn session_agrees_with_the_model() {
+    check_against_model(64, || async { fixture() });
+}
+
+#[test]
+fn arc_dyn_session_agrees_with_the_model() {
+    check_against_model(16, || async {
+        fixture().map(|s| Arc::new(s) as Arc<dyn AccessConfigRepository>)
+    });
+}

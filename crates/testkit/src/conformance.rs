@@ -1,0 +1,392 @@
+//! The conformance suite: one async function per part of the port's contract.
+//!
+//! Each function takes a [`Fixture`], clears the fixture's datasets first, asserts
+//! error *variants* and values, and panics with a message naming the broken rule.
+
+use collab_core::{
+    AccessConfig, AccessConfigId, AccessConfigRepository, Error, ObjectId, ShareRequest,
+    SharedAccessType,
+};
+
+use crate::Fixture;
+
+/// Runs every conformance check, in order.
+pub async fn run_conformance<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    create_then_list(fixture).await;
+    update_replaces_and_keeps_identity(fixture).await;
+    request_is_normalised(fixture).await;
+    empty_lists_clear_access(fixture).await;
+    delete_removes_and_recreate_gets_new_id(fixture).await;
+    delete_unknown_config_is_config_not_found(fixture).await;
+    unknown_dataset_is_dataset_not_found(fixture).await;
+    stranger_is_forbidden_and_changes_nothing(fixture).await;
+    unauthenticated_is_unauthorized(fixture).await;
+    datasets_are_isolated(fixture).await;
+    concurrent_writes_leave_one_config(fixture).await;
+}
+
+/// Deletes every config of the fixture's two datasets, as their owner.
+pub async fn reset<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    for dataset in [fixture.dataset, fixture.other_dataset] {
+        let configs = fixture
+            .owner
+            .list(&dataset)
+            .await
+            .expect("reset: list as owner");
+        for config in configs.iter() {
+            fixture
+                .owner
+                .delete(&dataset, &config.id)
+                .await
+                .expect("reset: delete as owner");
+        }
+    }
+}
+
+fn write_request(users: &[&str], organizations: &[&str]) -> ShareRequest {
+    ShareRequest::write(users, organizations).expect("valid request")
+}
+
+async fn only_config<R: AccessConfigRepository>(fixture: &Fixture<R>) -> AccessConfig {
+    let configs = fixture
+        .owner
+        .list(&fixture.dataset)
+        .await
+        .expect("list as owner");
+    assert_eq!(
+        configs.len(),
+        1,
+        "one config per dataset and access type, got {configs:?}"
+    );
+    configs[0].clone()
+}
+
+/// A create answers an id; the list then shows that one config with the owner, the
+/// access type, the lists as sent, and `createdAt <= lastModifiedAt`.
+pub async fn create_then_list<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    reset(fixture).await;
+    let empty = fixture
+        .owner
+        .list(&fixture.dataset)
+        .await
+        .expect("list as owner");
+    assert!(empty.is_empty(), "a reset dataset has no config: {empty:?}");
+
+    let request = write_request(&["ann@example.com", "bob@example.com"], &["acme"]);
+    let id = fixture
+        .owner
+        .create_or_update(&fixture.dataset, &request)
+        .await
+        .expect("create as owner");
+    let config = only_config(fixture).await;
+    assert_eq!(config.id, id, "create answers the id the list shows");
+    assert_eq!(config.owner, fixture.owner_name);
+    assert_eq!(config.access_type, SharedAccessType::Write);
+    assert_eq!(config.users, ["ann@example.com", "bob@example.com"]);
+    assert_eq!(config.organizations, ["acme"]);
+    assert!(
+        config.created_at <= config.last_modified_at,
+        "createdAt <= lastModifiedAt: {config:?}"
+    );
+}
+
+/// A second create-or-update replaces users and organizations, keeps `id` and
+/// `createdAt`, does not move `lastModifiedAt` backwards, and leaves one config.
+pub async fn update_replaces_and_keeps_identity<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    reset(fixture).await;
+    let first = fixture
+        .owner
+        .create_or_update(
+            &fixture.dataset,
+            &write_request(&["ann@example.com"], &["acme"]),
+        )
+        .await
+        .expect("create");
+    let before = only_config(fixture).await;
+    let second = fixture
+        .owner
+        .create_or_update(&fixture.dataset, &write_request(&["cy@example.com"], &[]))
+        .await
+        .expect("update");
+    assert_eq!(first, second, "an update answers the same id");
+    let after = only_config(fixture).await;
+    assert_eq!(after.id, before.id);
+    assert_eq!(
+        after.created_at, before.created_at,
+        "an update keeps createdAt"
+    );
+    assert!(
+        after.last_modified_at >= before.last_modified_at,
+        "lastModifiedAt never goes back"
+    );
+    assert!(after.created_at <= after.last_modified_at);
+    assert_eq!(
+        after.users,
+        ["cy@example.com"],
+        "users are replaced, not merged"
+    );
+    assert!(
+        after.organizations.is_empty(),
+        "organizations are replaced: {after:?}"
+    );
+}
+
+/// The backend stores the normalised request: trimmed, duplicates dropped, order kept.
+pub async fn request_is_normalised<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    reset(fixture).await;
+    let request = write_request(
+        &[" bob@example.com ", "ann@example.com", "BOB@example.com"],
+        &["acme", "acme"],
+    );
+    fixture
+        .owner
+        .create_or_update(&fixture.dataset, &request)
+        .await
+        .expect("create");
+    let config = only_config(fixture).await;
+    assert_eq!(config.users, ["bob@example.com", "ann@example.com"]);
+    assert_eq!(config.organizations, ["acme"]);
+}
+
+/// Sharing with nobody keeps the config, with empty lists (Lightly's
+/// `share_dataset_only_with(dataset, [])` revokes everyone this way).
+pub async fn empty_lists_clear_access<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    reset(fixture).await;
+    let id = fixture
+        .owner
+        .create_or_update(
+            &fixture.dataset,
+            &write_request(&["ann@example.com"], &["acme"]),
+        )
+        .await
+        .expect("create");
+    let cleared = fixture
+        .owner
+        .create_or_update(&fixture.dataset, &write_request(&[], &[]))
+        .await
+        .expect("clear");
+    assert_eq!(id, cleared);
+    let config = only_config(fixture).await;
+    assert!(
+        config.users.is_empty() && config.organizations.is_empty(),
+        "{config:?}"
+    );
+}
+
+/// Delete removes the config; deleting it again is a config not-found; a new
+/// create-or-update makes a config with a new id.
+pub async fn delete_removes_and_recreate_gets_new_id<R: AccessConfigRepository>(
+    fixture: &Fixture<R>,
+) {
+    reset(fixture).await;
+    let old = fixture
+        .owner
+        .create_or_update(&fixture.dataset, &write_request(&["ann@example.com"], &[]))
+        .await
+        .expect("create");
+    fixture
+        .owner
+        .delete(&fixture.dataset, &old)
+        .await
+        .expect("delete as owner");
+    let configs = fixture.owner.list(&fixture.dataset).await.expect("list");
+    assert!(configs.is_empty(), "deleted config is gone: {configs:?}");
+
+    let again = fixture.owner.delete(&fixture.dataset, &old).await;
+    assert!(
+        matches!(again, Err(Error::AccessConfigNotFound { dataset, config }) if dataset == fixture.dataset && config == old),
+        "deleting twice is AccessConfigNotFound, got {again:?}"
+    );
+
+    let new = fixture
+        .owner
+        .create_or_update(&fixture.dataset, &write_request(&["ann@example.com"], &[]))
+        .await
+        .expect("recreate");
+    assert_ne!(new, old, "a recreated config has a new id");
+}
+
+/// Deleting an id the dataset does not hold is [`Error::AccessConfigNotFound`] and
+/// changes nothing.
+pub async fn delete_unknown_config_is_config_not_found<R: AccessConfigRepository>(
+    fixture: &Fixture<R>,
+) {
+    reset(fixture).await;
+    fixture
+        .owner
+        .create_or_update(&fixture.dataset, &write_request(&["ann@example.com"], &[]))
+        .await
+        .expect("create");
+    let before = only_config(fixture).await;
+    let unknown = AccessConfigId::new(ObjectId::from_bytes([0xee; 12]));
+    let result = fixture.owner.delete(&fixture.dataset, &unknown).await;
+    assert!(
+        matches!(result, Err(Error::AccessConfigNotFound { dataset, config }) if dataset == fixture.dataset && config == unknown),
+        "unknown config is AccessConfigNotFound, got {result:?}"
+    );
+    assert_eq!(
+        only_config(fixture).await,
+        before,
+        "a failed delete changes nothing"
+    );
+}
+
+/// Every method on an unknown dataset is [`Error::DatasetNotFound`] naming it.
+pub async fn unknown_dataset_is_dataset_not_found<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    let unknown = fixture.unknown_dataset;
+    let is_unknown_dataset = |result: &Result<(), Error>| matches!(result, Err(Error::DatasetNotFound { dataset }) if *dataset == unknown);
+
+    let list = fixture.owner.list(&unknown).await.map(drop);
+    assert!(
+        is_unknown_dataset(&list),
+        "list of unknown dataset: {list:?}"
+    );
+    let create = fixture
+        .owner
+        .create_or_update(&unknown, &write_request(&["ann@example.com"], &[]))
+        .await
+        .map(drop);
+    assert!(
+        is_unknown_dataset(&create),
+        "create on unknown dataset: {create:?}"
+    );
+    let config = AccessConfigId::new(ObjectId::from_bytes([0xee; 12]));
+    let delete = fixture.owner.delete(&unknown, &config).await;
+    assert!(
+        is_unknown_dataset(&delete),
+        "delete on unknown dataset: {delete:?}"
+    );
+}
+
+/// A user who does not own the dataset gets [`Error::Forbidden`] from every method,
+/// and the config stays as it was.
+pub async fn stranger_is_forbidden_and_changes_nothing<R: AccessConfigRepository>(
+    fixture: &Fixture<R>,
+) {
+    reset(fixture).await;
+    fixture
+        .owner
+        .create_or_update(&fixture.dataset, &write_request(&["ann@example.com"], &[]))
+        .await
+        .expect("create");
+    let before = only_config(fixture).await;
+
+    let list = fixture.stranger.list(&fixture.dataset).await.map(drop);
+    assert!(
+        matches!(list, Err(Error::Forbidden { .. })),
+        "stranger's list: {list:?}"
+    );
+    let create = fixture
+        .stranger
+        .create_or_update(&fixture.dataset, &write_request(&["eve@example.com"], &[]))
+        .await
+        .map(drop);
+    assert!(
+        matches!(create, Err(Error::Forbidden { .. })),
+        "stranger's create: {create:?}"
+    );
+    let delete = fixture.stranger.delete(&fixture.dataset, &before.id).await;
+    assert!(
+        matches!(delete, Err(Error::Forbidden { .. })),
+        "stranger's delete: {delete:?}"
+    );
+
+    assert_eq!(
+        only_config(fixture).await,
+        before,
+        "refused calls change nothing"
+    );
+}
+
+/// Bad credentials get [`Error::Unauthorized`] from every method.
+pub async fn unauthenticated_is_unauthorized<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    reset(fixture).await;
+    let repo = &fixture.unauthenticated;
+    let list = repo.list(&fixture.dataset).await.map(drop);
+    assert!(
+        matches!(list, Err(Error::Unauthorized { .. })),
+        "unauthenticated list: {list:?}"
+    );
+    let create = repo
+        .create_or_update(&fixture.dataset, &write_request(&["eve@example.com"], &[]))
+        .await
+        .map(drop);
+    assert!(
+        matches!(create, Err(Error::Unauthorized { .. })),
+        "unauthenticated create: {create:?}"
+    );
+    let config = AccessConfigId::new(ObjectId::from_bytes([0xee; 12]));
+    let delete = repo.delete(&fixture.dataset, &config).await;
+    assert!(
+        matches!(delete, Err(Error::Unauthorized { .. })),
+        "unauthenticated delete: {delete:?}"
+    );
+    let configs = fixture
+        .owner
+        .list(&fixture.dataset)
+        .await
+        .expect("list as owner");
+    assert!(
+        configs.is_empty(),
+        "refused calls change nothing: {configs:?}"
+    );
+}
+
+/// A write to one dataset does not show in another.
+pub async fn datasets_are_isolated<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    reset(fixture).await;
+    let id = fixture
+        .owner
+        .create_or_update(&fixture.dataset, &write_request(&["ann@example.com"], &[]))
+        .await
+        .expect("create");
+    let other = fixture
+        .owner
+        .list(&fixture.other_dataset)
+        .await
+        .expect("list other");
+    assert!(other.is_empty(), "other dataset untouched: {other:?}");
+    let other_id = fixture
+        .owner
+        .create_or_update(
+            &fixture.other_dataset,
+            &write_request(&["bob@example.com"], &[]),
+        )
+        .await
+        .expect("create other");
+    assert_ne!(
+        id, other_id,
+        "configs of different datasets have different ids"
+    );
+    assert_eq!(only_config(fixture).await.users, ["ann@example.com"]);
+}
+
+/// How many create-or-update calls [`concurrent_writes_leave_one_config`] races.
+pub const CONCURRENT_WRITES: usize = 16;
+
+/// Concurrent create-or-update calls on one dataset leave exactly one config, and
+/// every call answers its id.
+pub async fn concurrent_writes_leave_one_config<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    reset(fixture).await;
+    let requests: Vec<ShareRequest> = (0..CONCURRENT_WRITES)
+        .map(|i| ShareRequest::write([format!("user{i}@example.com")], ["acme"]).expect("valid"))
+        .collect();
+    let calls = requests
+        .iter()
+        .map(|r| fixture.owner.create_or_update(&fixture.dataset, r));
+    let ids: Vec<AccessConfigId> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("concurrent creates succeed");
+    let config = only_config(fixture).await;
+    assert!(
+        ids.iter().all(|id| *id == config.id),
+        "every call answers the one config's id: {ids:?}"
+    );
+    assert_eq!(
+        config.users.len(),
+        1,
+        "the last write wins whole: {config:?}"
+    );
+}

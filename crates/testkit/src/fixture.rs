@@ -1,0 +1,52 @@
+//! What a backend under test provides to the suite.
+
+use collab_core::{AccessConfigRepository, DatasetId};
+
+/// The repositories and datasets a backend under test provides.
+///
+/// `dataset` and `other_dataset` must exist and be owned by the user behind `owner`;
+/// the suite deletes their configs before each check, so they may hold anything at
+/// the start. `unknown_dataset` must not exist.
+#[derive(Debug, Clone)]
+pub struct Fixture<R> {
+    /// Acts as the owner of `dataset` and `other_dataset`.
+    pub owner: R,
+    /// A known user who owns neither dataset.
+    pub stranger: R,
+    /// Bad or unknown credentials.
+    pub unauthenticated: R,
+    /// The owner's user id, as [`AccessConfig::owner`](collab_core::AccessConfig::owner) shows it.
+    pub owner_name: String,
+    /// A known dataset, owned by `owner`.
+    pub dataset: DatasetId,
+    /// Another known dataset owned by `owner`, to check that datasets are isolated.
+    pub other_dataset: DatasetId,
+    /// A dataset the backend does not know.
+    pub unknown_dataset: DatasetId,
+}
+
+impl<R: AccessConfigRepository> Fixture<R> {
+    /// The same fixture with each repository wrapped, e.g. in `Box` or `Arc<dyn ...>`,
+    /// or in a decorator under test.
+    pub fn map<T>(self, mut wrap: impl FnMut(R) -> T) -> Fixture<T> {
+        Fixture {
+            owner: wrap(self.owner),
+            stranger: wrap(self.stranger),
+            unauthenticated: wrap(self.unauthenticated),
+            owner_name: self.owner_name,
+            dataset: self.dataset,
+            other_dataset: self.other_dataset,
+            unknown_dataset: self.unknown_dataset,
+        }
+    }
+}
+
+/// Three fixed, distinct dataset ids for fixtures: `(dataset, other_dataset, unknown_dataset)`.
+pub fn dataset_ids() -> (DatasetId, DatasetId, DatasetId) {
+    let id = |last: u8| {
+        DatasetId::new(collab_core::ObjectId::from_bytes([
+            0x5f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, last,
+        ]))
+    };
+    (id(1), id(2), id(3))
+}
