@@ -1,0 +1,328 @@
+//! [`CachedRepository`]: the decorator itself.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use collab_core::{
+    AccessConfigId, AccessConfigList, AccessConfigRepository, DatasetId, Result, ShareRequest,
+};
+use moka::future::Cache;
+use moka::ops::compute::Op;
+use tokio::time::Instant;
+
+use crate::config::CacheConfig;
+use crate::generation::Generations;
+use crate::stats::{CacheStats, Counters};
+
+/// A cache entry's key: the dataset and the generation it was loaded in (see the crate
+/// docs, "Read-your-writes").
+type EntryKey = (DatasetId, u64);
+
+/// The longest time to live moka accepts (1000 years); longer ones are clamped to it.
+const MOKA_MAX_TIME_TO_LIVE: Duration = Duration::from_secs(1_000 * 365 * 24 * 3600);
+
+/// How many times a miss asks moka for a load before calling the inner repository
+/// directly. More than one is needed only when every answer it got had outlived the
+/// time to live while it waited (loads slower than the time to live).
+const MAX_LOAD_ATTEMPTS: usize = 3;
+
+/// One dataset's list and when the load that fetched it began.
+#[derive(Clone)]
+struct CachedList {
+    configs: AccessConfigList,
+    loaded_at: Instant,
+}
+
+impl CachedList {
+    /// Whether the list is younger than `time_to_live`, by tokio's clock.
+    fn is_fresh(&self, time_to_live: Duration) -> bool {
+        Instant::now().saturating_duration_since(self.loaded_at) < time_to_live
+    }
+
+    fn is_same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.configs, &other.configs) && self.loaded_at == other.loaded_at
+    }
+}
+
+/// A caching decorator over any [`AccessConfigRepository`]: answers repeated `list`
+/// calls for a dataset from memory, sends concurrent misses on one dataset to the
+/// inner repository as one call, and never answers a read with the state from before
+/// a write that went through it and returned.
+///
+/// See the [crate docs](crate) for the guarantees, how they are kept, and how to stack
+/// the cache with the HTTP adapter.
+///
+/// ```
+/// use collab_cache::{CacheConfig, CachedRepository};
+/// use collab_core::{AccessConfigRepository, DatasetId, ShareRequest};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> collab_core::Result<()> {
+/// let dataset: DatasetId = "0123456789abcdef01234567".parse().unwrap();
+/// let store = collab_fake::InMemoryStore::new();
+/// store.add_dataset(dataset, "alice");
+///
+/// let repo = CachedRepository::new(store.session("alice"), CacheConfig::default());
+/// repo.create_or_update(&dataset, &ShareRequest::write(["ann@example.com"], [""; 0])?)
+///     .await?;
+/// let first = repo.list(&dataset).await?; // a miss: loaded from the store
+/// let second = repo.list(&dataset).await?; // a hit: the same shared list
+/// assert!(std::sync::Arc::ptr_eq(&first, &second));
+/// assert_eq!(second[0].users, ["ann@example.com"]);
+///
+/// let stats = repo.stats();
+/// assert_eq!((stats.hits, stats.misses, stats.loads), (1, 1, 1));
+/// # Ok(())
+/// # }
+/// ```
+pub struct CachedRepository<R> {
+    inner: R,
+    config: CacheConfig,
+    entries: Cache<EntryKey, CachedList>,
+    generations: Generations,
+    counters: Counters,
+}
+
+impl<R> CachedRepository<R> {
+    /// Wraps `inner`, keeping lists as `config` says.
+    pub fn new(inner: R, config: CacheConfig) -> Self {
+        let entries = Cache::builder()
+            .name("collab-cache")
+            .max_capacity(config.max_datasets)
+            // The time to live is enforced on every read by tokio's clock (see
+            // `CachedList::is_fresh`); moka's own expiry frees the memory of lists
+            // nobody reads again.
+            .time_to_live(config.time_to_live.min(MOKA_MAX_TIME_TO_LIVE))
+            .build();
+        Self {
+            inner,
+            config,
+            entries,
+            generations: Generations::new(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// The wrapped repository.
+    ///
+    /// A write made directly through it bypasses the cache: lists cached before it may
+    /// be answered until their time to live runs out, unless you call
+    /// [`invalidate`](Self::invalidate) after it. There is no `get_mut`: swapping or
+    /// reconfiguring the inner repository under a full cache would let the cache answer
+    /// for a backend that no longer holds that state.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// Unwraps the inner repository, dropping everything cached.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// The configuration the cache was built with.
+    pub fn config(&self) -> &CacheConfig {
+        &self.config
+    }
+
+    /// What the cache did since it was built (see [`CacheStats`] for each counter).
+    pub fn stats(&self) -> CacheStats {
+        self.counters.snapshot()
+    }
+
+    /// Forgets the dataset's cached list, e.g. after a change made elsewhere: the next
+    /// `list` of it loads from the inner repository, and a load already in flight will
+    /// not answer calls made after this returns.
+    pub async fn invalidate(&self, dataset: &DatasetId) {
+        let left = self.generations.advance(dataset);
+        self.counters.invalidation();
+        self.entries.invalidate(&(*dataset, left)).await;
+    }
+
+    /// How many lists the cache holds, as moka counts them: it lags behind until moka's
+    /// maintenance runs (see [`run_pending_tasks`](Self::run_pending_tasks)), and may
+    /// include lists already retired by a write that nobody can read any more.
+    pub fn entry_count(&self) -> u64 {
+        self.entries.entry_count()
+    }
+
+    /// Runs moka's pending maintenance now (evictions, expirations), which it otherwise
+    /// does on its own as the cache is used; [`entry_count`](Self::entry_count) is
+    /// exact right after it.
+    pub async fn run_pending_tasks(&self) {
+        self.entries.run_pending_tasks().await;
+    }
+
+    /// Answers a miss: a load through moka, which runs one load per key at a time and
+    /// hands its outcome to every caller waiting on that key.
+    async fn load(&self, key: EntryKey) -> Result<AccessConfigList>
+    where
+        R: AccessConfigRepository,
+    {
+        for _ in 0..MAX_LOAD_ATTEMPTS {
+            let mut loaded_here = false;
+            let outcome = self
+                .entries
+                .try_get_with(key, async {
+                    loaded_here = true;
+                    self.fetch(&key.0).await
+                })
+                .await;
+            if !loaded_here {
+                self.counters.coalesced_wait();
+            }
+            self.drop_if_retired(key).await;
+            // The error is shared between the waiters; each gets its own copy.
+            let cached = outcome.map_err(Arc::unwrap_or_clone)?;
+            if loaded_here || cached.is_fresh(self.config.time_to_live) {
+                return Ok(cached.configs);
+            }
+            // We joined a load (or found its result) that had outlived the time to
+            // live while we waited: drop exactly that entry, not a newer one, and retry.
+            self.remove_if_same(key, &cached).await;
+        }
+        self.counters.load();
+        self.inner.list(&key.0).await
+    }
+
+    /// One call to the inner repository's `list`, stamped with when it began.
+    async fn fetch(&self, dataset: &DatasetId) -> Result<CachedList>
+    where
+        R: AccessConfigRepository,
+    {
+        self.counters.load();
+        let loaded_at = Instant::now();
+        let configs = self.inner.list(dataset).await?;
+        Ok(CachedList { configs, loaded_at })
+    }
+
+    /// Frees the entry a load just stored if a write retired its generation meanwhile:
+    /// no reader starting from now on looks it up (memory hygiene, not correctness).
+    async fn drop_if_retired(&self, key: EntryKey) {
+        if self.generations.current(&key.0) != key.1 {
+            self.entries.invalidate(&key).await;
+        }
+    }
+
+    async fn remove_if_same(&self, key: EntryKey, stale: &CachedList) {
+        self.entries
+            .entry(key)
+            .and_compute_with(|entry| {
+                let op = match entry {
+                    Some(entry) if entry.value().is_same(stale) => Op::Remove,
+                    _ => Op::Nop,
+                };
+                std::future::ready(op)
+            })
+            .await;
+    }
+
+    /// Ends a write: retires the dataset's generation, then frees the entry readers
+    /// were using.
+    async fn finish_write(&self, write: WriteInProgress<'_>) {
+        let dataset = write.dataset;
+        let left = write.retire();
+        self.entries.invalidate(&(dataset, left)).await;
+    }
+
+    fn start_write(&self, dataset: &DatasetId) -> WriteInProgress<'_> {
+        WriteInProgress {
+            generations: &self.generations,
+            counters: &self.counters,
+            dataset: *dataset,
+            retired: false,
+        }
+    }
+}
+
+/// A write through the cache that has not ended yet. However it ends, even by its
+/// future being dropped halfway (when the inner write may or may not have happened),
+/// the dataset's generation is advanced.
+struct WriteInProgress<'a> {
+    generations: &'a Generations,
+    counters: &'a Counters,
+    dataset: DatasetId,
+    retired: bool,
+}
+
+impl WriteInProgress<'_> {
+    /// Advances the generation now; returns the one left behind.
+    fn retire(mut self) -> u64 {
+        self.retired = true;
+        self.advance()
+    }
+
+    fn advance(&self) -> u64 {
+        self.counters.invalidation();
+        self.generations.advance(&self.dataset)
+    }
+}
+
+impl Drop for WriteInProgress<'_> {
+    fn drop(&mut self) {
+        if !self.retired {
+            self.advance();
+        }
+    }
+}
+
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<R: AccessConfigRepository> AccessConfigRepository for CachedRepository<R> {
+    /// Writes through the inner repository, then retires the dataset's cached list,
+    /// whatever the outcome: a failed write (an unavailable service, a timeout) may
+    /// still have changed the dataset.
+    async fn create_or_update(
+        &self,
+        dataset: &DatasetId,
+        request: &ShareRequest,
+    ) -> Result<AccessConfigId> {
+        let write = self.start_write(dataset);
+        let outcome = self.inner.create_or_update(dataset, request).await;
+        self.finish_write(write).await;
+        outcome
+    }
+
+    /// Deletes through the inner repository, then retires the dataset's cached list,
+    /// whatever the outcome.
+    async fn delete(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()> {
+        let write = self.start_write(dataset);
+        let outcome = self.inner.delete(dataset, config).await;
+        self.finish_write(write).await;
+        outcome
+    }
+
+    /// Answers from memory when the dataset's list is cached and younger than the time
+    /// to live; otherwise loads it once for all concurrent callers. Errors are handed
+    /// to the callers that waited for that load, and never cached.
+    async fn list(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
+        let time_to_live = self.config.time_to_live;
+        if time_to_live.is_zero() {
+            self.counters.miss();
+            self.counters.load();
+            return self.inner.list(dataset).await;
+        }
+        let key = (*dataset, self.generations.current(dataset));
+        if let Some(cached) = self.entries.get(&key).await
+            && cached.is_fresh(time_to_live)
+        {
+            self.counters.hit();
+            return Ok(cached.configs);
+        }
+        self.counters.miss();
+        // Boxed: moka's loading future is large, and inline it would make every call's
+        // future (boxed by async-trait) that large too, slowing down hits.
+        Box::pin(self.load(key)).await
+    }
+}
+
+impl<R: fmt::Debug> fmt::Debug for CachedRepository<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachedRepository")
+            .field("inner", &self.inner)
+            .field("config", &self.config)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,81 @@
+//! [`CacheStats`]: what the cache did, counted since it was built.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What a [`CachedRepository`](crate::CachedRepository) did since it was built, read
+/// with [`CachedRepository::stats`](crate::CachedRepository::stats).
+///
+/// Every `list` call is either a hit or a miss. A miss is answered by a load it runs
+/// itself (counted in `loads`) or by one that another caller runs (counted in
+/// `coalesced_waits`), so once no call is in flight and none was cancelled,
+/// `misses == loads + coalesced_waits` (up to the rare retry described under
+/// `coalesced_waits`).
+///
+/// Each counter is exact; a snapshot is not taken atomically across counters, so while
+/// calls are in flight the identity above may be off by the calls in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// `list` calls answered from memory: the dataset's entry was present and younger
+    /// than the time to live, and the call waited for no load.
+    pub hits: u64,
+    /// `list` calls that found no entry they could use (none yet, expired, evicted, or
+    /// retired by a write) and so waited for a load.
+    pub misses: u64,
+    /// Calls to the inner repository's `list` made by the cache, successful or not.
+    /// Concurrent misses on one dataset share one load, so this is at most `misses`.
+    pub loads: u64,
+    /// Times a missing caller got the outcome (list or error) of a load that another
+    /// caller ran, instead of calling the inner repository itself. A caller whose first
+    /// answer had outlived the time to live while it waited (a load slower than the
+    /// time to live) tries again and may count here twice.
+    pub coalesced_waits: u64,
+    /// Times a dataset's cached list was retired: once per write through the cache
+    /// (`create_or_update` or `delete`, whether it succeeded, failed or was cancelled)
+    /// and once per [`CachedRepository::invalidate`](crate::CachedRepository::invalidate).
+    pub invalidations: u64,
+}
+
+/// The live counters behind [`CacheStats`].
+///
+/// Relaxed ordering: the counters order nothing, they only count.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    loads: AtomicU64,
+    coalesced_waits: AtomicU64,
+    invalidations: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn hit(&self) {
+        self.hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn miss(&self) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn load(&self) {
+        self.loads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn coalesced_wait(&self) {
+        self.coalesced_waits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn invalidation(&self) {
+        self.invalidations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            loads: self.loads.load(Ordering::Relaxed),
+            coalesced_waits: self.coalesced_waits.load(Ordering::Relaxed),
+            invalidations: self.invalidations.load(Ordering::Relaxed),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The port's conformance suite and the model-based test, run against the cache over
+//! the in-memory fake: the cache must be exactly as correct as what it wraps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use collab_cache::{CacheConfig, CachedRepository};
+use collab_core::AccessConfigRepository;
+use collab_fake::{InMemoryStore, Session};
+use collab_testkit::{Fixture, check_against_model, dataset_ids, run_conformance};
+
+fn fake_fixture() -> Fixture<Session> {
+    let (dataset, other_dataset, unknown_dataset) = dataset_ids();
+    let store = InMemoryStore::new();
+    store.add_dataset(dataset, "alice");
+    store.add_dataset(other_dataset, "alice");
+    store.add_user("bob");
+    Fixture {
+        owner: store.session("alice"),
+        stranger: store.session("bob"),
+        unauthenticated: store.session("nobody"),
+        owner_name: "alice".into(),
+        dataset,
+        other_dataset,
+        unknown_dataset,
+    }
+}
+
+/// Each caller's session behind its own cache, as an application would have it.
+fn cached_fixture(config: &CacheConfig) -> Fixture<CachedRepository<Session>> {
+    fake_fixture().map(|session| CachedRepository::new(session, config.clone()))
+}
+
+#[tokio::test]
+async fn the_cache_over_the_fake_passes_the_conformance_suite() {
+    let fixture = cached_fixture(&CacheConfig::default());
+    run_conformance(&fixture).await;
+    assert!(
+        fixture.owner.stats().hits > 0,
+        "the suite should have been answered from memory at least once"
+    );
+}
+
+#[tokio::test]
+async fn the_cache_behind_arc_dyn_passes_the_conformance_suite() {
+    let fixture = cached_fixture(&CacheConfig::default())
+        .map(|cache| Arc::new(cache) as Arc<dyn AccessConfigRepository>);
+    run_conformance(&fixture).await;
+}
+
+#[tokio::test]
+async fn the_fake_under_a_cache_that_keeps_nothing_passes_the_conformance_suite() {
+    let config = CacheConfig::new().with_time_to_live(Duration::ZERO);
+    run_conformance(&cached_fixture(&config)).await;
+}
+
+#[test]
+fn the_cache_over_the_fake_agrees_with_the_model() {
+    check_against_model(48, || async { cached_fixture(&CacheConfig::default()) });
+}
