@@ -58,13 +58,18 @@ struct WireShareRequest {
 }
 
 impl TryFrom<WireShareRequest> for ShareRequest {
-    type Error = Error;
+    /// The reason alone: serde puts it in its own error, which callers wrap again.
+    type Error = String;
     fn try_from(wire: WireShareRequest) -> Result<Self, Self::Error> {
         Self::new(
             wire.access_type,
             wire.users.unwrap_or_default(),
             wire.organizations.unwrap_or_default(),
         )
+        .map_err(|error| match error {
+            Error::InvalidRequest { message } => message,
+            other => other.to_string(),
+        })
     }
 }
 

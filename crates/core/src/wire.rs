@@ -34,7 +34,17 @@ pub fn error_to_response(error: &Error) -> (u16, ApiErrorResponse) {
         Error::Unavailable { .. } => (503, ApiErrorCode::Unknown("SERVICE_UNAVAILABLE".into())),
         Error::UnexpectedResponse { .. } => (502, ApiErrorCode::MalformedResponse),
     };
-    (status, ApiErrorResponse::new(code, error.to_string()))
+    // The body's message is the explanation alone: the code already says what kind
+    // of error it is, and a client's Display adds its own prefix.
+    let message = match error {
+        Error::Unauthorized { message }
+        | Error::Forbidden { message }
+        | Error::InvalidRequest { message }
+        | Error::Unavailable { message, .. }
+        | Error::UnexpectedResponse { message, .. } => message.clone(),
+        _ => error.to_string(),
+    };
+    (status, ApiErrorResponse::new(code, message))
 }
 
 /// The [`Error`] for a non-success HTTP answer: its status, its parsed error body (if

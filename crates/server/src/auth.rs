@@ -1,0 +1,191 @@
+//! Who is calling: the credentials of a request, and the repository acting as them.
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use collab_core::Error;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use crate::RepositoryProvider;
+use crate::config::UserToken;
+use crate::error::ServerError;
+use crate::state::AppState;
+
+/// The users the server knows, looked up by token in constant time.
+pub(crate) struct Users {
+    users: Vec<UserToken>,
+}
+
+impl Users {
+    pub(crate) fn new(users: Vec<UserToken>) -> Self {
+        Self { users }
+    }
+
+    /// The user whose token is `presented`, if any.
+    ///
+    /// Compares against every user's token with [`ConstantTimeEq`] and does not stop
+    /// at a match, so the time taken does not tell an attacker how much of a token
+    /// was right (only, as for any such comparison, whether the lengths matched).
+    pub(crate) fn find(&self, presented: &str) -> Option<&str> {
+        let mut found = None;
+        for user in &self.users {
+            let matches: bool = user
+                .token
+                .expose_secret()
+                .as_bytes()
+                .ct_eq(presented.as_bytes())
+                .into();
+            if matches && found.is_none() {
+                found = Some(user.name.as_str());
+            }
+        }
+        found
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The token a request carries: the `token` query parameter (Lightly's `ApiKeyAuth`)
+/// if present, else an `Authorization: Bearer` header (`auth0Bearer`).
+///
+/// Error messages never repeat what was sent.
+fn presented_token(parts: &Parts) -> Result<String, Error> {
+    let query = Query::<TokenQuery>::try_from_uri(&parts.uri).map_err(|_| Error::Unauthorized {
+        message: "the query string is malformed, so its token cannot be read".into(),
+    })?;
+    match query.0.token {
+        Some(token) if token.is_empty() => Err(Error::Unauthorized {
+            message: "the token query parameter is empty".into(),
+        }),
+        Some(token) => Ok(token),
+        None => bearer_token(&parts.headers),
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Result<String, Error> {
+    let unauthorized = |message: &str| Error::Unauthorized {
+        message: message.into(),
+    };
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(unauthorized(
+            "no credentials: send ?token=<API token> or Authorization: Bearer <token>",
+        ));
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| unauthorized("the Authorization header is not text"))?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim().to_owned())
+        }
+        _ => Err(unauthorized(
+            "the Authorization header is not of the form Bearer <token>",
+        )),
+    }
+}
+
+/// The repository acting as the authenticated caller of a request.
+///
+/// Rejects the request with `401` when it carries no token or one no user has.
+/// Records the user's name (never the token) in the request's log span.
+pub(crate) struct Caller<R>(pub(crate) R);
+
+impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Repository> {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState<P>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = presented_token(parts)?;
+        let user = state
+            .users()
+            .find(&token)
+            .ok_or_else(|| Error::Unauthorized {
+                message: "the token is not known".into(),
+            })?;
+        tracing::Span::current().record("user", tracing::field::display(user));
+        Ok(Self(state.provider().for_user(user)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn users() -> Users {
+        Users::new(vec![
+            UserToken {
+                name: "alice".into(),
+                token: "a-token".into(),
+            },
+            UserToken {
+                name: "bob".into(),
+                token: "b-token".into(),
+            },
+            UserToken {
+                name: "carol".into(),
+                token: "a-token".into(),
+            },
+        ])
+    }
+
+    #[test]
+    fn finds_the_user_of_a_token_and_no_one_for_others() {
+        let users = users();
+        assert_eq!(users.find("b-token"), Some("bob"));
+        assert_eq!(users.find("b-toke"), None);
+        assert_eq!(users.find("b-token "), None);
+        assert_eq!(users.find(""), None);
+    }
+
+    #[test]
+    fn a_shared_token_belongs_to_the_user_added_first() {
+        assert_eq!(users().find("a-token"), Some("alice"));
+    }
+
+    fn parts(uri: &str, authorization: Option<&str>) -> Parts {
+        let mut request = axum::http::Request::builder().uri(uri);
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        request.body(()).expect("valid request").into_parts().0
+    }
+
+    fn unauthorized_message(result: Result<String, Error>) -> String {
+        match result {
+            Err(Error::Unauthorized { message }) => message,
+            other => panic!("expected Unauthorized, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_the_query_token_first_then_the_bearer_header() {
+        let both = parts("/x?a=1&token=q%2Btok", Some("Bearer h-tok"));
+        assert_eq!(presented_token(&both).expect("token"), "q+tok");
+        let header_only = parts("/x", Some("bearer  h-tok "));
+        assert_eq!(presented_token(&header_only).expect("token"), "h-tok");
+    }
+
+    #[test]
+    fn missing_empty_or_foreign_credentials_are_unauthorized_without_echo() {
+        let missing = unauthorized_message(presented_token(&parts("/x", None)));
+        assert!(missing.contains("no credentials"), "{missing}");
+        let empty = unauthorized_message(presented_token(&parts("/x?token=", None)));
+        assert!(empty.contains("empty"), "{empty}");
+        let basic = unauthorized_message(presented_token(&parts("/x", Some("Basic c2VjcmV0"))));
+        assert!(
+            basic.contains("Bearer <token>") && !basic.contains("c2VjcmV0"),
+            "{basic}"
+        );
+        let twice = unauthorized_message(presented_token(&parts("/x?token=s1&token=s2", None)));
+        assert!(!twice.contains("s1") && !twice.contains("s2"), "{twice}");
+    }
+}

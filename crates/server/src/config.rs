@@ -1,0 +1,153 @@
+//! How a server is set up: [`ServerConfig`].
+
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// The largest request body accepted by default: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// How long a request may take by default before the server answers `503`.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Everything [`router`](crate::router) and [`bind`](crate::bind) need: the provider of
+/// repositories, the users and their API tokens, and the limits.
+///
+/// Tokens are held as [`SecretString`]; `Debug` shows user names, never tokens.
+///
+/// ```
+/// use std::time::Duration;
+/// use collab_server::ServerConfig;
+///
+/// let store = collab_fake::InMemoryStore::new();
+/// let config = ServerConfig::new(move |user: &str| store.session(user))
+///     .with_user("alice", "alice-token")
+///     .with_request_timeout(Duration::from_secs(5))
+///     .with_body_limit(64 * 1024);
+/// assert!(!format!("{config:?}").contains("alice-token"));
+/// ```
+pub struct ServerConfig<P> {
+    provider: P,
+    users: Vec<UserToken>,
+    request_timeout: Duration,
+    body_limit: usize,
+}
+
+/// One user the server knows, with the token that authenticates them.
+pub(crate) struct UserToken {
+    pub(crate) name: String,
+    pub(crate) token: SecretString,
+}
+
+impl<P> ServerConfig<P> {
+    /// A server over `provider` with no users yet (every API request answers `401`),
+    /// [`DEFAULT_REQUEST_TIMEOUT`] and [`DEFAULT_BODY_LIMIT`].
+    pub fn new(provider: P) -> Self {
+        Self {
+            provider,
+            users: Vec::new(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// Adds a user: a request carrying `token` (as `?token=` or `Authorization: Bearer`)
+    /// acts as the user `name`, which is the id the provider is asked for.
+    ///
+    /// Adding a name again replaces its token. An empty token never authenticates
+    /// anyone. If two users share a token, the one added first wins.
+    pub fn with_user(mut self, name: impl Into<String>, token: impl Into<SecretString>) -> Self {
+        let (name, token) = (name.into(), token.into());
+        match self.users.iter_mut().find(|user| user.name == name) {
+            Some(user) => user.token = token,
+            None => self.users.push(UserToken { name, token }),
+        }
+        self
+    }
+
+    /// How long one request may take; after that the server answers `503` with an
+    /// error body and drops the work.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The largest request body accepted, in bytes; a larger one answers `413`.
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The provider of repositories.
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    /// The names of the users the server knows, in the order they were added.
+    pub fn user_names(&self) -> impl Iterator<Item = &str> {
+        self.users.iter().map(|user| user.name.as_str())
+    }
+
+    /// How long one request may take.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// The largest request body accepted, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    pub(crate) fn into_parts(self) -> (P, Vec<UserToken>) {
+        (self.provider, self.users)
+    }
+}
+
+impl<P> fmt::Debug for ServerConfig<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Tokens are left out on purpose; the provider may not be Debug.
+        f.debug_struct("ServerConfig")
+            .field("users", &self.user_names().collect::<Vec<_>>())
+            .field("request_timeout", &self.request_timeout)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_names_users_but_never_shows_tokens() {
+        let config = ServerConfig::new(())
+            .with_user("alice", "tok-alice-123")
+            .with_user("bob", String::from("tok-bob-456"));
+        let debug = format!("{config:?}");
+        assert!(
+            debug.contains("\"alice\"") && debug.contains("\"bob\""),
+            "{debug}"
+        );
+        assert!(!debug.contains("tok-alice-123"), "{debug}");
+        assert!(!debug.contains("tok-bob-456"), "{debug}");
+    }
+
+    #[test]
+    fn adding_a_user_again_replaces_the_token_not_the_user() {
+        let config = ServerConfig::new(())
+            .with_user("alice", "old")
+            .with_user("alice", "new");
+        assert_eq!(config.user_names().collect::<Vec<_>>(), ["alice"]);
+        let (_, users) = config.into_parts();
+        use secrecy::ExposeSecret;
+        assert_eq!(users[0].token.expose_secret(), "new");
+    }
+
+    #[test]
+    fn defaults_are_one_mebibyte_and_thirty_seconds() {
+        let config = ServerConfig::new(());
+        assert_eq!(config.body_limit(), 1_048_576);
+        assert_eq!(config.request_timeout(), Duration::from_secs(30));
+    }
+}

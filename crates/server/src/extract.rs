@@ -1,0 +1,126 @@
+//! The request's parts the handlers need, each rejected with an API error body:
+//! ids from the path, the JSON body, and a body that is read only to be dropped.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use collab_core::{AccessConfigId, DatasetId, Error};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::RepositoryProvider;
+use crate::error::ServerError;
+use crate::object_only::ObjectBody;
+use crate::state::AppState;
+
+/// The `{datasetId}` of the path, parsed; a malformed id answers `400` naming it.
+pub(crate) struct DatasetPath(pub(crate) DatasetId);
+
+/// The `{datasetId}` and `{accessConfigId}` of the path, parsed.
+pub(crate) struct ConfigPath {
+    pub(crate) dataset: DatasetId,
+    pub(crate) config: AccessConfigId,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawIds {
+    dataset_id: String,
+    access_config_id: Option<String>,
+}
+
+async fn raw_ids<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<RawIds, ServerError> {
+    // A path that cannot be decoded (bad percent-encoding, not UTF-8) is malformed input.
+    let Path(ids) = Path::<RawIds>::from_request_parts(parts, state)
+        .await
+        .map_err(|rejection| Error::InvalidRequest {
+            message: rejection.body_text(),
+        })?;
+    Ok(ids)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for DatasetPath {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ids = raw_ids(parts, state).await?;
+        Ok(Self(DatasetId::parse_named(&ids.dataset_id)?))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ConfigPath {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ids = raw_ids(parts, state).await?;
+        let dataset = DatasetId::parse_named(&ids.dataset_id)?;
+        let config = AccessConfigId::parse_named(ids.access_config_id.as_deref().unwrap_or(""))?;
+        Ok(Self { dataset, config })
+    }
+}
+
+/// A JSON object body of type `T` (see [`ObjectBody`]). Unlike [`Json`]'s own rejections, every failure answers
+/// an `ApiErrorResponse`: `415` when the body is not declared as JSON, `413` when it
+/// is over the limit, and `400` for anything else (bad syntax, wrong types, unknown
+/// enum values, values the type's `Deserialize` refuses, nesting deeper than
+/// serde_json's recursion limit).
+pub(crate) struct JsonBody<T>(pub(crate) T);
+
+impl<P, T> FromRequest<AppState<P>> for JsonBody<T>
+where
+    P: RepositoryProvider,
+    T: DeserializeOwned,
+{
+    type Rejection = ServerError;
+
+    async fn from_request(request: Request, state: &AppState<P>) -> Result<Self, Self::Rejection> {
+        match Json::<ObjectBody<T>>::from_request(request, state).await {
+            Ok(Json(ObjectBody(value))) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(rejection, state.body_limit())),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection, limit: usize) -> ServerError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(rejection) => ServerError::UnsupportedMediaType {
+            message: rejection.body_text(),
+        },
+        JsonRejection::BytesRejection(rejection) => bytes_rejection(rejection, limit),
+        // Syntax and data errors; `body_text` names the place (line, column, field).
+        other => Error::InvalidRequest {
+            message: other.body_text(),
+        }
+        .into(),
+    }
+}
+
+fn bytes_rejection(rejection: BytesRejection, limit: usize) -> ServerError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ServerError::PayloadTooLarge { limit }
+    } else {
+        Error::InvalidRequest {
+            message: rejection.body_text(),
+        }
+        .into()
+    }
+}
+
+/// A body the route does not use but accepts (Lightly's Python client sends `{}`
+/// with a DELETE): read, within the body limit, so that the connection can be
+/// reused, and dropped.
+pub(crate) struct IgnoredBody;
+
+impl<P: RepositoryProvider> FromRequest<AppState<P>> for IgnoredBody {
+    type Rejection = ServerError;
+
+    async fn from_request(request: Request, state: &AppState<P>) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(request, state)
+            .await
+            .map(|_| Self)
+            .map_err(|rejection| bytes_rejection(rejection, state.body_limit()))
+    }
+}

@@ -1,0 +1,138 @@
+//! The router: routes, fallbacks and the middleware stack around them.
+
+use std::any::Any;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, HttpBody};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::map_response_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ServerError;
+use crate::handlers;
+use crate::json::is_json;
+use crate::logging::{LogResponse, RequestSpan};
+use crate::state::AppState;
+use crate::{RepositoryProvider, ServerConfig};
+
+/// Path of the create-or-update and list operations.
+pub(crate) const ACCESS_PATH: &str = "/v1/datasets/{datasetId}/collaboration/access";
+/// Path of the delete operation.
+pub(crate) const ACCESS_CONFIG_PATH: &str =
+    "/v1/datasets/{datasetId}/collaboration/access/{accessConfigId}";
+
+/// The axum [`Router`] serving Lightly's Collaboration API over `config`'s provider.
+///
+/// Routes:
+///
+/// - `POST /v1/datasets/{datasetId}/collaboration/access` → `201 {"id": ...}`
+/// - `GET /v1/datasets/{datasetId}/collaboration/access` → `200 [SharedAccessConfigData]`
+/// - `DELETE /v1/datasets/{datasetId}/collaboration/access/{accessConfigId}` → `200`,
+///   no body (a request body such as `{}` is accepted and ignored)
+/// - `GET /openapi.json` → the [`OPENAPI_JSON`](crate::OPENAPI_JSON) document, no
+///   authentication
+///
+/// Every API route needs a token of a user added with
+/// [`ServerConfig::with_user`]: in the `token` query parameter (Lightly's
+/// `ApiKeyAuth`) or an `Authorization: Bearer` header (`auth0Bearer`); when both are
+/// sent, the query parameter is used. The request then acts through
+/// [`RepositoryProvider::for_user`] as that user.
+///
+/// Every failure answers a `4xx` (or, for a failing backend, `5xx`) with an
+/// `ApiErrorResponse` body `{"code": ..., "message": ...}`: errors of the port are
+/// mapped by [`collab_core::wire::error_to_response`]; a malformed id or body is
+/// `400`, missing credentials `401`, a body not declared as JSON `415`, a body over
+/// the limit `413`, an unknown path `404`, a known path with another method `405`, a
+/// request over the timeout `503`, and a panic in the backend `500`.
+///
+/// Each request is logged with `tracing` (span `request` with `method`, `path` without
+/// the query string, `user`; event with `status` and `latency_ms`).
+///
+/// Use it to mount the API inside a larger axum application, or [`bind`](crate::bind)
+/// to serve it on its own.
+pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
+    let (timeout, limit) = (config.request_timeout(), config.body_limit());
+    let routes = Router::new()
+        .route(
+            ACCESS_PATH,
+            get(handlers::list::<P>).post(handlers::create_or_update::<P>),
+        )
+        .route(ACCESS_CONFIG_PATH, delete(handlers::delete::<P>))
+        .route("/openapi.json", get(handlers::openapi))
+        .fallback(handlers::route_not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .with_state(AppState::new(config));
+    // Outermost first. The log sees the final answer; the body filler gives the
+    // bare answers of the layers below it an error body.
+    routes.layer(
+        ServiceBuilder::new()
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(RequestSpan)
+                    .on_response(LogResponse),
+            )
+            .layer(map_response_with_state(
+                Limits { timeout, limit },
+                give_bare_errors_a_body,
+            ))
+            .layer(CatchPanicLayer::custom(answer_panic))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                timeout,
+            ))
+            // Rejects a declared Content-Length over the limit before reading a byte;
+            // the extractors' own limit catches bodies without one.
+            .layer(RequestBodyLimitLayer::new(limit))
+            .layer(DefaultBodyLimit::max(limit)),
+    )
+}
+
+/// What the body filler needs to explain a bare answer.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    timeout: Duration,
+    limit: usize,
+}
+
+/// Gives an error answer without a JSON body (made by a tower-http layer: `413` from
+/// the body limit, `503` from the timeout) an `ApiErrorResponse` body, keeping its
+/// status and other headers. Answers that are already JSON pass untouched.
+async fn give_bare_errors_a_body<B>(State(limits): State<Limits>, response: Response<B>) -> Response
+where
+    B: HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
+        return response.map(Body::new);
+    }
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ServerError::PayloadTooLarge {
+            limit: limits.limit,
+        },
+        // Handlers answer their 503s in JSON: a bare one is the timeout's.
+        StatusCode::SERVICE_UNAVAILABLE => ServerError::timeout(limits.timeout),
+        status => ServerError::Status { status },
+    };
+    let (mut parts, _) = response.into_parts();
+    let mut filled = error.into_response();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_TYPE);
+    filled.headers_mut().extend(parts.headers);
+    filled
+}
+
+/// The answer when a handler (in practice: a repository) panics: `500` with an error
+/// body, logged, without the panic's text (which could hold anything).
+fn answer_panic(_panic: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ServerError::Internal.into_response()
+}

@@ -1,0 +1,74 @@
+//! Graceful shutdown: a request in flight is answered before the server stops.
+
+mod common;
+
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use collab_server::ServerConfig;
+use common::backends::{Gate, SlowRepository};
+use common::{ALICE, DATASET};
+use reqwest::StatusCode;
+
+/// Waits until the server refuses new connections: its listener is closed.
+async fn until_refused(addr: SocketAddr) {
+    for _ in 0..10_000 {
+        match tokio::net::TcpStream::connect(addr).await {
+            Err(error) if error.kind() == ErrorKind::ConnectionRefused => return,
+            _ => tokio::task::yield_now().await,
+        }
+    }
+    panic!("the server still accepts connections");
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_flight_finish_with_200_then_stops() {
+    let (gate, _dropped) = Gate::new();
+    let repository = SlowRepository(std::sync::Arc::clone(&gate));
+    let config = ServerConfig::new(move |_: &str| repository.clone()).with_user("alice", ALICE);
+    let server = common::spawn(config).await;
+    let addr = server.local_addr();
+    let url = format!(
+        "{}/v1/datasets/{DATASET}/collaboration/access",
+        server.base_url()
+    );
+
+    let in_flight = tokio::spawn(async move {
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(ALICE)
+            .send()
+            .await
+    });
+    gate.entered.notified().await; // the request is inside the repository
+
+    let shutdown = tokio::spawn(server.shutdown());
+    until_refused(addr).await;
+    assert!(
+        !shutdown.is_finished(),
+        "shutdown must wait for the request"
+    );
+
+    gate.release.notify_one();
+    let response = in_flight
+        .await
+        .expect("task")
+        .expect("answered, not dropped");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.expect("body"), "[]");
+    tokio::time::timeout(Duration::from_secs(10), shutdown)
+        .await
+        .expect("the server stops once the request is answered")
+        .expect("task");
+}
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_server() {
+    let store = collab_fake::InMemoryStore::new();
+    let config = ServerConfig::new(move |user: &str| store.session(user));
+    let server = common::spawn(config).await;
+    let addr = server.local_addr();
+    drop(server);
+    until_refused(addr).await;
+}
