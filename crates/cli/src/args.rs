@@ -1,0 +1,171 @@
+//! The command line, as `../shared/DESIGN.md` fixes its spellings.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+use clap_complete::Shell;
+use collab_core::{AccessConfigId, DatasetId};
+use secrecy::SecretString;
+
+/// Manage who a Lightly dataset is shared with, against Lightly's API or against a
+/// local `collab serve`.
+#[derive(Debug, Parser)]
+#[command(name = "collab", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Base URL of the API.
+    #[arg(
+        long,
+        global = true,
+        env = "LIGHTLY_SERVER_LOCATION",
+        default_value = "https://api.lightly.ai",
+        value_name = "URL"
+    )]
+    pub api_url: String,
+
+    /// API token (sent as the `token` query parameter).
+    #[arg(
+        long,
+        global = true,
+        env = "LIGHTLY_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<SecretString>,
+
+    /// Print the API's JSON instead of text; errors become JSON on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Log what happens on stderr (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Exit codes, shown at the end of `--help`.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the command could not run (e.g. `serve` could not listen)
+  2  usage: bad arguments or a missing token
+  3  the API refused the call (not found, forbidden, unauthorized, invalid request)
+  4  the API could not be reached or is unavailable (including rate limits)
+  5  the API answered something unexpected";
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the Collaboration API on ADDR over an in-memory store, for offline work.
+    Serve(ServeArgs),
+    /// List the dataset's shared access configs.
+    List {
+        /// The dataset's id.
+        #[arg(value_parser = parse_dataset)]
+        dataset: DatasetId,
+    },
+    /// Create or replace the dataset's WRITE config with exactly these users and organizations.
+    Share {
+        /// The dataset's id.
+        #[arg(value_parser = parse_dataset)]
+        dataset: DatasetId,
+        /// A user's e-mail address (repeatable).
+        #[arg(long = "user", value_name = "EMAIL")]
+        users: Vec<String>,
+        /// An organization (repeatable).
+        #[arg(long = "org", value_name = "ORG")]
+        organizations: Vec<String>,
+        /// Print the plan and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Give users access, keeping everyone who has it.
+    Grant(ChangeArgs),
+    /// Take access from users, keeping everyone else.
+    Revoke(ChangeArgs),
+    /// Delete one config of the dataset.
+    Delete {
+        /// The dataset's id.
+        #[arg(value_parser = parse_dataset)]
+        dataset: DatasetId,
+        /// The config's id.
+        #[arg(value_parser = parse_config)]
+        config: AccessConfigId,
+    },
+    /// Print shell completions for SHELL.
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+}
+
+/// Arguments of `grant` and `revoke`.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// The dataset's id.
+    #[arg(value_parser = parse_dataset)]
+    pub dataset: DatasetId,
+    /// Users' e-mail addresses.
+    #[arg(required = true, value_name = "EMAIL")]
+    pub users: Vec<String>,
+    /// Print the plan and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// A user NAME whose API token is TOKEN (repeatable); NAME is the `owner` of their datasets' configs.
+    #[arg(long = "user", value_name = "NAME=TOKEN", value_parser = parse_user)]
+    pub users: Vec<UserFlag>,
+    /// A dataset ID owned by the user OWNER (repeatable).
+    #[arg(long = "dataset", value_name = "ID=OWNER", value_parser = parse_dataset_owner)]
+    pub datasets: Vec<(DatasetId, String)>,
+    /// Add a demo user, token and dataset, and print a ready-to-run example.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+fn parse_dataset(text: &str) -> Result<DatasetId, String> {
+    text.parse().map_err(|e| format!("not a dataset id: {e}"))
+}
+
+fn parse_config(text: &str) -> Result<AccessConfigId, String> {
+    text.parse()
+        .map_err(|e| format!("not an access config id: {e}"))
+}
+
+fn split_pair<'a>(text: &'a str, shape: &str) -> Result<(&'a str, &'a str), String> {
+    match text.split_once('=') {
+        Some((left, right)) if !left.trim().is_empty() && !right.trim().is_empty() => {
+            Ok((left.trim(), right.trim()))
+        }
+        _ => Err(format!("expected {shape}")),
+    }
+}
+
+/// One `--user NAME=TOKEN` flag as given; checked by `serve`, never echoed (it holds
+/// a token, and clap's own errors repeat the value they reject).
+#[derive(Debug, Clone)]
+pub struct UserFlag {
+    /// The user's id, or `None` when the flag is not `NAME=TOKEN` with both parts.
+    pub name_and_token: Option<(String, SecretString)>,
+}
+
+fn parse_user(text: &str) -> Result<UserFlag, std::convert::Infallible> {
+    let name_and_token = split_pair(text, "")
+        .ok()
+        .map(|(name, token)| (name.to_owned(), SecretString::from(token.to_owned())));
+    Ok(UserFlag { name_and_token })
+}
+
+fn parse_dataset_owner(text: &str) -> Result<(DatasetId, String), String> {
+    let (id, owner) = split_pair(text, "ID=OWNER, both non-empty")?;
+    Ok((parse_dataset(id)?, owner.to_owned()))
+}

@@ -1,0 +1,96 @@
+//! Why a command failed: one clear line for people (or JSON), and an exit code.
+
+use std::process::ExitCode;
+
+use collab_core::Error;
+
+/// A failed command.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad arguments or missing configuration (exit 2).
+    Usage(String),
+    /// The API (or the path to it) failed the call.
+    Api {
+        /// What the port said.
+        error: Error,
+        /// The base URL called, for "cannot reach" messages. Never holds the token.
+        api_url: String,
+    },
+    /// The command could not run, e.g. `serve` could not listen (exit 1).
+    Failed(String),
+}
+
+impl Failure {
+    /// The documented exit code (see `collab --help`).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Failed(_) => 1,
+            Self::Usage(_) => 2,
+            Self::Api { error, .. } => match error {
+                Error::RateLimited { .. } | Error::Unavailable { .. } => 4,
+                Error::UnexpectedResponse { .. } => 5,
+                _ => 3,
+            },
+        }
+    }
+
+    /// A short machine-readable name of the failure.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Usage(_) => "usage",
+            Self::Failed(_) => "failed",
+            Self::Api { error, .. } => match error {
+                Error::DatasetNotFound { .. } => "dataset_not_found",
+                Error::AccessConfigNotFound { .. } => "access_config_not_found",
+                Error::Unauthorized { .. } => "unauthorized",
+                Error::Forbidden { .. } => "forbidden",
+                Error::InvalidRequest { .. } => "invalid_request",
+                Error::RateLimited { .. } => "rate_limited",
+                Error::Unavailable { .. } => "unavailable",
+                _ => "unexpected_response",
+            },
+        }
+    }
+
+    /// One line for people, with a hint where one helps.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Usage(message) | Self::Failed(message) => message.clone(),
+            Self::Api { error, api_url } => match error {
+                Error::Unauthorized { .. } => format!("{error} (check LIGHTLY_TOKEN or --token)"),
+                Error::Unavailable { .. } => format!("cannot reach {api_url}: {}", chain(error)),
+                _ => error.to_string(),
+            },
+        }
+    }
+
+    /// Prints the failure on stderr, as text or JSON, and gives the exit code.
+    pub fn report(&self, json: bool) -> ExitCode {
+        if json {
+            let body = serde_json::json!({
+                "error": { "kind": self.kind(), "message": self.message() },
+                "exitCode": self.exit_code(),
+            });
+            eprintln!("{body}");
+        } else {
+            eprintln!("error: {}", self.message());
+        }
+        ExitCode::from(self.exit_code())
+    }
+}
+
+/// The error and its sources on one line (sources carry no credential: the HTTP
+/// adapter strips them).
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
+}

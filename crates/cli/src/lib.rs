@@ -1,0 +1,74 @@
+//! `collab`: manage who a Lightly dataset is shared with, from the command line, or
+//! serve the Collaboration API offline with `collab serve`.
+//!
+//! This crate is the command line as a library; the `collab` binary (the workspace
+//! root package) calls [`main`]. The spellings of commands and flags are a stable
+//! contract, see `collab --help`.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod args;
+mod client;
+pub mod failure;
+mod output;
+pub mod serve;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use crate::args::{Cli, Command};
+use crate::client::Connection;
+use crate::failure::Failure;
+
+/// Parses the process's arguments, runs the command and gives the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, matches!(cli.command, Command::Serve(_)));
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(json),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(serve::run(args)),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "collab", &mut std::io::stdout());
+            Ok(())
+        }
+        command => {
+            let connection = Connection {
+                api_url: cli.api_url,
+                token: cli.token,
+            };
+            let output = runtime.block_on(client::run(&connection, command, cli.json))?;
+            print!("{output}");
+            Ok(())
+        }
+    }
+}
+
+/// Logs go to stderr: `serve` logs requests at info by default, the client commands
+/// only warnings unless `-v`; `RUST_LOG` overrides both.
+fn init_logging(verbose: u8, serving: bool) {
+    let level = match (verbose, serving) {
+        (0, false) => "warn",
+        (0, true) => "info",
+        (1, _) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}

@@ -1,0 +1,115 @@
+//! `collab serve`: the API over an in-memory store, for offline work.
+
+use std::collections::HashMap;
+
+use collab_core::DatasetId;
+use collab_fake::InMemoryStore;
+use collab_server::ServerConfig;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::args::ServeArgs;
+use crate::failure::Failure;
+
+/// The demo user's id.
+pub const DEMO_USER: &str = "demo";
+/// The demo user's token: not a secret, it is printed for people to paste.
+pub const DEMO_TOKEN: &str = "demo-token";
+/// The demo dataset's id.
+pub const DEMO_DATASET: &str = "5f0e4a6b2c1d3e4f5a6b7c8d";
+
+/// The users (name → token) and datasets the server starts with, checked.
+struct Population {
+    users: Vec<(String, SecretString)>,
+    datasets: Vec<(DatasetId, String)>,
+}
+
+impl Population {
+    fn from_args(args: &ServeArgs) -> Result<Self, Failure> {
+        let mut users = args
+            .users
+            .iter()
+            .map(|flag| flag.name_and_token.clone())
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                Failure::Usage(
+                    "a --user flag is not NAME=TOKEN with both parts non-empty".to_owned(),
+                )
+            })?;
+        let mut datasets = args.datasets.clone();
+        if args.demo {
+            users.push((DEMO_USER.to_owned(), SecretString::from(DEMO_TOKEN)));
+            let dataset = DEMO_DATASET
+                .parse()
+                .map_err(|e| Failure::Failed(format!("demo dataset id: {e}")))?;
+            datasets.push((dataset, DEMO_USER.to_owned()));
+        }
+        let mut owners_of_tokens: HashMap<&str, &str> = HashMap::new();
+        for (name, token) in &users {
+            if let Some(other) = owners_of_tokens.insert(token.expose_secret(), name)
+                && other != name
+            {
+                return Err(Failure::Usage(format!(
+                    "users {other:?} and {name:?} have the same token"
+                )));
+            }
+        }
+        for (dataset, owner) in &datasets {
+            if !users.iter().any(|(name, _)| name == owner) {
+                return Err(Failure::Usage(format!(
+                    "dataset {dataset} is owned by unknown user {owner:?}: declare it with --user {owner}=TOKEN"
+                )));
+            }
+        }
+        Ok(Self { users, datasets })
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub async fn run(args: ServeArgs) -> Result<(), Failure> {
+    let population = Population::from_args(&args)?;
+    let store = InMemoryStore::new();
+    let provider_store = store.clone();
+    let mut config = ServerConfig::new(move |user: &str| provider_store.session(user));
+    for (name, token) in &population.users {
+        store.add_user(name.clone());
+        config = config.with_user(name.clone(), token.clone());
+    }
+    for (dataset, owner) in &population.datasets {
+        store.add_dataset(*dataset, owner.clone());
+    }
+    let server = collab_server::bind(args.listen, config)
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
+    let url = format!("http://{}", server.local_addr());
+    println!("listening on {url}");
+    if args.demo {
+        print!("{}", demo_instructions(&url));
+    }
+    if population.users.is_empty() {
+        eprintln!(
+            "warning: no users, so every call is unauthorized: pass --user NAME=TOKEN or --demo"
+        );
+    }
+    tracing::info!(%url, users = population.users.len(), datasets = population.datasets.len(), "serving");
+    server
+        .serve(collab_server::shutdown_signal())
+        .await
+        .map_err(|e| Failure::Failed(format!("server failed: {e}")))
+}
+
+fn demo_instructions(url: &str) -> String {
+    format!(
+        "\
+demo user: {DEMO_USER}   token: {DEMO_TOKEN}   dataset: {DEMO_DATASET}
+
+Try it from another shell:
+  export LIGHTLY_SERVER_LOCATION={url} LIGHTLY_TOKEN={DEMO_TOKEN}
+  cargo run -q -- grant {DEMO_DATASET} ann@example.com bob@example.com
+  cargo run -q -- revoke {DEMO_DATASET} bob@example.com
+  cargo run -q -- list {DEMO_DATASET}
+  curl -s '{url}/v1/datasets/{DEMO_DATASET}/collaboration/access?token={DEMO_TOKEN}'
+
+Press Ctrl-C to stop.
+"
+    )
+}

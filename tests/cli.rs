@@ -1,0 +1,307 @@
+//! End-to-end: the real `collab` binary against an in-process server over the fake,
+//! for every command and every error class, asserting exit code, stdout and stderr.
+
+mod support;
+
+use std::time::Duration;
+
+use collab::core::{AccessConfig, ShareRequest};
+use support::{ALICE_TOKEN, Api, BOB_TOKEN, DATASET, UNKNOWN_DATASET, dataset, run_collab};
+
+async fn share(api: &Api, users: &[&str]) -> AccessConfig {
+    let request = ShareRequest::write(users, ["acme"]).unwrap();
+    use collab::core::AccessConfigRepository;
+    api.store
+        .session("alice")
+        .create_or_update(&dataset(), &request)
+        .await
+        .unwrap();
+    api.store.configs(&dataset()).unwrap()[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_prints_a_table_and_json() {
+    let api = Api::start().await;
+    let empty = api.collab(&["list", DATASET]).await;
+    assert_eq!(empty.code, 0, "{empty:?}");
+    assert!(empty.stdout.contains("is not shared"), "{empty:?}");
+
+    let config = share(&api, &["ann@example.com", "bob@example.com"]).await;
+    let table = api.collab(&["list", DATASET]).await;
+    assert_eq!(table.code, 0, "{table:?}");
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("LAST MODIFIED"),
+        "{table:?}"
+    );
+    assert!(lines[1].contains(&config.id.to_string()), "{table:?}");
+    assert!(
+        lines[1].contains("ann@example.com, bob@example.com") && lines[1].contains("acme"),
+        "{table:?}"
+    );
+    assert!(
+        lines[1].contains("2023-11-14 22:13:20+00:00"),
+        "created time in local time (TZ=UTC): {table:?}"
+    );
+
+    let json = api.collab(&["--json", "list", DATASET]).await;
+    assert_eq!(json.code, 0, "{json:?}");
+    let listed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(listed[0]["id"], config.id.to_string());
+    assert_eq!(listed[0]["accessType"], "WRITE");
+    assert_eq!(listed[0]["lastModifiedAt"], 1_700_000_000_000u64);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn share_creates_then_replaces_the_write_config() {
+    let api = Api::start().await;
+    let created = api
+        .collab(&[
+            "share",
+            DATASET,
+            "--user",
+            "ann@example.com",
+            "--user",
+            "bob@example.com",
+            "--org",
+            "acme",
+        ])
+        .await;
+    assert_eq!(created.code, 0, "{created:?}");
+    let config = api.store.configs(&dataset()).unwrap()[0].clone();
+    assert!(
+        created
+            .stdout
+            .contains(&format!("shared: access config {}", config.id)),
+        "{created:?}"
+    );
+    assert!(
+        created.stdout.contains("+ user ann@example.com"),
+        "{created:?}"
+    );
+    assert_eq!(config.organizations, ["acme"]);
+
+    let replaced = api
+        .collab(&["--json", "share", DATASET, "--user", "cy@example.com"])
+        .await;
+    assert_eq!(replaced.code, 0, "{replaced:?}");
+    let body: serde_json::Value = serde_json::from_str(&replaced.stdout).unwrap();
+    assert_eq!(
+        body["id"],
+        config.id.to_string(),
+        "the API's JSON: same id on replace"
+    );
+    let after = api.store.configs(&dataset()).unwrap()[0].clone();
+    assert_eq!(after.users, ["cy@example.com"]);
+    assert!(after.organizations.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grant_and_revoke_keep_the_others_and_print_the_change() {
+    let api = Api::start().await;
+    share(&api, &["ann@example.com"]).await;
+
+    let granted = api
+        .collab(&["grant", DATASET, "bob@example.com", "cy@example.com"])
+        .await;
+    assert_eq!(granted.code, 0, "{granted:?}");
+    assert!(
+        granted.stdout.contains("+ user bob@example.com")
+            && granted.stdout.contains("+ user cy@example.com"),
+        "{granted:?}"
+    );
+    let config = api.store.configs(&dataset()).unwrap()[0].clone();
+    assert_eq!(
+        config.users,
+        ["ann@example.com", "bob@example.com", "cy@example.com"]
+    );
+    assert_eq!(
+        config.organizations,
+        ["acme"],
+        "grant keeps the organizations"
+    );
+
+    let revoked = api.collab(&["revoke", DATASET, "ANN@example.com"]).await;
+    assert_eq!(revoked.code, 0, "{revoked:?}");
+    assert!(
+        revoked.stdout.contains("- user ann@example.com"),
+        "{revoked:?}"
+    );
+    let config = api.store.configs(&dataset()).unwrap()[0].clone();
+    assert_eq!(config.users, ["bob@example.com", "cy@example.com"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grant_that_changes_nothing_writes_nothing() {
+    let api = Api::start().await;
+    let before = share(&api, &["ann@example.com"]).await;
+    api.clock.advance(Duration::from_secs(60));
+
+    let run = api.collab(&["grant", DATASET, "ann@example.com"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("no change"), "{run:?}");
+    let after = api.store.configs(&dataset()).unwrap()[0].clone();
+    assert_eq!(
+        after.last_modified_at, before.last_modified_at,
+        "no write happened"
+    );
+
+    let json = api
+        .collab(&["--json", "revoke", DATASET, "zed@example.com"])
+        .await;
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(plan["changed"], false);
+    assert_eq!(plan["id"], serde_json::Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_runs_print_the_plan_and_write_nothing() {
+    let api = Api::start().await;
+    let before = share(&api, &["ann@example.com"]).await;
+    for args in [
+        vec!["grant", DATASET, "bob@example.com", "--dry-run"],
+        vec!["revoke", DATASET, "ann@example.com", "--dry-run"],
+        vec!["share", DATASET, "--user", "cy@example.com", "--dry-run"],
+    ] {
+        let run = api.collab(&args).await;
+        assert_eq!(run.code, 0, "{args:?}: {run:?}");
+        assert!(
+            run.stdout.contains("dry run, nothing written"),
+            "{args:?}: {run:?}"
+        );
+        assert_eq!(
+            api.store.configs(&dataset()).unwrap()[0],
+            before,
+            "{args:?} wrote"
+        );
+    }
+    let json = api
+        .collab(&["--json", "grant", DATASET, "bob@example.com", "--dry-run"])
+        .await;
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(plan["dryRun"], true);
+    assert_eq!(plan["addedUsers"][0], "bob@example.com");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_removes_one_config() {
+    let api = Api::start().await;
+    let config = share(&api, &["ann@example.com"]).await;
+    let id = config.id.to_string();
+    let run = api.collab(&["delete", DATASET, &id]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(&format!("deleted access config {id}")),
+        "{run:?}"
+    );
+    assert!(api.store.configs(&dataset()).unwrap().is_empty());
+
+    let again = api.collab(&["delete", DATASET, &id]).await;
+    assert_eq!(again.code, 3, "{again:?}");
+    assert_eq!(
+        again.stderr.trim(),
+        format!("error: access config {id} not found in dataset {DATASET}")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_of_the_api_exit_3_with_one_clear_line() {
+    let api = Api::start().await;
+    let unknown = api.collab(&["list", UNKNOWN_DATASET]).await;
+    assert_eq!(unknown.code, 3, "{unknown:?}");
+    assert_eq!(
+        unknown.stderr.trim(),
+        format!("error: dataset {UNKNOWN_DATASET} not found")
+    );
+
+    let forbidden = api
+        .collab_as(Some(BOB_TOKEN), &["grant", DATASET, "eve@example.com"])
+        .await;
+    assert_eq!(forbidden.code, 3, "{forbidden:?}");
+    assert!(
+        forbidden.stderr.starts_with("error: forbidden"),
+        "{forbidden:?}"
+    );
+    assert_eq!(forbidden.stderr.lines().count(), 1, "{forbidden:?}");
+
+    let unauthorized = api
+        .collab_as(Some("wrong-token-xyz"), &["list", DATASET])
+        .await;
+    assert_eq!(unauthorized.code, 3, "{unauthorized:?}");
+    assert!(
+        unauthorized.stderr.contains("unauthorized")
+            && unauthorized.stderr.contains("LIGHTLY_TOKEN"),
+        "{unauthorized:?}"
+    );
+    assert!(
+        !unauthorized.stderr.contains("wrong-token-xyz"),
+        "the token never shows: {unauthorized:?}"
+    );
+
+    let invalid = api.collab(&["grant", DATASET, "not-an-email"]).await;
+    assert_eq!(invalid.code, 3, "{invalid:?}");
+    assert!(
+        invalid.stderr.contains("not-an-email") && invalid.stderr.contains("e-mail"),
+        "{invalid:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_errors_are_json_on_stderr() {
+    let api = Api::start().await;
+    let run = api.collab(&["--json", "list", UNKNOWN_DATASET]).await;
+    assert_eq!(run.code, 3);
+    assert!(run.stdout.is_empty(), "{run:?}");
+    let error: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "dataset_not_found");
+    assert_eq!(error["exitCode"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_api_exits_4_without_the_token() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let run = run_collab(&url, Some(ALICE_TOKEN), &["list", DATASET]).await;
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with(&format!("error: cannot reach {url}")),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains(ALICE_TOKEN), "{run:?}");
+    assert!(!run.stderr.contains("panicked"), "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_errors_exit_2() {
+    let api = Api::start().await;
+    let no_token = api.collab_as(None, &["list", DATASET]).await;
+    assert_eq!(no_token.code, 2, "{no_token:?}");
+    assert!(no_token.stderr.contains("LIGHTLY_TOKEN"), "{no_token:?}");
+
+    let bad_id = api.collab(&["list", "not-an-id"]).await;
+    assert_eq!(bad_id.code, 2, "{bad_id:?}");
+    assert!(
+        bad_id.stderr.contains("not a dataset id") && bad_id.stderr.contains("not-an-id"),
+        "{bad_id:?}"
+    );
+
+    let no_users = api.collab(&["grant", DATASET]).await;
+    assert_eq!(no_users.code, 2, "{no_users:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn completions_are_printed_for_a_shell() {
+    let run = run_collab("http://127.0.0.1:9", None, &["completions", "bash"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("_collab()") && run.stdout.contains("grant"),
+        "{}",
+        &run.stdout[..200.min(run.stdout.len())]
+    );
+}

@@ -1,0 +1,192 @@
+//! End-to-end: `collab serve` as a user starts it: its first line, the demo, its
+//! refusals of bad flags, and a graceful stop on SIGTERM.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use support::{collab_command, run_collab};
+
+/// A `collab serve` child process, killed if the test fails before stopping it.
+struct Served {
+    child: Child,
+    url: String,
+    rest_of_stdout: Vec<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `collab serve ARGS` on an ephemeral port and reads its first line.
+fn serve(args: &[&str], demo_lines: usize) -> Served {
+    let mut child = collab_command()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let url = first
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line is `listening on URL`, got {first:?}"))
+        .to_owned();
+    let rest_of_stdout = (0..demo_lines)
+        .map(|_| {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            line
+        })
+        .collect();
+    Served {
+        child,
+        url,
+        rest_of_stdout,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_prints_a_working_example_and_stops_on_sigterm() {
+    let mut served = serve(&["--demo"], 6);
+    assert!(
+        served.url.starts_with("http://127.0.0.1:") && !served.url.ends_with(":0"),
+        "{}",
+        served.url
+    );
+    let demo = served.rest_of_stdout.concat();
+    assert!(
+        demo.contains("token: demo-token") && demo.contains("5f0e4a6b2c1d3e4f5a6b7c8d"),
+        "{demo}"
+    );
+    assert!(
+        demo.contains(&format!("LIGHTLY_SERVER_LOCATION={}", served.url)),
+        "{demo}"
+    );
+
+    let granted = run_collab(
+        &served.url,
+        Some("demo-token"),
+        &["grant", "5f0e4a6b2c1d3e4f5a6b7c8d", "ann@example.com"],
+    )
+    .await;
+    assert_eq!(granted.code, 0, "{granted:?}");
+    let listed = run_collab(
+        &served.url,
+        Some("demo-token"),
+        &["list", "5f0e4a6b2c1d3e4f5a6b7c8d"],
+    )
+    .await;
+    assert!(listed.stdout.contains("ann@example.com"), "{listed:?}");
+
+    let pid = served.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || {
+        let status = served.child.wait();
+        (status, served)
+    });
+    let (status, _served) = tokio::time::timeout(Duration::from_secs(30), status)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.unwrap().success(), "a graceful stop exits 0");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_and_datasets_from_flags_are_served() {
+    let served = serve(
+        &[
+            "--user",
+            "alice=tok-a",
+            "--user",
+            "bob=tok-b",
+            "--dataset",
+            "aaaaaaaaaaaaaaaaaaaaaaaa=alice",
+        ],
+        0,
+    );
+    let shared = run_collab(
+        &served.url,
+        Some("tok-a"),
+        &[
+            "--json",
+            "share",
+            "aaaaaaaaaaaaaaaaaaaaaaaa",
+            "--user",
+            "c@x.io",
+        ],
+    )
+    .await;
+    assert_eq!(shared.code, 0, "{shared:?}");
+    let listed = run_collab(
+        &served.url,
+        Some("tok-a"),
+        &["--json", "list", "aaaaaaaaaaaaaaaaaaaaaaaa"],
+    )
+    .await;
+    let configs: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    assert_eq!(configs[0]["owner"], "alice", "NAME is the owner's id");
+    let forbidden = run_collab(
+        &served.url,
+        Some("tok-b"),
+        &["list", "aaaaaaaaaaaaaaaaaaaaaaaa"],
+    )
+    .await;
+    assert_eq!(forbidden.code, 3, "{forbidden:?}");
+}
+
+#[test]
+fn bad_flags_fail_before_listening() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--dataset", "aaaaaaaaaaaaaaaaaaaaaaaa=ghost"],
+            "unknown user \"ghost\"",
+        ),
+        (&["--user", "alice"], "NAME=TOKEN"),
+        (&["--user", "=hunter2secret"], "NAME=TOKEN"),
+        (
+            &["--dataset", "xyz=alice", "--user", "alice=t"],
+            "not a dataset id",
+        ),
+        (&["--listen", "nowhere"], "invalid socket address"),
+    ];
+    for (args, expected) in cases {
+        let output = collab_command().arg("serve").args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("hunter2"),
+            "a token is never echoed: {stderr}"
+        );
+        assert!(output.stdout.is_empty(), "nothing listened: {args:?}");
+    }
+}
+
+#[test]
+fn a_busy_address_is_a_clear_failure() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = collab_command()
+        .args(["serve", "--demo", "--listen", &addr])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,104 @@
+//! The production stack, offline: the cache over the HTTP adapter, talking to the
+//! server over the fake on loopback, runs the whole conformance suite and the model
+//! test; and a write through the stack is visible to the next read at once.
+
+mod support;
+
+use collab::cache::{CacheConfig, CachedRepository};
+use collab::core::{AccessConfigRepository, ShareRequest};
+use collab::fake::InMemoryStore;
+use collab::http::{HttpRepository, RetryPolicy};
+use collab::server::{ServerConfig, ServerHandle};
+use collab_testkit::{Fixture, check_against_model, dataset_ids, run_conformance};
+
+type Stack = CachedRepository<HttpRepository>;
+
+/// A server over a fresh fake, and a fixture of cached HTTP clients to it.
+async fn stack() -> (Fixture<Stack>, ServerHandle) {
+    let (dataset, other_dataset, unknown_dataset) = dataset_ids();
+    let store = InMemoryStore::new();
+    store.add_dataset(dataset, "alice");
+    store.add_dataset(other_dataset, "alice");
+    store.add_user("bob");
+    let sessions = store.clone();
+    let config = ServerConfig::new(move |user: &str| sessions.session(user))
+        .with_user("alice", "token-a")
+        .with_user("bob", "token-b");
+    let server = collab::server::bind("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap()
+        .spawn();
+    let client = |token: &str| {
+        let http = HttpRepository::builder()
+            .with_base_url(server.base_url())
+            .with_api_token(token.to_owned())
+            .with_retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        CachedRepository::new(http, CacheConfig::default())
+    };
+    let fixture = Fixture {
+        owner: client("token-a"),
+        stranger: client("token-b"),
+        unauthenticated: client("no-such-token"),
+        owner_name: "alice".into(),
+        dataset,
+        other_dataset,
+        unknown_dataset,
+    };
+    (fixture, server)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cache_over_http_over_server_conforms() {
+    let (fixture, server) = stack().await;
+    run_conformance(&fixture).await;
+    server.shutdown().await;
+}
+
+#[test]
+fn cache_over_http_over_server_agrees_with_the_model() {
+    // Each case gets a fresh server; the handles live until the test ends (dropping one
+    // stops its server).
+    let servers = std::sync::Mutex::new(Vec::new());
+    check_against_model(24, || async {
+        let (fixture, server) = stack().await;
+        servers.lock().unwrap().push(server);
+        fixture
+    });
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_through_the_stack_is_read_back_at_once() {
+    let (fixture, server) = stack().await;
+    let repo = &fixture.owner;
+    let first = ShareRequest::write(["ann@example.com"], [""; 0]).unwrap();
+    repo.create_or_update(&fixture.dataset, &first)
+        .await
+        .unwrap();
+    assert_eq!(
+        repo.list(&fixture.dataset).await.unwrap()[0].users,
+        ["ann@example.com"]
+    );
+    assert_eq!(
+        repo.list(&fixture.dataset).await.unwrap()[0].users,
+        ["ann@example.com"]
+    );
+    let hits_before = repo.stats().hits;
+    assert!(
+        hits_before >= 1,
+        "the second read was a hit: {:?}",
+        repo.stats()
+    );
+
+    let second = ShareRequest::write(["bob@example.com"], [""; 0]).unwrap();
+    repo.create_or_update(&fixture.dataset, &second)
+        .await
+        .unwrap();
+    assert_eq!(
+        repo.list(&fixture.dataset).await.unwrap()[0].users,
+        ["bob@example.com"],
+        "never stale after a write"
+    );
+    server.shutdown().await;
+}
