@@ -1,1 +1,158 @@
-//! placeholder
+//! The HTTP adapter of the [`AccessConfigRepository`](collab_core::AccessConfigRepository)
+//! port: [`HttpRepository`] talks to Lightly's Collaboration API (or to `collab serve`)
+//! with reqwest over rustls.
+//!
+//! It adds to a bare HTTP call what a client of the API needs: both of Lightly's
+//! authentication schemes, timeouts, retries with backoff and jitter, the mapping of
+//! every answer to the port's types and [`Error`](collab_core::Error)s, and the
+//! removal of the credential from every error, log line and `Debug` output.
+//!
+//! # Building a repository
+//!
+//! Like Lightly's own clients, the API token may come from `LIGHTLY_TOKEN` and the
+//! server from `LIGHTLY_SERVER_LOCATION` (default `https://api.lightly.ai`):
+//!
+//! ```
+//! use collab_http::{BuildError, HttpRepository};
+//!
+//! fn from_environment() -> Result<HttpRepository, BuildError> {
+//!     HttpRepository::builder().base_url_from_env().token_from_env()?.build()
+//! }
+//!
+//! match from_environment() {
+//!     Ok(repo) => println!("talking to {}", repo.base_url()),
+//!     Err(error @ BuildError::MissingToken { .. }) => println!("{error}"),
+//!     Err(error) => panic!("{error}"),
+//! }
+//! ```
+//!
+//! Or configure everything in code. An API token travels as the query parameter
+//! `token`; a JWT as `Authorization: Bearer`:
+//!
+//! ```
+//! use std::time::Duration;
+//! use collab_http::{HttpRepository, RetryPolicy};
+//!
+//! let repo = HttpRepository::builder()
+//!     .with_base_url("http://127.0.0.1:8080") // e.g. `collab serve`
+//!     .with_api_token("token-a")
+//!     .with_connect_timeout(Duration::from_secs(2))
+//!     .with_request_timeout(Duration::from_secs(10))
+//!     .with_retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+//!     .with_user_agent("my-tool/1.0")
+//!     .build()?;
+//! // Clones are cheap and share one connection pool.
+//! let for_another_task = repo.clone();
+//! assert!(!format!("{for_another_task:?}").contains("token-a"));
+//! # Ok::<(), collab_http::BuildError>(())
+//! ```
+//!
+//! # Errors
+//!
+//! Every non-success answer goes through [`collab_core::wire::error_from_response`], the
+//! workspace's one mapping from statuses and `ApiErrorResponse` codes to
+//! [`Error`](collab_core::Error) variants: `404 DATASET_UNKNOWN` is
+//! `DatasetNotFound`, `404 ACCESS_CONTROL_UNKNOWN` is `AccessConfigNotFound`, `401`
+//! `Unauthorized`, `403` `Forbidden`, `400` `InvalidRequest`, `429` `RateLimited`, `5xx`
+//! `Unavailable`. An error body may name its text `message` or (in later generations of
+//! the API) `error`; unknown fields and codes are tolerated. A success whose body is
+//! not what the API defines is `UnexpectedResponse`, with the status and at most 200
+//! characters of the body. A transport failure or timeout is `Unavailable`, with
+//! reqwest's error (its URL removed) as the source.
+//!
+//! # Retries, timeouts and stacking
+//!
+//! Retries live *inside* this adapter, around each HTTP attempt, and each attempt has
+//! its own timeout within the policy's time budget (see [`RetryPolicy`]). Other
+//! layers go *outside*:
+//!
+//! ```text
+//! caller ──> cache (collab-cache) ──> HttpRepository [ retry ( timeout ( attempt ) ) ] ──> API
+//! ```
+//!
+//! - **Cache outside, retries inside.** A cache hit then never waits for a backoff, and
+//!   concurrent misses that the cache coalesces into one load share one retried call
+//!   instead of each retrying on its own. Since errors are not cached, a call that
+//!   failed after its retries is tried afresh by the next caller.
+//! - **Timeout inside retry.** A timed-out attempt is one failed attempt that the
+//!   policy may retry; [`RetryPolicy::max_elapsed`] bounds the call as a whole. To cap
+//!   a call tighter, configure the policy rather than wrapping the repository in an
+//!   outer timeout, which would cancel a retry half-way and leave a write's outcome
+//!   unknown without saying so.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use collab_cache::{CacheConfig, CachedRepository};
+//! use collab_core::AccessConfigRepository;
+//! use collab_http::{HttpRepository, RetryPolicy};
+//!
+//! let api = HttpRepository::builder()
+//!     .with_base_url("http://127.0.0.1:8080")
+//!     .with_api_token("token-a")
+//!     .with_retry(RetryPolicy::default()) // inside: around each HTTP attempt
+//!     .build()?;
+//! let repo = CachedRepository::new(api, CacheConfig::default()); // outside
+//! // The application holds the port, not the stack:
+//! let repo: Arc<dyn AccessConfigRepository> = Arc::new(repo);
+//! # drop(repo);
+//! # Ok::<(), collab_http::BuildError>(())
+//! ```
+//!
+//! # Talking to a server
+//!
+//! Against `collab serve`'s library form: an in-process server over the in-memory fake,
+//! on a loopback port.
+//!
+//! ```
+//! use collab_core::{AccessConfigRepository, DatasetId, Error, ShareRequest};
+//! use collab_http::HttpRepository;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dataset: DatasetId = "0123456789abcdef01234567".parse()?;
+//! let store = collab_fake::InMemoryStore::new();
+//! store.add_dataset(dataset, "alice");
+//! let config = collab_server::ServerConfig::new(move |user: &str| store.session(user))
+//!     .with_user("alice", "token-a");
+//! let server = collab_server::bind("127.0.0.1:0".parse()?, config).await?.spawn();
+//!
+//! let repo = HttpRepository::builder()
+//!     .with_base_url(server.base_url())
+//!     .with_api_token("token-a")
+//!     .build()?;
+//! let request = ShareRequest::write(["ann@example.com"], ["acme"])?;
+//! let id = repo.create_or_update(&dataset, &request).await?;
+//! let configs = repo.list(&dataset).await?;
+//! assert_eq!(configs[0].id, id);
+//! assert_eq!(configs[0].users, ["ann@example.com"]);
+//!
+//! repo.delete(&dataset, &id).await?;
+//! let again = repo.delete(&dataset, &id).await;
+//! assert!(matches!(again, Err(Error::AccessConfigNotFound { .. })));
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Logging
+//!
+//! Each attempt logs one `tracing` event at `debug` level with the method, the path
+//! (never the query, which holds the token), the attempt number, the status and the
+//! time taken; each retry logs its delay.
+#![warn(missing_docs, unreachable_pub)]
+
+mod auth;
+mod build_error;
+mod builder;
+mod endpoint;
+mod repository;
+mod response;
+mod retry;
+
+pub use build_error::BuildError;
+pub use builder::{
+    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_USER_AGENT,
+    HttpRepositoryBuilder, SERVER_LOCATION_ENV, TOKEN_ENV,
+};
+pub use repository::HttpRepository;
+pub use retry::RetryPolicy;

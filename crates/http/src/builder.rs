@@ -1,0 +1,365 @@
+//! Configuring an [`HttpRepository`]: [`HttpRepositoryBuilder`].
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use secrecy::SecretString;
+
+use crate::auth::{Auth, Credentials};
+use crate::endpoint::{BaseUrl, describe_unchecked};
+use crate::repository::Settings;
+use crate::{BuildError, HttpRepository, RetryPolicy};
+
+/// Lightly's API, used when no base URL is given.
+pub const DEFAULT_BASE_URL: &str = "https://api.lightly.ai";
+/// The environment variable holding the API token, as Lightly's clients read it.
+pub const TOKEN_ENV: &str = "LIGHTLY_TOKEN";
+/// The environment variable overriding the base URL, as Lightly's clients read it.
+pub const SERVER_LOCATION_ENV: &str = "LIGHTLY_SERVER_LOCATION";
+/// The user agent sent unless [`HttpRepositoryBuilder::with_user_agent`] says otherwise.
+pub const DEFAULT_USER_AGENT: &str = concat!("collab/", env!("CARGO_PKG_VERSION"), "/rust");
+/// How long connecting may take, unless configured otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one attempt (connect, send, read the whole answer) may take, unless
+/// configured otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds an [`HttpRepository`]; get one from [`HttpRepository::builder`].
+///
+/// Exactly one credential is used: each of [`with_api_token`](Self::with_api_token),
+/// [`token_from_env`](Self::token_from_env) and
+/// [`with_bearer_token`](Self::with_bearer_token) replaces what an earlier one set.
+///
+/// ```
+/// use std::time::Duration;
+/// use collab_http::{HttpRepository, RetryPolicy};
+///
+/// let repo = HttpRepository::builder()
+///     .with_base_url("http://127.0.0.1:8080/")
+///     .with_api_token("my-token")
+///     .with_request_timeout(Duration::from_secs(5))
+///     .with_retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+///     .build()?;
+/// assert_eq!(repo.base_url().as_str(), "http://127.0.0.1:8080/");
+/// assert!(!format!("{repo:?}").contains("my-token"));
+/// # Ok::<(), collab_http::BuildError>(())
+/// ```
+pub struct HttpRepositoryBuilder {
+    base_url: String,
+    base_url_origin: &'static str,
+    credentials: Option<Credentials>,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+    client: Option<reqwest::Client>,
+}
+
+impl Default for HttpRepositoryBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for HttpRepositoryBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRepositoryBuilder")
+            .field("base_url", &describe_unchecked(&self.base_url))
+            .field("credentials", &self.credentials)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("client", &self.client.as_ref().map(|_| "caller-supplied"))
+            .finish()
+    }
+}
+
+impl HttpRepositoryBuilder {
+    /// A builder with the defaults: [`DEFAULT_BASE_URL`], no credential yet,
+    /// [`DEFAULT_CONNECT_TIMEOUT`], [`DEFAULT_REQUEST_TIMEOUT`],
+    /// [`RetryPolicy::default`] and [`DEFAULT_USER_AGENT`].
+    pub fn new() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            base_url_origin: "the default",
+            credentials: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            retry: RetryPolicy::default(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            client: None,
+        }
+    }
+
+    /// The API's base URL, e.g. `http://127.0.0.1:8080` for `collab serve`. A path
+    /// prefix (`https://proxy.example/lightly/`) is kept; a trailing slash does not
+    /// matter. Checked by [`build`](Self::build): `http`/`https`, no user info, query
+    /// or fragment.
+    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self.base_url_origin = "with_base_url";
+        self
+    }
+
+    /// Takes the base URL from [`SERVER_LOCATION_ENV`] (`LIGHTLY_SERVER_LOCATION`) when
+    /// it is set and not empty; otherwise keeps the current one.
+    pub fn base_url_from_env(self) -> Self {
+        self.base_url_from(std::env::var_os(SERVER_LOCATION_ENV))
+    }
+
+    fn base_url_from(mut self, value: Option<std::ffi::OsString>) -> Self {
+        let Some(value) = value.filter(|value| !value.is_empty()) else {
+            return self;
+        };
+        // A value that is not UTF-8 cannot be a URL; keeping a lossy copy makes build()
+        // report it as invalid rather than silently using another server.
+        self.base_url = value.to_string_lossy().into_owned();
+        self.base_url_origin = SERVER_LOCATION_ENV;
+        self
+    }
+
+    /// Authenticates with an API token, sent as the query parameter `token` (Lightly's
+    /// `ApiKeyAuth`). Accepts a [`SecretString`], a `String` or a `&str`.
+    pub fn with_api_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.credentials = Some(Credentials::ApiToken(token.into()));
+        self
+    }
+
+    /// Authenticates with the API token in [`TOKEN_ENV`] (`LIGHTLY_TOKEN`), surrounding
+    /// white space trimmed, like [`with_api_token`](Self::with_api_token).
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::MissingToken`] when the variable is unset or empty,
+    /// [`BuildError::InvalidToken`] when it is not UTF-8.
+    pub fn token_from_env(self) -> Result<Self, BuildError> {
+        self.token_from(std::env::var_os(TOKEN_ENV))
+    }
+
+    fn token_from(self, value: Option<std::ffi::OsString>) -> Result<Self, BuildError> {
+        let value = value.ok_or(BuildError::MissingToken {
+            reason: "the environment variable LIGHTLY_TOKEN is not set",
+        })?;
+        // Never format the value: `VarError::NotUnicode` would print the token.
+        let token = value.into_string().map_err(|_| BuildError::InvalidToken {
+            reason: "the environment variable LIGHTLY_TOKEN is not valid UTF-8",
+        })?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(BuildError::MissingToken {
+                reason: "the environment variable LIGHTLY_TOKEN is empty",
+            });
+        }
+        Ok(self.with_api_token(token))
+    }
+
+    /// Authenticates with a JWT, sent as `Authorization: Bearer <jwt>` (Lightly's
+    /// `auth0Bearer`). Accepts a [`SecretString`], a `String` or a `&str`.
+    pub fn with_bearer_token(mut self, jwt: impl Into<SecretString>) -> Self {
+        self.credentials = Some(Credentials::Bearer(jwt.into()));
+        self
+    }
+
+    /// How long opening a connection may take. Ignored with
+    /// [`with_client`](Self::with_client): that client's own setting applies.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, from sending the request to reading the whole
+    /// answer. Retried attempts also stay within [`RetryPolicy::max_elapsed`].
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// How failed calls are retried; see [`RetryPolicy`]. [`RetryPolicy::none`]
+    /// turns retries off.
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` sent with every request (default [`DEFAULT_USER_AGENT`]).
+    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Sends requests through a client the caller built (to share its connection pool,
+    /// proxy or TLS settings). Its connect timeout and redirect policy apply; the
+    /// repository's request timeout, user agent and credential are set on each request.
+    /// A client that does not follow redirects
+    /// (`reqwest::redirect::Policy::none()`) is advised: a redirect would carry the
+    /// `token` query parameter to wherever it points.
+    pub fn with_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Checks the configuration and builds the repository.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::InvalidUrl`] for a base URL that is not `http`/`https` or holds user
+    /// info, a query or a fragment; [`BuildError::MissingToken`] when no credential was
+    /// given; [`BuildError::InvalidToken`] for an empty token or a JWT that cannot be a
+    /// header; [`BuildError::InvalidUserAgent`]; [`BuildError::Client`] when reqwest
+    /// cannot build its client.
+    pub fn build(self) -> Result<HttpRepository, BuildError> {
+        let base_url = BaseUrl::parse(&self.base_url, self.base_url_origin)?;
+        let credentials = self.credentials.ok_or(BuildError::MissingToken {
+            reason: "no credential given: call with_api_token, token_from_env or with_bearer_token",
+        })?;
+        let auth = Auth::new(credentials)?;
+        let user_agent =
+            HeaderValue::try_from(self.user_agent).map_err(|_| BuildError::InvalidUserAgent)?;
+        let client = match self.client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                // A redirect would carry the `token` query parameter along; the API
+                // does not redirect, so one is reported as an unexpected response.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|source| BuildError::Client { source })?,
+        };
+        Ok(HttpRepository::from_settings(Settings {
+            client,
+            base_url,
+            auth,
+            user_agent,
+            request_timeout: self.request_timeout,
+            retry: self.retry,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use super::*;
+
+    #[test]
+    fn defaults_are_lightlys() {
+        let repo = HttpRepositoryBuilder::new()
+            .with_api_token("t")
+            .build()
+            .unwrap();
+        assert_eq!(repo.base_url().as_str(), "https://api.lightly.ai/");
+        assert!(DEFAULT_USER_AGENT.starts_with("collab/0."));
+        assert!(DEFAULT_USER_AGENT.ends_with("/rust"));
+    }
+
+    #[test]
+    fn no_credential_is_a_clear_error() {
+        let error = HttpRepositoryBuilder::new().build().unwrap_err();
+        assert!(
+            matches!(error, BuildError::MissingToken { reason } if reason.contains("with_api_token"))
+        );
+    }
+
+    #[test]
+    fn token_from_an_unset_or_empty_variable_is_a_clear_error() {
+        for value in [None, Some(OsString::from("")), Some(OsString::from("  \n"))] {
+            let error = HttpRepositoryBuilder::new().token_from(value).unwrap_err();
+            assert!(
+                matches!(error, BuildError::MissingToken { reason } if reason.contains("LIGHTLY_TOKEN")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn token_from_the_environment_is_trimmed_and_used_as_api_token() {
+        let builder = HttpRepositoryBuilder::new()
+            .token_from(Some(OsString::from(" s3cret\n")))
+            .unwrap();
+        let Some(Credentials::ApiToken(token)) = &builder.credentials else {
+            panic!("expected an API token");
+        };
+        assert_eq!(secrecy::ExposeSecret::expose_secret(token), "s3cret");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_non_utf8_token_is_refused_without_printing_it() {
+        use std::os::unix::ffi::OsStringExt;
+        let value = OsString::from_vec(b"s3cret\xff".to_vec());
+        let error = HttpRepositoryBuilder::new()
+            .token_from(Some(value))
+            .unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(matches!(error, BuildError::InvalidToken { .. }), "{shown}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn server_location_overrides_only_when_set() {
+        let unset = HttpRepositoryBuilder::new().base_url_from(None);
+        assert_eq!(unset.base_url, DEFAULT_BASE_URL);
+        let empty = HttpRepositoryBuilder::new().base_url_from(Some(OsString::new()));
+        assert_eq!(empty.base_url, DEFAULT_BASE_URL);
+        let set = HttpRepositoryBuilder::new()
+            .base_url_from(Some(OsString::from("http://127.0.0.1:9/x")));
+        assert_eq!(set.base_url, "http://127.0.0.1:9/x");
+    }
+
+    #[test]
+    fn a_bad_server_location_names_the_variable() {
+        let error = HttpRepositoryBuilder::new()
+            .base_url_from(Some(OsString::from("localhost:8080")))
+            .with_api_token("t")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                BuildError::InvalidUrl {
+                    origin: SERVER_LOCATION_ENV,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("LIGHTLY_SERVER_LOCATION"));
+    }
+
+    #[test]
+    fn a_user_agent_that_cannot_be_a_header_is_refused() {
+        let error = HttpRepositoryBuilder::new()
+            .with_api_token("t")
+            .with_user_agent("bad\nagent")
+            .build()
+            .unwrap_err();
+        assert!(matches!(error, BuildError::InvalidUserAgent));
+    }
+
+    #[test]
+    fn the_last_credential_wins() {
+        let builder = HttpRepositoryBuilder::new()
+            .with_api_token("a")
+            .with_bearer_token("b");
+        assert!(matches!(builder.credentials, Some(Credentials::Bearer(_))));
+    }
+
+    #[test]
+    fn debug_of_the_builder_shows_no_secret() {
+        let builders = [
+            HttpRepositoryBuilder::new().with_api_token("s3cret-token"),
+            HttpRepositoryBuilder::new().with_bearer_token("s3cret-token"),
+            HttpRepositoryBuilder::new()
+                .with_base_url("https://u:s3cret-token@h.io/p?token=s3cret-token")
+                .with_client(reqwest::Client::new()),
+        ];
+        for builder in builders {
+            let shown = format!("{builder:?} {builder:#?}");
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(shown.contains("HttpRepositoryBuilder"), "{shown}");
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! [`HttpRepository`]: the port over Lightly's HTTP API.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use backon::Retryable;
+use collab_core::wire::CallTarget;
+use collab_core::{
+    AccessConfig, AccessConfigId, AccessConfigList, AccessConfigRepository, CreateEntityResponse,
+    DatasetId, Error, Result, ShareRequest,
+};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use reqwest::{Method, Url};
+use tokio::time::Instant;
+
+use crate::auth::{Auth, scrub};
+use crate::endpoint::BaseUrl;
+use crate::response::{self, Answer, transport_error};
+use crate::{HttpRepositoryBuilder, RetryPolicy};
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// The [`AccessConfigRepository`] port over Lightly's Collaboration API (or
+/// `collab serve`), with reqwest and rustls.
+///
+/// Build one with [`HttpRepository::builder`]. Cloning is cheap and clones share one
+/// `reqwest::Client`, hence one connection pool: make one repository per service and
+/// clone it where needed.
+///
+/// Every answer is mapped with [`collab_core::wire::error_from_response`]; calls that
+/// fail in a way trying again can fix are retried as the [`RetryPolicy`] says. A
+/// `DELETE` is sent without a body. `Debug` output, errors and log lines never hold the
+/// credential.
+///
+/// ```
+/// use collab_http::HttpRepository;
+///
+/// let repo = HttpRepository::builder()
+///     .with_base_url("http://127.0.0.1:8080")
+///     .with_bearer_token("a-jwt")
+///     .build()?;
+/// let shared = repo.clone(); // the same client and connection pool
+/// assert_eq!(shared.base_url(), repo.base_url());
+/// # Ok::<(), collab_http::BuildError>(())
+/// ```
+#[derive(Clone)]
+pub struct HttpRepository {
+    inner: Arc<Settings>,
+}
+
+/// Everything a repository needs, shared by its clones.
+pub(crate) struct Settings {
+    pub(crate) client: reqwest::Client,
+    pub(crate) base_url: BaseUrl,
+    pub(crate) auth: Auth,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) request_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl fmt::Debug for HttpRepository {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let settings = &*self.inner;
+        f.debug_struct("HttpRepository")
+            .field("base_url", &settings.base_url.as_url().as_str())
+            .field("auth", &settings.auth.describe())
+            .field("user_agent", &settings.user_agent)
+            .field("request_timeout", &settings.request_timeout)
+            .field("retry", &settings.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One API call: what to send where, and what it is about.
+struct Call<'a> {
+    method: Method,
+    /// Without query: the credential is added per attempt, so this is safe to show.
+    url: Url,
+    body: Option<&'a [u8]>,
+    target: CallTarget,
+}
+
+impl Call<'_> {
+    fn describe(&self) -> String {
+        format!("{} {}", self.method, self.url)
+    }
+}
+
+/// How a call ended, and whether an earlier attempt may have changed the state anyway.
+struct Outcome {
+    result: Result<Answer>,
+    outcome_unknown: bool,
+}
+
+impl HttpRepository {
+    /// A builder with Lightly's defaults; see [`HttpRepositoryBuilder`].
+    pub fn builder() -> HttpRepositoryBuilder {
+        HttpRepositoryBuilder::new()
+    }
+
+    pub(crate) fn from_settings(settings: Settings) -> Self {
+        Self {
+            inner: Arc::new(settings),
+        }
+    }
+
+    /// The base URL requests go to (never holds a credential).
+    pub fn base_url(&self) -> &Url {
+        self.inner.base_url.as_url()
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// Runs a call with retries, as the policy says.
+    async fn execute(&self, call: &Call<'_>) -> Outcome {
+        let policy = self.inner.retry;
+        let started = Instant::now();
+        // Shared with each attempt's future, which must be `Send`: hence atomics.
+        let attempts = &AtomicU32::new(0);
+        let outcome_unknown = &AtomicBool::new(false);
+        let result = (move || async move {
+            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            let timeout =
+                policy.attempt_timeout(self.inner.request_timeout, attempt, started.elapsed());
+            let result = self.attempt(call, attempt, timeout).await;
+            if matches!(result, Err(Error::Unavailable { .. })) {
+                outcome_unknown.store(true, Ordering::Relaxed);
+            }
+            result
+        })
+        .retry(policy.backoff())
+        .when(Error::is_retryable)
+        .adjust(|error, proposed| {
+            policy.next_delay(proposed, error.retry_after(), started.elapsed())
+        })
+        .notify(|error, delay| {
+            tracing::debug!(
+                method = %call.method,
+                path = call.url.path(),
+                delay_ms = delay.as_millis() as u64,
+                %error,
+                "collab-http: retrying"
+            );
+        })
+        .await;
+        Outcome {
+            result,
+            outcome_unknown: outcome_unknown.load(Ordering::Relaxed),
+        }
+    }
+
+    /// One attempt: send, read the whole answer, map it; logs one line.
+    async fn attempt(&self, call: &Call<'_>, attempt: u32, timeout: Duration) -> Result<Answer> {
+        let settings = &*self.inner;
+        let mut request = settings
+            .auth
+            .apply(call.url.clone(), |url| {
+                settings.client.request(call.method.clone(), url)
+            })
+            .header(USER_AGENT, settings.user_agent.clone())
+            .header(ACCEPT, JSON)
+            .timeout(timeout);
+        if let Some(body) = call.body {
+            request = request.header(CONTENT_TYPE, JSON).body(body.to_vec());
+        }
+        let started = Instant::now();
+        let (status, result) = match request.send().await {
+            Ok(answer) => {
+                let status = answer.status().as_u16();
+                let result = response::read(answer, call.target, |error| {
+                    transport_error(error, &call.describe(), Some(timeout))
+                })
+                .await;
+                (Some(status), result)
+            }
+            Err(error) => (
+                None,
+                Err(transport_error(error, &call.describe(), Some(timeout))),
+            ),
+        };
+        let result = result.map_err(|error| scrub(error, settings.auth.secret()));
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(_) => tracing::debug!(
+                method = %call.method,
+                path = call.url.path(),
+                attempt,
+                status,
+                elapsed_ms,
+                "collab-http: answered"
+            ),
+            Err(error) => tracing::debug!(
+                method = %call.method,
+                path = call.url.path(),
+                attempt,
+                status,
+                elapsed_ms,
+                %error,
+                "collab-http: failed"
+            ),
+        }
+        result
+    }
+
+    /// Reads a success body as `T`; the excerpt of a wrong body is scrubbed too.
+    fn decode<T: serde::de::DeserializeOwned>(&self, answer: &Answer, expected: &str) -> Result<T> {
+        answer
+            .decode(expected)
+            .map_err(|error| scrub(error, self.inner.auth.secret()))
+    }
+
+    fn call<'a>(
+        &self,
+        method: Method,
+        dataset: &DatasetId,
+        config: Option<&AccessConfigId>,
+        body: Option<&'a [u8]>,
+    ) -> Call<'a> {
+        Call {
+            method,
+            url: self.inner.base_url.access(dataset, config),
+            body,
+            target: CallTarget {
+                dataset: *dataset,
+                config: config.copied(),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl AccessConfigRepository for HttpRepository {
+    /// `POST /v1/datasets/{datasetId}/collaboration/access`; retried like the other
+    /// calls, since replacing a config with the same lists twice equals doing it once.
+    async fn create_or_update(
+        &self,
+        dataset: &DatasetId,
+        request: &ShareRequest,
+    ) -> Result<AccessConfigId> {
+        let body = serde_json::to_vec(request).map_err(|error| Error::InvalidRequest {
+            message: format!("cannot encode the request: {error}"),
+        })?;
+        let call = self.call(Method::POST, dataset, None, Some(&body));
+        let answer = self.execute(&call).await.result?;
+        let created: CreateEntityResponse = self.decode(&answer, "a CreateEntityResponse")?;
+        Ok(AccessConfigId::new(created.id))
+    }
+
+    /// `DELETE /v1/datasets/{datasetId}/collaboration/access/{accessConfigId}`, sent
+    /// without a body; the answer's body, if any, is ignored. When an earlier attempt
+    /// ended with an unknown outcome (transport error or `5xx`) and a retry finds no
+    /// such config, the delete is reported as done: the config is gone either way.
+    async fn delete(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()> {
+        let call = self.call(Method::DELETE, dataset, Some(config), None);
+        let outcome = self.execute(&call).await;
+        match outcome.result {
+            Ok(_) => Ok(()),
+            Err(Error::AccessConfigNotFound { .. }) if outcome.outcome_unknown => {
+                tracing::debug!(
+                    path = call.url.path(),
+                    "collab-http: config already gone after an attempt with unknown outcome"
+                );
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `GET /v1/datasets/{datasetId}/collaboration/access`.
+    async fn list(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
+        let call = self.call(Method::GET, dataset, None, None);
+        let answer = self.execute(&call).await.result?;
+        let configs: Vec<AccessConfig> =
+            self.decode(&answer, "a list of SharedAccessConfigData")?;
+        Ok(configs.into())
+    }
+}

@@ -1,0 +1,167 @@
+//! Turning what came back (an answer or a transport failure) into the port's types.
+
+use std::time::Duration;
+
+use collab_core::wire::{CallTarget, error_from_response};
+use collab_core::{ApiErrorResponse, Error};
+use reqwest::header::RETRY_AFTER;
+use serde::de::DeserializeOwned;
+
+/// The most bytes of an answer read; a config list of the largest allowed request
+/// (10 000 users and 10 000 organizations) is well under this.
+pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// The most characters of a body quoted in an error.
+pub(crate) const EXCERPT_CHARS: usize = 200;
+
+/// A successful answer, read whole.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Answer {
+    /// Reads the body as `T`, or says what was wrong with it.
+    pub(crate) fn decode<T: DeserializeOwned>(&self, expected: &str) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|error| Error::UnexpectedResponse {
+            status: Some(self.status),
+            message: format!(
+                "the body is not {expected} ({error}); body: {}",
+                excerpt(&self.body)
+            ),
+        })
+    }
+}
+
+/// Reads an answer: a success becomes an [`Answer`]; any other status becomes the
+/// port's error through [`error_from_response`], the workspace's one mapping.
+pub(crate) async fn read(
+    response: reqwest::Response,
+    target: CallTarget,
+    on_transport_error: impl FnOnce(reqwest::Error) -> Error,
+) -> Result<Answer, Error> {
+    let status = response.status().as_u16();
+    let retry_after = retry_after(&response);
+    let success = response.status().is_success();
+    let body = read_body(response).await.map_err(|failure| match failure {
+        BodyFailure::Transport(error) => on_transport_error(error),
+        BodyFailure::TooLarge => Error::UnexpectedResponse {
+            status: Some(status),
+            message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        },
+    })?;
+    if success {
+        return Ok(Answer { status, body });
+    }
+    let error_body = serde_json::from_slice::<ApiErrorResponse>(&body).ok();
+    Err(error_from_response(status, error_body, retry_after, target))
+}
+
+/// `Retry-After` in seconds; an HTTP-date is not read (the backoff applies instead).
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+enum BodyFailure {
+    Transport(reqwest::Error),
+    TooLarge,
+}
+
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyFailure> {
+    let announced = response
+        .content_length()
+        .and_then(|length| usize::try_from(length).ok())
+        .unwrap_or(0);
+    if announced > MAX_BODY_BYTES {
+        return Err(BodyFailure::TooLarge);
+    }
+    let mut body = Vec::with_capacity(announced);
+    while let Some(chunk) = response.chunk().await.map_err(BodyFailure::Transport)? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(BodyFailure::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// An [`Error::Unavailable`] for a request that got no (complete) answer. The URL is
+/// removed from reqwest's error first: with `ApiKeyAuth` it holds the token.
+pub(crate) fn transport_error(
+    error: reqwest::Error,
+    call: &str,
+    timeout: Option<Duration>,
+) -> Error {
+    let what = if error.is_timeout() {
+        match timeout {
+            Some(timeout) => format!("timed out after {} ms", timeout.as_millis()),
+            None => "timed out".to_owned(),
+        }
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else if error.is_body() || error.is_decode() {
+        "the connection failed while reading the answer".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    Error::unavailable(format!("{call}: {what}"), error.without_url())
+}
+
+/// At most [`EXCERPT_CHARS`] characters of a body, on one line, for error messages.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    if body.is_empty() {
+        return "<empty>".to_owned();
+    }
+    let text = String::from_utf8_lossy(body);
+    let mut chars = text.chars().map(|c| if c.is_control() { ' ' } else { c });
+    let mut shown: String = chars.by_ref().take(EXCERPT_CHARS - 1).collect();
+    match (chars.next(), chars.next()) {
+        (None, _) => {}
+        (Some(last), None) => shown.push(last),
+        (Some(_), Some(_)) => shown.push('…'),
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_body_is_quoted_whole_on_one_line() {
+        assert_eq!(excerpt(b"{\"a\":\n1}"), "{\"a\": 1}");
+        assert_eq!(excerpt(b""), "<empty>");
+    }
+
+    #[test]
+    fn a_long_body_is_cut_to_200_characters() {
+        let exactly = "é".repeat(EXCERPT_CHARS);
+        assert_eq!(excerpt(exactly.as_bytes()), exactly);
+        let longer = "é".repeat(EXCERPT_CHARS + 1);
+        let shown = excerpt(longer.as_bytes());
+        assert_eq!(shown.chars().count(), EXCERPT_CHARS);
+        assert!(shown.ends_with('…'));
+    }
+
+    #[test]
+    fn invalid_utf8_is_shown_not_refused() {
+        assert_eq!(excerpt(b"ok\xffok"), "ok\u{fffd}ok");
+    }
+
+    #[test]
+    fn a_wrong_success_body_is_an_unexpected_response_with_status_and_excerpt() {
+        let answer = Answer {
+            status: 201,
+            body: br#"{"identifier":"nope"}"#.to_vec(),
+        };
+        let error = answer
+            .decode::<collab_core::CreateEntityResponse>("a CreateEntityResponse")
+            .unwrap_err();
+        let Error::UnexpectedResponse { status, message } = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(*status, Some(201));
+        assert!(message.contains(r#"{"identifier":"nope"}"#), "{message}");
+        assert!(error.to_string().contains("status 201"), "{error}");
+    }
+}
