@@ -6,24 +6,19 @@ mod support;
 
 use collab::cache::{CacheConfig, CachedRepository};
 use collab::core::{AccessConfigRepository, ShareRequest};
-use collab::fake::InMemoryStore;
 use collab::http::{HttpRepository, RetryPolicy};
 use collab::server::{ServerConfig, ServerHandle};
-use collab_testkit::{Fixture, check_against_model, dataset_ids, run_conformance};
+use collab_testkit::fake::populated_store;
+use collab_testkit::{Fixture, OWNER, STRANGER, check_against_model, run_conformance};
 
 type Stack = CachedRepository<HttpRepository>;
 
 /// A server over a fresh fake, and a fixture of cached HTTP clients to it.
 async fn stack() -> (Fixture<Stack>, ServerHandle) {
-    let (dataset, other_dataset, unknown_dataset) = dataset_ids();
-    let store = InMemoryStore::new();
-    store.add_dataset(dataset, "alice");
-    store.add_dataset(other_dataset, "alice");
-    store.add_user("bob");
-    let sessions = store.clone();
-    let config = ServerConfig::new(move |user: &str| sessions.session(user))
-        .with_user("alice", "token-a")
-        .with_user("bob", "token-b");
+    let store = populated_store();
+    let config = ServerConfig::new(move |user: &str| store.session(user))
+        .with_user(OWNER, "token-a")
+        .with_user(STRANGER, "token-b");
     let server = collab::server::bind("127.0.0.1:0".parse().unwrap(), config)
         .await
         .unwrap()
@@ -37,15 +32,11 @@ async fn stack() -> (Fixture<Stack>, ServerHandle) {
             .unwrap();
         CachedRepository::new(http, CacheConfig::default())
     };
-    let fixture = Fixture {
-        owner: client("token-a"),
-        stranger: client("token-b"),
-        unauthenticated: client("no-such-token"),
-        owner_name: "alice".into(),
-        dataset,
-        other_dataset,
-        unknown_dataset,
-    };
+    let fixture = Fixture::standard(
+        client("token-a"),
+        client("token-b"),
+        client("no-such-token"),
+    );
     (fixture, server)
 }
 

@@ -6,25 +6,9 @@ use std::time::Duration;
 
 use collab_cache::{CacheConfig, CachedRepository};
 use collab_core::AccessConfigRepository;
-use collab_fake::{InMemoryStore, Session};
-use collab_testkit::{Fixture, check_against_model, dataset_ids, run_conformance};
-
-fn fake_fixture() -> Fixture<Session> {
-    let (dataset, other_dataset, unknown_dataset) = dataset_ids();
-    let store = InMemoryStore::new();
-    store.add_dataset(dataset, "alice");
-    store.add_dataset(other_dataset, "alice");
-    store.add_user("bob");
-    Fixture {
-        owner: store.session("alice"),
-        stranger: store.session("bob"),
-        unauthenticated: store.session("nobody"),
-        owner_name: "alice".into(),
-        dataset,
-        other_dataset,
-        unknown_dataset,
-    }
-}
+use collab_fake::Session;
+use collab_testkit::fake::fake_fixture;
+use collab_testkit::{Fixture, check_against_model, run_conformance};
 
 /// Each caller's session behind its own cache, as an application would have it.
 fn cached_fixture(config: &CacheConfig) -> Fixture<CachedRepository<Session>> {

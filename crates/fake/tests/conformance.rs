@@ -4,24 +4,12 @@
 use std::sync::Arc;
 
 use collab_core::AccessConfigRepository;
-use collab_fake::{InMemoryStore, Session};
-use collab_testkit::{Fixture, check_against_model, dataset_ids, run_conformance};
+use collab_fake::Session;
+use collab_testkit::fake::fake_fixture;
+use collab_testkit::{Fixture, check_against_model, run_conformance};
 
 fn fixture() -> Fixture<Session> {
-    let (dataset, other_dataset, unknown_dataset) = dataset_ids();
-    let store = InMemoryStore::new();
-    store.add_dataset(dataset, "alice");
-    store.add_dataset(other_dataset, "alice");
-    store.add_user("bob");
-    Fixture {
-        owner: store.session("alice"),
-        stranger: store.session("bob"),
-        unauthenticated: store.session("mallory"),
-        owner_name: "alice".to_owned(),
-        dataset,
-        other_dataset,
-        unknown_dataset,
-    }
+    fake_fixture()
 }
 
 #[tokio::test]

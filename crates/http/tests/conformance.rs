@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use collab_core::AccessConfigRepository;
-use collab_fake::InMemoryStore;
 use collab_http::{HttpRepository, RetryPolicy};
 use collab_server::{ServerConfig, bind};
-use collab_testkit::{Fixture, check_against_model, dataset_ids, run_conformance};
+use collab_testkit::fake::populated_store;
+use collab_testkit::{Fixture, OWNER, STRANGER, check_against_model, run_conformance};
 
 const TOKEN_A: &str = "token-a-alice";
 const TOKEN_B: &str = "token-b-bob";
@@ -47,29 +47,20 @@ fn repo(base_url: &str, token: &str, scheme: Scheme) -> HttpRepository {
     .expect("a repository")
 }
 
-/// A fresh store and server config with the fixture's users and datasets.
+/// A fresh store with the standard fixture's users and datasets, and their tokens.
 fn server_config() -> ServerConfig<impl Fn(&str) -> collab_fake::Session + Send + Sync + 'static> {
-    let (dataset, other_dataset, _) = dataset_ids();
-    let store = InMemoryStore::new();
-    store.add_dataset(dataset, "alice");
-    store.add_dataset(other_dataset, "alice");
-    store.add_user("bob");
+    let store = populated_store();
     ServerConfig::new(move |user: &str| store.session(user))
-        .with_user("alice", TOKEN_A)
-        .with_user("bob", TOKEN_B)
+        .with_user(OWNER, TOKEN_A)
+        .with_user(STRANGER, TOKEN_B)
 }
 
 fn fixture(base_url: &str, scheme: Scheme) -> Fixture<HttpRepository> {
-    let (dataset, other_dataset, unknown_dataset) = dataset_ids();
-    Fixture {
-        owner: repo(base_url, TOKEN_A, scheme),
-        stranger: repo(base_url, TOKEN_B, scheme),
-        unauthenticated: repo(base_url, WRONG_TOKEN, scheme),
-        owner_name: "alice".to_owned(),
-        dataset,
-        other_dataset,
-        unknown_dataset,
-    }
+    Fixture::standard(
+        repo(base_url, TOKEN_A, scheme),
+        repo(base_url, TOKEN_B, scheme),
+        repo(base_url, WRONG_TOKEN, scheme),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,6 +25,29 @@ pub struct Fixture<R> {
     pub unknown_dataset: DatasetId,
 }
 
+/// The user id that owns the standard fixture's datasets.
+pub const OWNER: &str = "alice";
+/// A known user of the standard fixture who owns no dataset.
+pub const STRANGER: &str = "bob";
+
+impl<R> Fixture<R> {
+    /// The standard fixture: [`OWNER`] owns the first two of [`dataset_ids`], the third
+    /// is unknown. The backend behind the three repositories must be set up that way
+    /// (for the fake: `collab_testkit::fake::populated_store`, feature `fake`).
+    pub fn standard(owner: R, stranger: R, unauthenticated: R) -> Self {
+        let (dataset, other_dataset, unknown_dataset) = dataset_ids();
+        Self {
+            owner,
+            stranger,
+            unauthenticated,
+            owner_name: OWNER.to_owned(),
+            dataset,
+            other_dataset,
+            unknown_dataset,
+        }
+    }
+}
+
 impl<R: AccessConfigRepository> Fixture<R> {
     /// The same fixture with each repository wrapped, e.g. in `Box` or `Arc<dyn ...>`,
     /// or in a decorator under test.

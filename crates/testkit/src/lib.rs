@@ -10,37 +10,27 @@
 //!   agree after every step.
 //!
 //! ```
-//! use collab_fake::InMemoryStore;
-//! use collab_testkit::{Fixture, dataset_ids, run_conformance};
-//!
-//! fn fake_fixture() -> Fixture<collab_fake::Session> {
-//!     let (dataset, other_dataset, unknown_dataset) = dataset_ids();
-//!     let store = InMemoryStore::new();
-//!     store.add_dataset(dataset, "alice");
-//!     store.add_dataset(other_dataset, "alice");
-//!     store.add_user("bob");
-//!     Fixture {
-//!         owner: store.session("alice"),
-//!         stranger: store.session("bob"),
-//!         unauthenticated: store.session("nobody"),
-//!         owner_name: "alice".into(),
-//!         dataset,
-//!         other_dataset,
-//!         unknown_dataset,
-//!     }
-//! }
+//! # #[cfg(feature = "fake")] {
+//! use collab_testkit::fake::fake_fixture;
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! run_conformance(&fake_fixture()).await;
+//! collab_testkit::run_conformance(&fake_fixture()).await;
 //! # });
 //! collab_testkit::check_against_model(8, || async { fake_fixture() });
+//! # }
 //! ```
+//!
+//! A backend over the network sets up its users and datasets like
+//! [`fake::populated_store`] (feature `fake`) and builds its fixture with
+//! [`Fixture::standard`].
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod conformance;
+#[cfg(feature = "fake")]
+pub mod fake;
 mod fixture;
 pub mod model;
 
 pub use conformance::run_conformance;
-pub use fixture::{Fixture, dataset_ids};
+pub use fixture::{Fixture, OWNER, STRANGER, dataset_ids};
 pub use model::check_against_model;

@@ -6,7 +6,8 @@ use collab_core::{
     AccessConfigId, AccessConfigList, AccessConfigRepository, DatasetId, Error, Result,
     ShareRequest,
 };
-use collab_fake::{InMemoryStore, Session};
+use collab_fake::Session;
+use collab_testkit::fake::fake_fixture;
 use collab_testkit::{Fixture, check_against_model, conformance, dataset_ids};
 
 #[derive(Debug, Clone, Copy)]
@@ -73,21 +74,7 @@ impl Broken {
 }
 
 fn fixture(how: Break) -> Fixture<Broken> {
-    let (dataset, other_dataset, unknown_dataset) = dataset_ids();
-    let store = InMemoryStore::new();
-    store.add_dataset(dataset, "alice");
-    store.add_dataset(other_dataset, "alice");
-    store.add_user("bob");
-    let wrap = |inner| Broken { inner, how };
-    Fixture {
-        owner: wrap(store.session("alice")),
-        stranger: wrap(store.session("bob")),
-        unauthenticated: wrap(store.session("mallory")),
-        owner_name: "alice".into(),
-        dataset,
-        other_dataset,
-        unknown_dataset,
-    }
+    fake_fixture().map(|inner| Broken { inner, how })
 }
 
 #[tokio::test]
