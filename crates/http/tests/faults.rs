@@ -67,6 +67,25 @@ fn error_body(code: &str, message: &str) -> serde_json::Value {
     json!({ "code": code, "message": message })
 }
 
+/// Answers the first `times` requests of `verb` with `first`, and the rest with `then`.
+async fn answer_first_then(
+    server: &MockServer,
+    verb: &str,
+    times: u64,
+    first: ResponseTemplate,
+    then: ResponseTemplate,
+) {
+    Mock::given(method(verb))
+        .respond_with(first)
+        .up_to_n_times(times)
+        .mount(server)
+        .await;
+    Mock::given(method(verb))
+        .respond_with(then)
+        .mount(server)
+        .await;
+}
+
 async fn request_count(server: &MockServer) -> usize {
     server.received_requests().await.unwrap().len()
 }
@@ -207,17 +226,14 @@ async fn a_base_url_path_prefix_is_kept() {
 #[tokio::test]
 async fn two_503s_then_success_takes_three_requests() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(access_path()))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(access_path()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([config_json()])))
-        .mount(&server)
-        .await;
+    answer_first_then(
+        &server,
+        "GET",
+        2,
+        ResponseTemplate::new(503),
+        ResponseTemplate::new(200).set_body_json(json!([config_json()])),
+    )
+    .await;
 
     let configs = repo(&server, fast_retry(6)).list(&dataset()).await.unwrap();
 
@@ -228,17 +244,14 @@ async fn two_503s_then_success_takes_three_requests() {
 #[tokio::test]
 async fn a_post_is_retried_too_because_replacing_is_idempotent() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(access_path()))
-        .respond_with(ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(access_path()))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": CONFIG})))
-        .mount(&server)
-        .await;
+    answer_first_then(
+        &server,
+        "POST",
+        1,
+        ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"),
+        ResponseTemplate::new(201).set_body_json(json!({"id": CONFIG})),
+    )
+    .await;
 
     let request = ShareRequest::write(["ann@example.com"], [""; 0]).unwrap();
     let id = repo(&server, fast_retry(6))
@@ -273,15 +286,14 @@ async fn retries_stop_after_max_attempts_with_unavailable() {
 #[tokio::test]
 async fn a_500_is_retried_like_lightlys_client_does() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(error_body("BAD_REQUEST", "oops")))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    answer_first_then(
+        &server,
+        "GET",
+        1,
+        ResponseTemplate::new(500).set_body_json(error_body("BAD_REQUEST", "oops")),
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    )
+    .await;
 
     repo(&server, fast_retry(3)).list(&dataset()).await.unwrap();
     assert_eq!(request_count(&server).await, 2);
@@ -290,15 +302,14 @@ async fn a_500_is_retried_like_lightlys_client_does() {
 #[tokio::test]
 async fn a_429_waits_for_retry_after_then_succeeds() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    answer_first_then(
+        &server,
+        "GET",
+        1,
+        ResponseTemplate::new(429).insert_header("retry-after", "1"),
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    )
+    .await;
 
     let started = std::time::Instant::now();
     repo(&server, fast_retry(3)).list(&dataset()).await.unwrap();
@@ -418,15 +429,14 @@ async fn a_hung_server_hits_the_request_timeout() {
 #[tokio::test]
 async fn a_timed_out_attempt_is_retried() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    answer_first_then(
+        &server,
+        "GET",
+        1,
+        ResponseTemplate::new(200).set_delay(Duration::from_secs(3)),
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    )
+    .await;
 
     let repo = HttpRepository::builder()
         .with_base_url(server.uri())
@@ -629,17 +639,14 @@ async fn a_redirect_is_not_followed() {
 #[tokio::test]
 async fn a_delete_retried_after_an_unknown_outcome_that_finds_nothing_succeeds() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .respond_with(
-            ResponseTemplate::new(404).set_body_json(error_body("ACCESS_CONTROL_UNKNOWN", "gone")),
-        )
-        .mount(&server)
-        .await;
+    answer_first_then(
+        &server,
+        "DELETE",
+        1,
+        ResponseTemplate::new(503),
+        ResponseTemplate::new(404).set_body_json(error_body("ACCESS_CONTROL_UNKNOWN", "gone")),
+    )
+    .await;
 
     repo(&server, fast_retry(3))
         .delete(&dataset(), &config())

@@ -4,7 +4,7 @@
 //! error *variants* and values, and panics with a message naming the broken rule.
 
 use collab_core::{
-    AccessConfig, AccessConfigId, AccessConfigRepository, Error, ObjectId, ShareRequest,
+    AccessConfig, AccessConfigId, AccessConfigRepository, DatasetId, Error, ObjectId, ShareRequest,
     SharedAccessType,
 };
 
@@ -231,30 +231,46 @@ pub async fn delete_unknown_config_is_config_not_found<R: AccessConfigRepository
     );
 }
 
+/// Calls each of the three methods once, as `repo`, on `dataset`, and gives each
+/// outcome with the method's name. The delete names `config`.
+async fn each_method<R: AccessConfigRepository>(
+    repo: &R,
+    dataset: &DatasetId,
+    config: &AccessConfigId,
+) -> [(&'static str, Result<(), Error>); 3] {
+    let request = write_request(&["eve@example.com"], &[]);
+    [
+        ("list", repo.list(dataset).await.map(drop)),
+        (
+            "create_or_update",
+            repo.create_or_update(dataset, &request).await.map(drop),
+        ),
+        ("delete", repo.delete(dataset, config).await),
+    ]
+}
+
+/// Asserts that every outcome is the expected error.
+fn assert_each(
+    outcomes: [(&str, Result<(), Error>); 3],
+    rule: &str,
+    expected: impl Fn(&Error) -> bool,
+) {
+    for (method, outcome) in outcomes {
+        assert!(
+            matches!(&outcome, Err(error) if expected(error)),
+            "{rule}: {method} answered {outcome:?}"
+        );
+    }
+}
+
 /// Every method on an unknown dataset is [`Error::DatasetNotFound`] naming it.
 pub async fn unknown_dataset_is_dataset_not_found<R: AccessConfigRepository>(fixture: &Fixture<R>) {
     let unknown = fixture.unknown_dataset;
-    let is_unknown_dataset = |result: &Result<(), Error>| matches!(result, Err(Error::DatasetNotFound { dataset }) if *dataset == unknown);
-
-    let list = fixture.owner.list(&unknown).await.map(drop);
-    assert!(
-        is_unknown_dataset(&list),
-        "list of unknown dataset: {list:?}"
-    );
-    let create = fixture
-        .owner
-        .create_or_update(&unknown, &write_request(&["ann@example.com"], &[]))
-        .await
-        .map(drop);
-    assert!(
-        is_unknown_dataset(&create),
-        "create on unknown dataset: {create:?}"
-    );
     let config = AccessConfigId::new(ObjectId::from_bytes([0xee; 12]));
-    let delete = fixture.owner.delete(&unknown, &config).await;
-    assert!(
-        is_unknown_dataset(&delete),
-        "delete on unknown dataset: {delete:?}"
+    assert_each(
+        each_method(&fixture.owner, &unknown, &config).await,
+        "an unknown dataset is DatasetNotFound",
+        |error| matches!(error, Error::DatasetNotFound { dataset } if *dataset == unknown),
     );
 }
 
@@ -270,27 +286,11 @@ pub async fn stranger_is_forbidden_and_changes_nothing<R: AccessConfigRepository
         .await
         .expect("create");
     let before = only_config(fixture).await;
-
-    let list = fixture.stranger.list(&fixture.dataset).await.map(drop);
-    assert!(
-        matches!(list, Err(Error::Forbidden { .. })),
-        "stranger's list: {list:?}"
+    assert_each(
+        each_method(&fixture.stranger, &fixture.dataset, &before.id).await,
+        "a stranger is Forbidden",
+        |error| matches!(error, Error::Forbidden { .. }),
     );
-    let create = fixture
-        .stranger
-        .create_or_update(&fixture.dataset, &write_request(&["eve@example.com"], &[]))
-        .await
-        .map(drop);
-    assert!(
-        matches!(create, Err(Error::Forbidden { .. })),
-        "stranger's create: {create:?}"
-    );
-    let delete = fixture.stranger.delete(&fixture.dataset, &before.id).await;
-    assert!(
-        matches!(delete, Err(Error::Forbidden { .. })),
-        "stranger's delete: {delete:?}"
-    );
-
     assert_eq!(
         only_config(fixture).await,
         before,
@@ -298,28 +298,14 @@ pub async fn stranger_is_forbidden_and_changes_nothing<R: AccessConfigRepository
     );
 }
 
-/// Bad credentials get [`Error::Unauthorized`] from every method.
+/// Bad credentials get [`Error::Unauthorized`] from every method, and change nothing.
 pub async fn unauthenticated_is_unauthorized<R: AccessConfigRepository>(fixture: &Fixture<R>) {
     reset(fixture).await;
-    let repo = &fixture.unauthenticated;
-    let list = repo.list(&fixture.dataset).await.map(drop);
-    assert!(
-        matches!(list, Err(Error::Unauthorized { .. })),
-        "unauthenticated list: {list:?}"
-    );
-    let create = repo
-        .create_or_update(&fixture.dataset, &write_request(&["eve@example.com"], &[]))
-        .await
-        .map(drop);
-    assert!(
-        matches!(create, Err(Error::Unauthorized { .. })),
-        "unauthenticated create: {create:?}"
-    );
     let config = AccessConfigId::new(ObjectId::from_bytes([0xee; 12]));
-    let delete = repo.delete(&fixture.dataset, &config).await;
-    assert!(
-        matches!(delete, Err(Error::Unauthorized { .. })),
-        "unauthenticated delete: {delete:?}"
+    assert_each(
+        each_method(&fixture.unauthenticated, &fixture.dataset, &config).await,
+        "bad credentials are Unauthorized",
+        |error| matches!(error, Error::Unauthorized { .. }),
     );
     let configs = fixture
         .owner

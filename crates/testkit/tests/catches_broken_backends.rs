@@ -90,7 +90,7 @@ async fn suite_catches_merging_updates() {
 }
 
 #[tokio::test]
-#[should_panic(expected = "stranger's list")]
+#[should_panic(expected = "a stranger is Forbidden: list answered")]
 async fn suite_catches_forbidden_reported_as_not_found() {
     conformance::stranger_is_forbidden_and_changes_nothing(&fixture(Break::HideForbidden)).await;
 }
