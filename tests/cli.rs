@@ -305,3 +305,65 @@ async fn completions_are_printed_for_a_shell() {
         &run.stdout[..200.min(run.stdout.len())]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_api_exits_4_and_says_it_is_unavailable() {
+    use collab::core::{Error, MockAccessConfigRepository};
+    // Every request's repository fails as a backend outage would: the server answers 503.
+    let config = collab::server::ServerConfig::new(|_user: &str| {
+        let mut repo = MockAccessConfigRepository::new();
+        repo.expect_list().returning(|_| {
+            Err(Error::Unavailable {
+                message: "the database is down".into(),
+                source: None,
+            })
+        });
+        repo
+    })
+    .with_user("alice", ALICE_TOKEN);
+    let server = collab::server::bind("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap()
+        .spawn();
+    let run = run_collab(&server.base_url(), Some(ALICE_TOKEN), &["list", DATASET]).await;
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: the API at {} is unavailable",
+            server.base_url()
+        )) && run.stderr.contains("the database is down"),
+        "{run:?}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_outside_the_api_exits_5() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A peer that answers every request with a 200 that is not the API's JSON.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let peer = tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            let body = "<html>a captive portal</html>";
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    let run = run_collab(&url, Some(ALICE_TOKEN), &["list", DATASET]).await;
+    peer.abort();
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("error: unexpected response (status 200)")
+            && run.stderr.contains("captive portal"),
+        "{run:?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+}

@@ -58,7 +58,21 @@ impl Failure {
             Self::Usage(message) | Self::Failed(message) => message.clone(),
             Self::Api { error, api_url } => match error {
                 Error::Unauthorized { .. } => format!("{error} (check LIGHTLY_TOKEN or --token)"),
-                Error::Unavailable { .. } => format!("cannot reach {api_url}: {}", chain(error)),
+                Error::Unavailable {
+                    message,
+                    source: Some(source),
+                } => {
+                    format!(
+                        "cannot reach {api_url}: {message}: {}",
+                        root_cause(source.as_ref())
+                    )
+                }
+                Error::Unavailable {
+                    message,
+                    source: None,
+                } => {
+                    format!("the API at {api_url} is unavailable: {message}")
+                }
                 _ => error.to_string(),
             },
         }
@@ -79,18 +93,13 @@ impl Failure {
     }
 }
 
-/// The error and its sources on one line (sources carry no credential: the HTTP
-/// adapter strips them).
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let line = cause.to_string();
-        if !text.contains(&line) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        source = cause.source();
+/// The innermost cause, which says what actually failed (e.g. "Connection refused");
+/// the layers above it only repeat the request. Sources carry no credential: the HTTP
+/// adapter strips them.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
     }
-    text
+    cause.to_string()
 }
