@@ -238,12 +238,204 @@ async fn refusals_of_the_api_exit_3_with_one_clear_line() {
         "the token never shows: {unauthorized:?}"
     );
 
+    let shouting = api
+        .collab_as(
+            Some(BOB_TOKEN),
+            &["share", DATASET, "--user", "eve@example.com"],
+        )
+        .await;
+    assert_eq!(shouting.code, 3, "{shouting:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn input_checked_before_any_call_is_a_usage_error() {
+    let api = Api::start().await;
     let invalid = api.collab(&["grant", DATASET, "not-an-email"]).await;
-    assert_eq!(invalid.code, 3, "{invalid:?}");
+    assert_eq!(invalid.code, 2, "{invalid:?}");
     assert!(
         invalid.stderr.contains("not-an-email") && invalid.stderr.contains("e-mail"),
         "{invalid:?}"
     );
+    let invalid = api.collab(&["share", DATASET, "--org", " "]).await;
+    assert_eq!(invalid.code, 2, "{invalid:?}");
+    assert!(
+        invalid.stderr.contains("organization") && invalid.stderr.contains("empty"),
+        "{invalid:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_command_lines_are_one_line_and_json_with_json() {
+    let api = Api::start().await;
+    let run = api.collab(&["list", "nope"]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(
+        run.stderr.starts_with("error: invalid value 'nope'")
+            && run.stderr.contains("collab --help"),
+        "{run:?}"
+    );
+
+    let run = api.collab(&["--json", "frobnicate"]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let error: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "usage");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("frobnicate"),
+        "{error}"
+    );
+
+    let help = api.collab(&["--help"]).await;
+    assert_eq!(help.code, 0, "{help:?}");
+    assert!(
+        help.stdout.contains("Exit codes:") && help.stdout.contains("LIGHTLY_TOKEN"),
+        "{help:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_in_the_api_url_are_never_echoed() {
+    for url in [
+        "http://user:pw-secret-1@127.0.0.1:9",
+        "http://127.0.0.1:9/?token=pw-secret-1",
+        "not a url pw-secret-1",
+    ] {
+        let run = run_collab(url, Some(ALICE_TOKEN), &["list", DATASET]).await;
+        assert_eq!(run.code, 2, "{url}: {run:?}");
+        assert!(
+            run.stderr.starts_with("error: invalid base URL"),
+            "{url}: {run:?}"
+        );
+        assert!(!run.stderr.contains("pw-secret"), "{url}: {run:?}");
+    }
+    let api = Api::start().await;
+    let flag = support::collab_command()
+        .args([
+            "--api-url",
+            "http://u:pw-secret-2@127.0.0.1:9",
+            "--token",
+            ALICE_TOKEN,
+            "list",
+            DATASET,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&flag.stderr);
+    assert_eq!(flag.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("pw-secret"), "{stderr}");
+    drop(api);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_environment_is_read_as_the_library_reads_it() {
+    let api = Api::start().await;
+    // A token with surrounding white space (a pasted newline) is trimmed.
+    let padded = format!(" {ALICE_TOKEN}\n");
+    let run = run_collab(&api.url(), Some(&padded), &["list", DATASET]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    // --api-url and --token win over the environment.
+    let mut command = support::collab_command();
+    command
+        .env("LIGHTLY_SERVER_LOCATION", "http://127.0.0.1:9")
+        .env("LIGHTLY_TOKEN", "wrong")
+        .args([
+            "--api-url",
+            &api.url(),
+            "--token",
+            ALICE_TOKEN,
+            "list",
+            DATASET,
+        ]);
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_api_path_is_not_reported_as_a_missing_dataset() {
+    let api = Api::start().await;
+    let run = run_collab(
+        &format!("{}/api", api.url()),
+        Some(ALICE_TOKEN),
+        &["list", DATASET],
+    )
+    .await;
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(
+        run.stderr.contains("status 404") && run.stderr.contains("check the API URL"),
+        "{run:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timestamp_beyond_the_calendar_is_shown_as_a_number() {
+    let api = Api::start().await;
+    api.clock
+        .set(collab::core::Timestamp::from_millis(u64::MAX / 2));
+    share(&api, &["ann@example.com"]).await;
+    let run = api.collab(&["list", DATASET]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(&format!("{} ms", u64::MAX / 2)),
+        "{run:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sharing_a_dataset_without_config_says_it_creates_one() {
+    let api = Api::start().await;
+    let dry = api.collab(&["share", DATASET, "--dry-run"]).await;
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert!(
+        dry.stdout
+            .contains("would create (dry run, nothing written)"),
+        "{dry:?}"
+    );
+    assert!(api.store.configs(&dataset()).unwrap().is_empty());
+    let real = api.collab(&["share", DATASET]).await;
+    assert_eq!(real.code, 0, "{real:?}");
+    assert_eq!(
+        api.store.configs(&dataset()).unwrap().len(),
+        1,
+        "the real run creates it, as the dry run said"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_message_cannot_break_the_one_line() {
+    use collab::core::{Error, MockAccessConfigRepository};
+    let config = collab::server::ServerConfig::new(|_user: &str| {
+        let mut repo = MockAccessConfigRepository::new();
+        repo.expect_list().returning(|_| {
+            Err(Error::Forbidden {
+                message: "line one\nline two\u{1b}[31m red".into(),
+            })
+        });
+        repo
+    })
+    .with_user("alice", ALICE_TOKEN);
+    let server = collab::server::bind("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap()
+        .spawn();
+    let run = run_collab(&server.base_url(), Some(ALICE_TOKEN), &["list", DATASET]).await;
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(
+        !run.stderr.contains('\u{1b}') && run.stderr.contains("line one line two"),
+        "{run:?}"
+    );
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -29,12 +29,14 @@
 //!   `try_get_with` coalesces them).
 //! - **Errors are not cached.** A failed load is handed to the callers that waited for
 //!   it and forgotten; the next call loads again.
-//! - **Read-your-writes, strictly.** Once a `create_or_update` or `delete` through the
-//!   cache has returned, successfully or not, no `list` through the same cache that
-//!   starts afterwards answers the state from before that write, whatever loads were
-//!   in flight when it happened. Failed writes count: one that failed as
+//! - **Read-your-writes.** Once a `create_or_update` or `delete` through the cache has
+//!   returned, successfully or not, no `list` through the same cache that starts
+//!   afterwards answers the state from before that write, whatever loads were in
+//!   flight when it happened. Failed writes count: one that failed as
 //!   [`Error::Unavailable`](collab_core::Error::Unavailable) (a timeout, say) may have
-//!   changed the dataset. So do cancelled ones (the write's future dropped halfway).
+//!   changed the dataset. The exception, which no client-side cache can see, is an
+//!   effect that lands at the service only *after* the write returned or was
+//!   cancelled: see [below](#writes-whose-outcome-is-unknown).
 //!
 //! Changes made *elsewhere* (another process, Lightly's web app, a direct call on
 //! [`CachedRepository::get_ref`]) are seen once the time to live has run out, or at
@@ -72,6 +74,32 @@
 //! ([`tokio::time::Instant`]), which paused-time tests control; moka's own expiry,
 //! set to the same duration, frees the memory of lists nobody reads again.
 //!
+//! # Writes whose outcome is unknown
+//!
+//! A write that ends without the service's answer may change the dataset later than
+//! that: a request already on the wire can still reach the service, and be applied,
+//! after the caller has stopped waiting for it. This happens when a write fails as
+//! [`Error::Unavailable`](collab_core::Error::Unavailable) after its request was sent,
+//! and when a write's future is dropped halfway (cancelled: a `tokio::time::timeout`
+//! or `select!` around it, an aborted task).
+//!
+//! The cache retires the dataset's list when the write returns, or, for a cancelled
+//! write, when its future is dropped (a drop guard does it), so nothing loaded before
+//! that moment is answered again. But it cannot know when, or whether, the service
+//! applies the write: a `list` that loads between that moment and the write landing
+//! gets the old state, and the cache answers it for up to the time to live. So:
+//!
+//! - **Put timeouts inside**, on the HTTP adapter (`collab_http`'s
+//!   `with_request_timeout` and `RetryPolicy::max_elapsed`): its per-attempt timeout
+//!   ends each request before the write returns, so no attempt is still being sent or
+//!   retried after that, and the write then returns `Unavailable`, which tells you the
+//!   outcome is unknown.
+//! - **Do not cancel writes from outside**: a cancellation says nothing about whether
+//!   the write happened, nor when.
+//! - **Call [`CachedRepository::invalidate`]** once the outcome is known, or when it
+//!   should have landed, after a write that ended without an answer: the next `list`
+//!   loads afresh.
+//!
 //! # Stacking with the HTTP adapter: cache outside, retries and timeouts inside
 //!
 //! Put the cache *outside* `collab_http::HttpRepository`, whose retries and
@@ -92,11 +120,16 @@
 //! - A write is invalidated once, after the adapter's last attempt, whatever the
 //!   outcome: with retries outside, the cache would retire the entry after each attempt,
 //!   harmlessly but for nothing. A write that fails as unavailable (a timeout after
-//!   the request was sent) has an unknown outcome, and the cache treats it as done.
-//! - An overall deadline for the application (`tokio::time::timeout` around a call on
-//!   the cache) is fine outside: a call dropped while waiting leaves the other waiters
-//!   waiting (if it was the one running the load, one of them runs it again), and a
-//!   dropped write still retires the dataset's list.
+//!   the request was sent) has an unknown outcome, and the cache treats it as done
+//!   when it returns (see [above](#writes-whose-outcome-is-unknown) for an effect that
+//!   lands later).
+//! - Timeouts go inside too: bound a call with the adapter's request timeout and
+//!   `RetryPolicy::max_elapsed`, not with a `tokio::time::timeout` around a call on the
+//!   cache. Around a `list` an outer deadline is harmless (a call dropped while waiting
+//!   leaves the other waiters waiting; if it was the one running the load, one of them
+//!   runs it again), but around a write it cancels the adapter's retries half-way and
+//!   leaves the write's outcome unknown without saying so, and its effect may land
+//!   after the cache retired the dataset's list.
 //!
 //! The same composition, shown over the in-memory fake so that it runs anywhere (with
 //! the HTTP adapter, put the `HttpRepository` where the fake's session is):

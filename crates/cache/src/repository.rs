@@ -135,9 +135,16 @@ impl<R> CachedRepository<R> {
     /// `list` of it loads from the inner repository, and a load already in flight will
     /// not answer calls made after this returns.
     pub async fn invalidate(&self, dataset: &DatasetId) {
-        let left = self.generations.advance(dataset);
-        self.counters.invalidation();
+        let left = self.retire(dataset);
         self.entries.invalidate(&(*dataset, left)).await;
+    }
+
+    /// Retires the dataset's generation: no `list` starting from now on reads, or
+    /// joins a load of, an entry keyed by an older one. Synchronous, so that a write's
+    /// drop guard can call it too. Returns the generation left behind.
+    fn retire(&self, dataset: &DatasetId) -> u64 {
+        self.counters.invalidation();
+        self.generations.advance(dataset)
     }
 
     /// How many lists the cache holds, as moka counts them: it lags behind until moka's
@@ -169,17 +176,25 @@ impl<R> CachedRepository<R> {
                     self.fetch(&key.0).await
                 })
                 .await;
-            if !loaded_here {
+            self.drop_if_retired(key).await;
+            // A coalesced wait is counted only when its outcome is the answer, so that
+            // every miss counts once, as a load or as a coalesced wait.
+            let usable = match &outcome {
+                Ok(cached) => loaded_here || cached.is_fresh(self.config.time_to_live),
+                // An error shared by a failed load is the answer.
+                Err(_) => true,
+            };
+            if usable && !loaded_here {
                 self.counters.coalesced_wait();
             }
-            self.drop_if_retired(key).await;
             // The error is shared between the waiters; each gets its own copy.
             let cached = outcome.map_err(Arc::unwrap_or_clone)?;
-            if loaded_here || cached.is_fresh(self.config.time_to_live) {
+            if usable {
                 return Ok(cached.configs);
             }
-            // We joined a load (or found its result) that had outlived the time to
-            // live while we waited: drop exactly that entry, not a newer one, and retry.
+            // We found a list, or joined a load, that had outlived the time to live
+            // (moka still holds it, its clock not being tokio's, or the load was slower
+            // than the time to live): drop exactly that entry, not a newer one, and retry.
             self.remove_if_same(key, &cached).await;
         }
         self.counters.load();
@@ -218,51 +233,43 @@ impl<R> CachedRepository<R> {
             .await;
     }
 
-    /// Ends a write: retires the dataset's generation, then frees the entry readers
-    /// were using.
-    async fn finish_write(&self, write: WriteInProgress<'_>) {
-        let dataset = write.dataset;
-        let left = write.retire();
-        self.entries.invalidate(&(dataset, left)).await;
-    }
-
-    fn start_write(&self, dataset: &DatasetId) -> WriteInProgress<'_> {
+    fn start_write(&self, dataset: &DatasetId) -> WriteInProgress<'_, R> {
         WriteInProgress {
-            generations: &self.generations,
-            counters: &self.counters,
+            cache: self,
             dataset: *dataset,
-            retired: false,
+            armed: true,
         }
     }
 }
 
-/// A write through the cache that has not ended yet. However it ends, even by its
-/// future being dropped halfway (when the inner write may or may not have happened),
-/// the dataset's generation is advanced.
-struct WriteInProgress<'a> {
-    generations: &'a Generations,
-    counters: &'a Counters,
+/// A write through the cache that has not ended yet. However it ends, the dataset's
+/// generation is retired: by [`finish`](Self::finish) once the inner write has
+/// returned, or by the drop guard if the write's future is dropped halfway (when the
+/// inner write may or may not have happened, and may still happen later: see the
+/// crate docs, "Writes whose outcome is unknown").
+struct WriteInProgress<'a, R> {
+    cache: &'a CachedRepository<R>,
     dataset: DatasetId,
-    retired: bool,
+    /// Whether dropping the guard still has to retire the generation.
+    armed: bool,
 }
 
-impl WriteInProgress<'_> {
-    /// Advances the generation now; returns the one left behind.
-    fn retire(mut self) -> u64 {
-        self.retired = true;
-        self.advance()
-    }
-
-    fn advance(&self) -> u64 {
-        self.counters.invalidation();
-        self.generations.advance(&self.dataset)
+impl<R> WriteInProgress<'_, R> {
+    /// Ends the write after the inner write returned: retires the dataset's generation
+    /// and frees the entry readers were using.
+    async fn finish(mut self) {
+        // Disarmed and retired in the same poll (`invalidate` retires before its first
+        // await); if this future is dropped before it is first polled, the still armed
+        // guard retires instead.
+        self.armed = false;
+        self.cache.invalidate(&self.dataset).await;
     }
 }
 
-impl Drop for WriteInProgress<'_> {
+impl<R> Drop for WriteInProgress<'_, R> {
     fn drop(&mut self) {
-        if !self.retired {
-            self.advance();
+        if self.armed {
+            self.cache.retire(&self.dataset);
         }
     }
 }
@@ -280,7 +287,7 @@ impl<R: AccessConfigRepository> AccessConfigRepository for CachedRepository<R> {
     ) -> Result<AccessConfigId> {
         let write = self.start_write(dataset);
         let outcome = self.inner.create_or_update(dataset, request).await;
-        self.finish_write(write).await;
+        write.finish().await;
         outcome
     }
 
@@ -289,7 +296,7 @@ impl<R: AccessConfigRepository> AccessConfigRepository for CachedRepository<R> {
     async fn delete(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()> {
         let write = self.start_write(dataset);
         let outcome = self.inner.delete(dataset, config).await;
-        self.finish_write(write).await;
+        write.finish().await;
         outcome
     }
 

@@ -8,8 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Every `list` call is either a hit or a miss. A miss is answered by a load it runs
 /// itself (counted in `loads`) or by one that another caller runs (counted in
 /// `coalesced_waits`), so once no call is in flight and none was cancelled,
-/// `misses == loads + coalesced_waits` (up to the rare retry described under
-/// `coalesced_waits`).
+/// `misses == loads + coalesced_waits`.
 ///
 /// Each counter is exact; a snapshot is not taken atomically across counters, so while
 /// calls are in flight the identity above may be off by the calls in progress.
@@ -25,10 +24,10 @@ pub struct CacheStats {
     /// Calls to the inner repository's `list` made by the cache, successful or not.
     /// Concurrent misses on one dataset share one load, so this is at most `misses`.
     pub loads: u64,
-    /// Times a missing caller got the outcome (list or error) of a load that another
-    /// caller ran, instead of calling the inner repository itself. A caller whose first
-    /// answer had outlived the time to live while it waited (a load slower than the
-    /// time to live) tries again and may count here twice.
+    /// Misses answered with the outcome (list or error) of a load that another caller
+    /// ran, instead of calling the inner repository themselves. Counted only when that
+    /// outcome is the answer: a list found, or waited for, that had outlived the time
+    /// to live is dropped, and the miss is counted by the load it then runs (or joins).
     pub coalesced_waits: u64,
     /// Times a dataset's cached list was retired: once per write through the cache
     /// (`create_or_update` or `delete`, whether it succeeded, failed or was cancelled)

@@ -12,23 +12,22 @@ use secrecy::SecretString;
 #[derive(Debug, Parser)]
 #[command(name = "collab", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// Base URL of the API.
+    /// `--api-url`: the API's base URL; when absent, `LIGHTLY_SERVER_LOCATION`, then
+    /// Lightly's.
     #[arg(
         long,
         global = true,
-        env = "LIGHTLY_SERVER_LOCATION",
-        default_value = "https://api.lightly.ai",
-        value_name = "URL"
+        value_name = "URL",
+        help = "Base URL of the API [default: $LIGHTLY_SERVER_LOCATION if set and not empty, else https://api.lightly.ai]"
     )]
-    pub api_url: String,
+    pub api_url: Option<String>,
 
-    /// API token (sent as the `token` query parameter).
+    /// `--token`: the API token; when absent, `LIGHTLY_TOKEN`.
     #[arg(
         long,
         global = true,
-        env = "LIGHTLY_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
+        value_name = "TOKEN",
+        help = "API token, sent as the `token` query parameter [default: $LIGHTLY_TOKEN, trimmed]"
     )]
     pub token: Option<SecretString>,
 

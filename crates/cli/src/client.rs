@@ -1,14 +1,15 @@
 //! The client commands: list, share, grant, revoke, delete, through the HTTP adapter.
 
-use collab_core::{AccessConfigRepository, Error, ShareRequest, SharingPlan, SharingService};
+use collab_core::request::normalize_users;
+use collab_core::{AccessConfigRepository, Error, ShareRequest, SharingService};
 use std::time::Duration;
 
-use collab_http::{HttpRepository, RetryPolicy};
+use collab_http::{BuildError, HttpRepository, RetryPolicy};
 use secrecy::SecretString;
 
 use crate::args::{ChangeArgs, Command};
 use crate::failure::Failure;
-use crate::output::{config_table, plan_json, plan_text};
+use crate::output::{config_table, plan_json, plan_lines, plan_text};
 
 /// A person at a terminal should learn within seconds that the API is unreachable, so
 /// the CLI retries less than the library's default (which follows Lightly's client).
@@ -20,36 +21,42 @@ const INTERACTIVE_RETRIES: RetryPolicy = RetryPolicy {
     jitter: true,
 };
 
-/// Where and as whom the client commands call the API.
+/// Where and as whom the client commands call the API, as given on the command line;
+/// what is not given comes from the environment, read the way `collab-http` reads it.
 #[derive(Debug)]
 pub(crate) struct Connection {
-    /// The API's base URL.
-    pub(crate) api_url: String,
-    /// The API token, if one was given.
+    /// `--api-url`, if given.
+    pub(crate) api_url: Option<String>,
+    /// `--token`, if given.
     pub(crate) token: Option<SecretString>,
 }
 
 impl Connection {
     fn repository(&self) -> Result<HttpRepository, Failure> {
-        let token = self.token.clone().ok_or_else(|| {
-            Failure::Usage("no API token: set LIGHTLY_TOKEN or pass --token".to_owned())
-        })?;
-        HttpRepository::builder()
-            .with_base_url(self.api_url.clone())
-            .with_api_token(token)
+        let builder = match &self.api_url {
+            Some(url) => HttpRepository::builder().with_base_url(url.clone()),
+            None => HttpRepository::builder().base_url_from_env(),
+        };
+        let builder = match &self.token {
+            Some(token) => builder.with_api_token(token.clone()),
+            None => builder.token_from_env().map_err(usage)?,
+        };
+        builder
             .with_retry(INTERACTIVE_RETRIES)
             .with_connect_timeout(Duration::from_secs(5))
             .with_request_timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| Failure::Usage(format!("cannot use API URL {:?}: {e}", self.api_url)))
+            .map_err(usage)
     }
+}
 
-    fn failure(&self, error: Error) -> Failure {
-        Failure::Api {
-            error,
-            api_url: self.api_url.clone(),
-        }
-    }
+/// A builder's refusal as a usage error. Its text never holds the token nor the URL's
+/// query or user info, so it is printed as it is, with a hint where one helps.
+fn usage(error: BuildError) -> Failure {
+    Failure::Usage(match error {
+        BuildError::MissingToken { .. } => format!("{error} (pass --token or set LIGHTLY_TOKEN)"),
+        error => error.to_string(),
+    })
 }
 
 /// Runs a client command; returns what to print on stdout.
@@ -59,7 +66,14 @@ pub(crate) async fn run(
     json: bool,
 ) -> Result<String, Failure> {
     let repo = connection.repository()?;
-    let api = |error| connection.failure(error);
+    let api = |error| Failure::Api {
+        error,
+        api_url: repo.base_url().as_str().trim_end_matches('/').to_owned(),
+    };
+    // What can be checked here is a usage error: it never reached the API.
+    fn checked<T>(result: Result<T, Error>) -> Result<T, Failure> {
+        result.map_err(|error| Failure::Usage(error.to_string()))
+    }
     match command {
         Command::List { dataset } => {
             let configs = repo.list(&dataset).await.map_err(api)?;
@@ -75,10 +89,9 @@ pub(crate) async fn run(
             organizations,
             dry_run,
         } => {
-            let request = ShareRequest::write(&users, &organizations).map_err(api)?;
-            let sharing = SharingService::new(&repo);
-            let plan = sharing
-                .plan_share(&dataset, request.users(), request.organizations())
+            let request = checked(ShareRequest::write(&users, &organizations))?;
+            let plan = SharingService::new(&repo)
+                .plan_request(&dataset, &request)
                 .await
                 .map_err(api)?;
             if dry_run {
@@ -95,12 +108,15 @@ pub(crate) async fn run(
             Ok(if json {
                 to_json(&collab_core::CreateEntityResponse { id: id.object_id() })
             } else {
-                format!("{}shared: access config {id}\n", plan_changes(&plan))
+                format!("{}shared: access config {id}\n", plan_lines(&plan))
             })
         }
-        Command::Grant(change) => apply_change(&repo, change, Change::Grant, json)
-            .await
-            .map_err(api),
+        Command::Grant(change) => {
+            checked(normalize_users(&change.users))?;
+            apply_change(&repo, change, Change::Grant, json)
+                .await
+                .map_err(api)
+        }
         Command::Revoke(change) => apply_change(&repo, change, Change::Revoke, json)
             .await
             .map_err(api),
@@ -149,18 +165,6 @@ async fn apply_change(
     } else {
         plan_text(&plan, written.is_some())
     })
-}
-
-/// The plan's lines without its summary, printed before the `shared:` line.
-fn plan_changes(plan: &SharingPlan) -> String {
-    if plan.is_noop() {
-        return String::new();
-    }
-    let text = plan_text(plan, true);
-    text.lines()
-        .filter(|line| line.starts_with(['+', '-']))
-        .map(|l| format!("{l}\n"))
-        .collect()
 }
 
 fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {

@@ -52,8 +52,16 @@ impl Failure {
         }
     }
 
-    /// One line for people, with a hint where one helps.
+    /// One line for people, with a hint where one helps. Control characters (a
+    /// service's multi-line message, terminal escapes) become spaces.
     pub fn message(&self) -> String {
+        self.raw_message()
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    }
+
+    fn raw_message(&self) -> String {
         match self {
             Self::Usage(message) | Self::Failed(message) => message.clone(),
             Self::Api { error, api_url } => match error {

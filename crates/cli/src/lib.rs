@@ -23,13 +23,35 @@ use crate::failure::Failure;
 
 /// Parses the process's arguments, runs the command and gives the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     init_logging(cli.verbose, matches!(cli.command, Command::Serve(_)));
     let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(json),
     }
+}
+
+/// Help and version go to stdout as clap writes them; a bad command line is one line
+/// on stderr (JSON when `--json` was among the arguments) and exit code 2.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        // Printing help can only fail when stdout is closed; there is nothing to add.
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = error.render().to_string();
+    let first = text.lines().next().unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let json = std::env::args_os().any(|arg| arg == "--json");
+    Failure::Usage(format!("{first} (see collab --help)")).report(json)
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {

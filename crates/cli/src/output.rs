@@ -1,15 +1,20 @@
 //! What commands print on stdout: tables and plans for people, the API's JSON for scripts.
 
-use std::time::SystemTime;
-
 use chrono::{DateTime, Local};
 use collab_core::{AccessConfig, DatasetId, SharingPlan, Timestamp};
 
-/// A timestamp in the local time zone.
+/// A timestamp in the local time zone; one outside what a calendar date can show (the
+/// API allows any `u64` of milliseconds) is shown as its number.
 pub(crate) fn local_time(timestamp: Timestamp) -> String {
-    DateTime::<Local>::from(SystemTime::from(timestamp))
-        .format("%Y-%m-%d %H:%M:%S%:z")
-        .to_string()
+    i64::try_from(timestamp.as_millis())
+        .ok()
+        .and_then(DateTime::from_timestamp_millis)
+        .map(|time| {
+            time.with_timezone(&Local)
+                .format("%Y-%m-%d %H:%M:%S%:z")
+                .to_string()
+        })
+        .unwrap_or_else(|| format!("{} ms", timestamp.as_millis()))
 }
 
 fn joined(entries: &[String]) -> String {
@@ -66,7 +71,21 @@ pub(crate) fn config_table(dataset: &DatasetId, configs: &[AccessConfig]) -> Str
         .collect()
 }
 
-/// A plan for people: who gains and who loses access.
+/// One line per change a plan makes: who gains and who loses access.
+pub(crate) fn plan_lines(plan: &SharingPlan) -> String {
+    let lines = [
+        ("+ user", &plan.added_users),
+        ("- user", &plan.removed_users),
+        ("+ org ", &plan.added_organizations),
+        ("- org ", &plan.removed_organizations),
+    ];
+    lines
+        .iter()
+        .flat_map(|(sign, entries)| entries.iter().map(move |entry| format!("{sign} {entry}\n")))
+        .collect()
+}
+
+/// A plan for people: its changes, then what was (or would be) done.
 pub(crate) fn plan_text(plan: &SharingPlan, written: bool) -> String {
     if plan.is_noop() {
         return format!(
@@ -74,30 +93,19 @@ pub(crate) fn plan_text(plan: &SharingPlan, written: bool) -> String {
             plan.dataset
         );
     }
-    let mut text = String::new();
-    let lines = [
-        ("+ user", &plan.added_users),
-        ("- user", &plan.removed_users),
-        ("+ org ", &plan.added_organizations),
-        ("- org ", &plan.removed_organizations),
-    ];
-    for (sign, entries) in lines {
-        for entry in entries {
-            text.push_str(&format!("{sign} {entry}\n"));
-        }
-    }
-    let verb = if written {
-        "updated"
-    } else {
-        "would update (dry run, nothing written)"
+    let verb = match (written, plan.creates) {
+        (true, true) => "created",
+        (true, false) => "updated",
+        (false, true) => "would create (dry run, nothing written)",
+        (false, false) => "would update (dry run, nothing written)",
     };
-    text.push_str(&format!(
-        "{verb}: dataset {} shared with {} user(s), {} organization(s)\n",
+    format!(
+        "{}{verb}: dataset {} shared with {} user(s), {} organization(s)\n",
+        plan_lines(plan),
         plan.dataset,
         plan.users.len(),
         plan.organizations.len()
-    ));
-    text
+    )
 }
 
 /// A plan as JSON, with the config id when the plan was written.
@@ -110,6 +118,7 @@ pub(crate) fn plan_json(
         "datasetId": plan.dataset,
         "dryRun": dry_run,
         "changed": !plan.is_noop(),
+        "creates": plan.creates,
         "id": written,
         "users": plan.users,
         "organizations": plan.organizations,

@@ -80,8 +80,10 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     let server = collab_server::bind(args.listen, config)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
-    let url = format!("http://{}", server.local_addr());
-    println!("listening on {url}");
+    // The contract's first line names the address bound; the examples use a URL that
+    // reaches it (a wildcard address is given as loopback).
+    println!("listening on http://{}", server.local_addr());
+    let url = server.base_url();
     if args.demo {
         print!("{}", demo_instructions(&url));
     }

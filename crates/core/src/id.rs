@@ -194,6 +194,14 @@ typed_id!(
     /// let dataset: DatasetId = "5f0e4a6b2c1d3e4f5a6b7c8d".parse()?;
     /// # Ok::<(), collab_core::ParseIdError>(())
     /// ```
+    ///
+    /// A dataset id is not an access config id, though both are ObjectIds:
+    ///
+    /// ```compile_fail
+    /// use collab_core::{AccessConfigId, DatasetId};
+    /// let dataset: DatasetId = "5f0e4a6b2c1d3e4f5a6b7c8d".parse().unwrap();
+    /// let config: AccessConfigId = dataset; // does not compile
+    /// ```
     DatasetId,
     "dataset"
 );

@@ -40,7 +40,7 @@ mod model;
 mod repository;
 pub mod request;
 pub mod sharing;
-mod time;
+pub mod time;
 pub mod wire;
 
 pub use api_error::{ApiErrorCode, ApiErrorResponse};
@@ -52,4 +52,4 @@ pub use repository::MockAccessConfigRepository;
 pub use repository::{AccessConfigList, AccessConfigRepository};
 pub use request::ShareRequest;
 pub use sharing::{SharingPlan, SharingService};
-pub use time::{BeforeEpoch, Timestamp};
+pub use time::{BeforeEpoch, OutOfRange, Timestamp};

@@ -104,6 +104,17 @@ impl ShareRequest {
         Self::new(SharedAccessType::Write, users, organizations)
     }
 
+    /// A `WRITE` request with lists taken as they are, for lists built from what the
+    /// service already stores (which may predate these rules) plus entries that were
+    /// normalised on their way in.
+    pub(crate) fn write_as_is(users: Vec<String>, organizations: Vec<String>) -> Self {
+        Self {
+            access_type: SharedAccessType::Write,
+            users,
+            organizations,
+        }
+    }
+
     /// The access type requested.
     pub fn access_type(&self) -> SharedAccessType {
         self.access_type
@@ -130,7 +141,7 @@ where
 {
     normalize(users, "user", |user| {
         check_email(user)?;
-        Ok(user.to_ascii_lowercase())
+        Ok(user_key(user))
     })
 }
 

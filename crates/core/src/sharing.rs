@@ -1,7 +1,7 @@
 //! Sharing logic over any repository: Lightly's helpers (`share_only_with`,
 //! `shared_users`) and incremental `grant` / `revoke`, each with a dry-run plan.
 
-use crate::request::{normalize_organizations, normalize_users, user_key};
+use crate::request::{normalize_users, user_key};
 use crate::{
     AccessConfig, AccessConfigId, AccessConfigRepository, DatasetId, Result, ShareRequest,
     SharedAccessType,
@@ -89,14 +89,19 @@ pub struct SharingPlan {
     pub added_organizations: Vec<String>,
     /// Organizations that lose access.
     pub removed_organizations: Vec<String>,
+    /// Whether applying the plan creates the `WRITE` config (the dataset has none).
+    pub creates: bool,
 }
 
 impl SharingPlan {
+    /// A plan from the current config to these lists. When the dataset has no config,
+    /// the plan creates one if `create_if_missing` or if anyone gains access.
     fn new(
         dataset: DatasetId,
         current: Option<AccessConfig>,
         users: Vec<String>,
         organizations: Vec<String>,
+        create_if_missing: bool,
     ) -> Self {
         let (before_users, before_orgs) = current
             .as_ref()
@@ -105,6 +110,8 @@ impl SharingPlan {
         let (added_users, removed_users) = difference(before_users, &users, user_key);
         let (added_organizations, removed_organizations) =
             difference(before_orgs, &organizations, str::to_owned);
+        let gains = !added_users.is_empty() || !added_organizations.is_empty();
+        let creates = current.is_none() && (create_if_missing || gains);
         Self {
             dataset,
             current,
@@ -114,13 +121,15 @@ impl SharingPlan {
             removed_users,
             added_organizations,
             removed_organizations,
+            creates,
         }
     }
 
-    /// Whether applying the plan would change who has access. A plan that changes
-    /// nothing is applied without any write.
+    /// Whether applying the plan would write nothing: it creates no config and changes
+    /// nobody's access.
     pub fn is_noop(&self) -> bool {
-        self.added_users.is_empty()
+        !self.creates
+            && self.added_users.is_empty()
             && self.removed_users.is_empty()
             && self.added_organizations.is_empty()
             && self.removed_organizations.is_empty()
@@ -196,7 +205,9 @@ impl<R: AccessConfigRepository> SharingService<R> {
         self.inner.create_or_update(dataset, &request).await
     }
 
-    /// Plans replacing the `WRITE` config with exactly these users and organizations.
+    /// Plans replacing the `WRITE` config with exactly these users and organizations
+    /// (validated and normalised as [`ShareRequest`] says). Like the API's
+    /// create-or-update, it creates the config when the dataset has none, even empty.
     pub async fn plan_share<U, O>(
         &self,
         dataset: &DatasetId,
@@ -209,12 +220,25 @@ impl<R: AccessConfigRepository> SharingService<R> {
         O: IntoIterator,
         O::Item: AsRef<str>,
     {
-        let (users, organizations) = (
-            normalize_users(users)?,
-            normalize_organizations(organizations)?,
-        );
+        self.plan_request(dataset, &ShareRequest::write(users, organizations)?)
+            .await
+    }
+
+    /// Plans what a `WRITE` request would change, as [`plan_share`](Self::plan_share).
+    pub async fn plan_request(
+        &self,
+        dataset: &DatasetId,
+        request: &ShareRequest,
+    ) -> Result<SharingPlan> {
         let current = self.write_config(dataset).await?;
-        Ok(SharingPlan::new(*dataset, current, users, organizations))
+        let (users, organizations) = (request.users().to_vec(), request.organizations().to_vec());
+        Ok(SharingPlan::new(
+            *dataset,
+            current,
+            users,
+            organizations,
+            true,
+        ))
     }
 
     /// Plans adding users, keeping the users and organizations that have access.
@@ -228,13 +252,27 @@ impl<R: AccessConfigRepository> SharingService<R> {
             .await
     }
 
-    /// Plans removing users, keeping the other users and the organizations.
+    /// Plans removing users, keeping the other users and the organizations. The users
+    /// to remove are only trimmed, not checked as e-mail addresses, so that an entry
+    /// the service stores in another shape can be removed too.
     pub async fn plan_revoke<I>(&self, dataset: &DatasetId, users: I) -> Result<SharingPlan>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let remove = normalize_users(users)?;
+        let remove = users
+            .into_iter()
+            .map(|user| {
+                let user = user.as_ref().trim();
+                if user.is_empty() {
+                    Err(crate::Error::InvalidRequest {
+                        message: "a user to revoke is empty".to_owned(),
+                    })
+                } else {
+                    Ok(user.to_owned())
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
         self.plan_change(dataset, |current| revoked(current, &remove))
             .await
     }
@@ -249,16 +287,26 @@ impl<R: AccessConfigRepository> SharingService<R> {
             Some(config) => (change(&config.users), config.organizations.clone()),
             None => (change(&[]), Vec::new()),
         };
-        Ok(SharingPlan::new(*dataset, current, users, organizations))
+        Ok(SharingPlan::new(
+            *dataset,
+            current,
+            users,
+            organizations,
+            false,
+        ))
     }
 
     /// Applies a plan: one create-or-update with the plan's lists, or no write at all
     /// when the plan changes nothing. Returns the config's id when it wrote.
+    ///
+    /// The lists are sent as the plan holds them: entries the service already stored
+    /// are kept even if they would not pass [`ShareRequest`]'s checks today (only the
+    /// entries a plan adds were checked, when it was made).
     pub async fn apply(&self, plan: &SharingPlan) -> Result<Option<AccessConfigId>> {
         if plan.is_noop() {
             return Ok(None);
         }
-        let request = ShareRequest::write(&plan.users, &plan.organizations)?;
+        let request = ShareRequest::write_as_is(plan.users.clone(), plan.organizations.clone());
         self.inner
             .create_or_update(&plan.dataset, &request)
             .await

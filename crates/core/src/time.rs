@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// use collab_core::Timestamp;
 /// let t = Timestamp::from_millis(1_700_000_000_000);
-/// assert_eq!(SystemTime::from(t), UNIX_EPOCH + Duration::from_millis(1_700_000_000_000));
-/// assert_eq!(Timestamp::try_from(SystemTime::from(t)), Ok(t));
+/// let time = SystemTime::try_from(t)?;
+/// assert_eq!(time, UNIX_EPOCH + Duration::from_millis(1_700_000_000_000));
+/// assert_eq!(Timestamp::try_from(time), Ok(t));
+/// # Ok::<(), collab_core::time::OutOfRange>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -42,9 +44,18 @@ impl Timestamp {
     }
 }
 
-impl From<Timestamp> for SystemTime {
-    fn from(timestamp: Timestamp) -> Self {
-        UNIX_EPOCH + Duration::from_millis(timestamp.0)
+/// A [`Timestamp`] too far in the future for this platform's [`SystemTime`] (any
+/// `u64` of milliseconds is valid on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("timestamp {0} ms is out of this platform's range")]
+pub struct OutOfRange(pub u64);
+
+impl TryFrom<Timestamp> for SystemTime {
+    type Error = OutOfRange;
+    fn try_from(timestamp: Timestamp) -> Result<Self, Self::Error> {
+        UNIX_EPOCH
+            .checked_add(Duration::from_millis(timestamp.0))
+            .ok_or(OutOfRange(timestamp.0))
     }
 }
 

@@ -70,22 +70,28 @@ pub fn error_from_response(
             .map(|b| format!("{} ({})", b.message, b.code))
             .unwrap_or_else(|| format!("status {status}"))
     };
+    let code = body.as_ref().map(|b| &b.code);
     match status {
-        404 => match (body.as_ref().map(|b| &b.code), target.config) {
-            (Some(ApiErrorCode::AccessControlUnknown), Some(config))
-            | (Some(ApiErrorCode::NotFound) | None, Some(config)) => Error::AccessConfigNotFound {
+        // Only the API's own codes say which thing is missing. A 404 without them
+        // (an HTML page, an unknown route) means the URL is wrong, not the dataset.
+        404 => match (code, target.config) {
+            (Some(ApiErrorCode::DatasetUnknown), _) => Error::DatasetNotFound {
                 dataset: target.dataset,
-                config,
             },
-            (Some(ApiErrorCode::DatasetUnknown | ApiErrorCode::NotFound) | None, _) => {
-                Error::DatasetNotFound {
+            (Some(ApiErrorCode::AccessControlUnknown), Some(config)) => {
+                Error::AccessConfigNotFound {
                     dataset: target.dataset,
+                    config,
                 }
             }
             _ => Error::UnexpectedResponse {
                 status: Some(status),
-                message: message(),
+                message: format!("{}; no such endpoint: check the API URL", message()),
             },
+        },
+        502 if code == Some(&ApiErrorCode::MalformedResponse) => Error::UnexpectedResponse {
+            status: Some(status),
+            message: message(),
         },
         401 => Error::Unauthorized { message: message() },
         403 => Error::Forbidden { message: message() },

@@ -151,8 +151,8 @@ fn parse_errors_say_what_is_wrong() {
 }
 
 #[test]
-fn dataset_and_config_ids_are_distinct_types() {
-    // The same text parses as either; the type system keeps them apart.
+fn the_same_text_parses_as_either_id_and_debug_names_the_kind() {
+    // The type system keeps them apart (a compile_fail doctest on DatasetId shows it).
     let dataset: DatasetId = "0123456789abcdef01234567".parse().unwrap();
     let config: AccessConfigId = "0123456789abcdef01234567".parse().unwrap();
     assert_eq!(dataset.object_id(), config.object_id());

@@ -157,3 +157,55 @@ async fn errors_of_the_repository_pass_through() {
         .await;
     assert!(matches!(result, Err(Error::DatasetNotFound { dataset: d }) if d == dataset()));
 }
+
+#[tokio::test]
+async fn sharing_a_dataset_without_config_creates_one_even_empty() {
+    let mut repo = repo_with(None);
+    repo.expect_create_or_update()
+        .withf(|_, request| request.users().is_empty() && request.organizations().is_empty())
+        .times(1)
+        .returning(|_, _| Ok(config_id()));
+    let sharing = SharingService::new(repo);
+    let plan = sharing
+        .plan_share(&dataset(), [""; 0], [""; 0])
+        .await
+        .unwrap();
+    assert!(plan.creates && !plan.is_noop(), "{plan:?}");
+    assert_eq!(sharing.apply(&plan).await.unwrap(), Some(config_id()));
+}
+
+#[tokio::test]
+async fn revoking_from_a_dataset_without_config_creates_nothing() {
+    let mut repo = repo_with(None);
+    repo.expect_create_or_update().never();
+    let plan = SharingService::new(repo)
+        .revoke(&dataset(), ["ann@x.io"])
+        .await
+        .unwrap();
+    assert!(!plan.creates && plan.is_noop(), "{plan:?}");
+}
+
+#[tokio::test]
+async fn entries_the_service_stores_in_another_shape_are_kept_and_can_be_revoked() {
+    // The spec's own example value is not an e-mail address; it must not block a grant.
+    let mut repo = repo_with(Some(existing(&["users_example", "ann@x.io"], &[])));
+    repo.expect_create_or_update()
+        .withf(|_, request| request.users() == ["users_example", "ann@x.io", "bob@x.io"])
+        .times(1)
+        .returning(|_, _| Ok(config_id()));
+    SharingService::new(repo)
+        .grant(&dataset(), ["bob@x.io"])
+        .await
+        .unwrap();
+
+    let mut repo = repo_with(Some(existing(&["users_example", "ann@x.io"], &[])));
+    repo.expect_create_or_update()
+        .withf(|_, request| request.users() == ["ann@x.io"])
+        .times(1)
+        .returning(|_, _| Ok(config_id()));
+    let plan = SharingService::new(repo)
+        .revoke(&dataset(), [" users_example "])
+        .await
+        .unwrap();
+    assert_eq!(plan.removed_users, ["users_example"]);
+}

@@ -54,14 +54,29 @@ fn errors_survive_the_round_trip_through_http() {
 #[test]
 fn statuses_without_a_body_map_by_what_the_caller_can_do() {
     let t = target(false);
+    // A 404 without the API's codes is a wrong URL, not a missing dataset or config.
+    for target in [t, target(true)] {
+        let wrong_url = error_from_response(404, None, None, target);
+        assert!(
+            matches!(&wrong_url, Error::UnexpectedResponse { status: Some(404), message } if message.contains("check the API URL")),
+            "{wrong_url:?}"
+        );
+    }
+    let route = collab_core::ApiErrorResponse::new(collab_core::ApiErrorCode::NotFound, "no route");
     assert!(matches!(
-        error_from_response(404, None, None, t),
-        Error::DatasetNotFound { .. }
+        error_from_response(404, Some(route), None, t),
+        Error::UnexpectedResponse {
+            status: Some(404),
+            ..
+        }
     ));
-    assert!(matches!(
-        error_from_response(404, None, None, target(true)),
-        Error::AccessConfigNotFound { .. }
-    ));
+    assert!(
+        matches!(
+            error_from_response(502, None, None, t),
+            Error::Unavailable { .. }
+        ),
+        "a proxy's 502 is retryable"
+    );
     assert!(matches!(
         error_from_response(413, None, None, t),
         Error::InvalidRequest { .. }

@@ -81,7 +81,7 @@ impl Auth {
         }
     }
 
-    /// The secret, to scrub from texts.
+    /// The secret, to build the [`Redactor`] from.
     pub(crate) fn secret(&self) -> &str {
         match self {
             Self::Query(token) => token.expose_secret(),
@@ -98,38 +98,68 @@ impl Auth {
     }
 }
 
-/// Replaces every occurrence of `secret` in the error's texts, in case the service
-/// echoed the credential back (e.g. "unknown token abc"). Transport sources have their
-/// URL removed where they are made; this covers what the service itself says.
-pub(crate) fn scrub(error: collab_core::Error, secret: &str) -> collab_core::Error {
-    use collab_core::Error;
+/// Every spelling of a credential that may come back in a text: as is, as a query
+/// string encodes it (`?token=...` echoed by a proxy or the service) and as JSON
+/// escapes it. Built once per repository.
+pub(crate) struct Redactor {
+    spellings: Vec<String>,
+}
 
-    let clean = |message: String| {
-        if secret.is_empty() || !message.contains(secret) {
-            message
-        } else {
-            message.replace(secret, "[REDACTED]")
+impl Redactor {
+    pub(crate) fn new(secret: &str) -> Self {
+        let mut spellings = vec![secret.to_owned()];
+        let mut url = reqwest::Url::parse("http://redact.invalid/").ok();
+        if let Some(url) = url.as_mut() {
+            url.query_pairs_mut().append_pair("t", secret);
+            if let Some(encoded) = url.query().and_then(|q| q.strip_prefix("t=")) {
+                spellings.push(encoded.to_owned());
+            }
         }
-    };
-    match error {
-        Error::Unauthorized { message } => Error::Unauthorized {
-            message: clean(message),
-        },
-        Error::Forbidden { message } => Error::Forbidden {
-            message: clean(message),
-        },
-        Error::InvalidRequest { message } => Error::InvalidRequest {
-            message: clean(message),
-        },
-        Error::Unavailable { message, source } => Error::Unavailable {
-            message: clean(message),
-            source,
-        },
-        Error::UnexpectedResponse { status, message } => Error::UnexpectedResponse {
-            status,
-            message: clean(message),
-        },
-        other => other,
+        if let Ok(json) = serde_json::to_string(secret) {
+            spellings.push(json.trim_matches('"').to_owned());
+        }
+        spellings.retain(|spelling| !spelling.is_empty());
+        spellings.sort();
+        spellings.dedup();
+        Self { spellings }
+    }
+
+    /// `text` with every spelling of the credential replaced by `[REDACTED]`. Callers
+    /// redact a whole text before cutting it, so that no part of a secret survives a cut.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        self.spellings
+            .iter()
+            .fold(text.to_owned(), |text, spelling| {
+                text.replace(spelling.as_str(), "[REDACTED]")
+            })
+    }
+
+    /// The error with every message redacted, in case the service echoed the
+    /// credential back (e.g. "unknown token abc"). Transport sources have their URL
+    /// removed where they are made; this covers what the service itself says.
+    pub(crate) fn scrub(&self, error: collab_core::Error) -> collab_core::Error {
+        use collab_core::Error;
+
+        match error {
+            Error::Unauthorized { message } => Error::Unauthorized {
+                message: self.redact(&message),
+            },
+            Error::Forbidden { message } => Error::Forbidden {
+                message: self.redact(&message),
+            },
+            Error::InvalidRequest { message } => Error::InvalidRequest {
+                message: self.redact(&message),
+            },
+            Error::Unavailable { message, source } => Error::Unavailable {
+                message: self.redact(&message),
+                source,
+            },
+            Error::UnexpectedResponse { status, message } => Error::UnexpectedResponse {
+                status,
+                message: self.redact(&message),
+            },
+            other => other,
+        }
     }
 }
 
@@ -170,6 +200,13 @@ mod tests {
     }
 
     #[test]
+    fn every_spelling_of_the_secret_is_redacted() {
+        let redactor = Redactor::new("a b/c\"d");
+        let text = redactor.redact(r#"raw a b/c"d, query a+b%2Fc%22d, json a b/c\"d"#);
+        assert_eq!(text, "raw [REDACTED], query [REDACTED], json [REDACTED]");
+    }
+
+    #[test]
     fn scrub_removes_an_echoed_secret_from_every_message() {
         let errors = [
             Error::Unauthorized {
@@ -190,8 +227,9 @@ mod tests {
                 message: "body: s3cret".into(),
             },
         ];
+        let redactor = Redactor::new("s3cret");
         for error in errors {
-            let scrubbed = scrub(error, "s3cret");
+            let scrubbed = redactor.scrub(error);
             let text = format!("{scrubbed} {scrubbed:?}");
             assert!(!text.contains("s3cret"), "{text}");
             assert!(text.contains("[REDACTED]"), "{text}");

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 use secrecy::SecretString;
 
-use crate::auth::{Auth, Credentials};
+use crate::auth::{Auth, Credentials, Redactor};
 use crate::endpoint::{BaseUrl, describe_unchecked};
 use crate::repository::Settings;
 use crate::{BuildError, HttpRepository, RetryPolicy};
@@ -230,6 +230,7 @@ impl HttpRepositoryBuilder {
         Ok(HttpRepository::from_settings(Settings {
             client,
             base_url,
+            redactor: Redactor::new(auth.secret()),
             auth,
             user_agent,
             request_timeout: self.request_timeout,

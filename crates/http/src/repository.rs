@@ -16,7 +16,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use reqwest::{Method, Url};
 use tokio::time::Instant;
 
-use crate::auth::{Auth, scrub};
+use crate::auth::{Auth, Redactor};
 use crate::endpoint::BaseUrl;
 use crate::response::{self, Answer, transport_error};
 use crate::{HttpRepositoryBuilder, RetryPolicy};
@@ -56,6 +56,8 @@ pub(crate) struct Settings {
     pub(crate) client: reqwest::Client,
     pub(crate) base_url: BaseUrl,
     pub(crate) auth: Auth,
+    /// Every spelling of the credential, to keep it out of what the service sends back.
+    pub(crate) redactor: Redactor,
     pub(crate) user_agent: HeaderValue,
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
@@ -128,11 +130,7 @@ impl HttpRepository {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
             let timeout =
                 policy.attempt_timeout(self.inner.request_timeout, attempt, started.elapsed());
-            let result = self.attempt(call, attempt, timeout).await;
-            if matches!(result, Err(Error::Unavailable { .. })) {
-                outcome_unknown.store(true, Ordering::Relaxed);
-            }
-            result
+            self.attempt(call, attempt, timeout, outcome_unknown).await
         })
         .retry(policy.backoff())
         .when(Error::is_retryable)
@@ -155,8 +153,17 @@ impl HttpRepository {
         }
     }
 
-    /// One attempt: send, read the whole answer, map it; logs one line.
-    async fn attempt(&self, call: &Call<'_>, attempt: u32, timeout: Duration) -> Result<Answer> {
+    /// One attempt: send, read the whole answer, map it; logs one line. Sets
+    /// `outcome_unknown` when the request may have reached the service although the
+    /// attempt failed: a timeout, a connection lost mid-way, a `5xx`. A connection that
+    /// could not be made at all sent nothing.
+    async fn attempt(
+        &self,
+        call: &Call<'_>,
+        attempt: u32,
+        timeout: Duration,
+        outcome_unknown: &AtomicBool,
+    ) -> Result<Answer> {
         let settings = &*self.inner;
         let mut request = settings
             .auth
@@ -170,21 +177,30 @@ impl HttpRepository {
             request = request.header(CONTENT_TYPE, JSON).body(body.to_vec());
         }
         let started = Instant::now();
-        let (status, result) = match request.send().await {
+        let (status, result, maybe_applied) = match request.send().await {
             Ok(answer) => {
                 let status = answer.status().as_u16();
                 let result = response::read(answer, call.target, |error| {
-                    transport_error(error, &call.describe(), Some(timeout))
+                    transport_error(error, &call.describe(), timeout)
                 })
                 .await;
-                (Some(status), result)
+                let maybe_applied =
+                    status >= 500 || matches!(result, Err(Error::Unavailable { .. }));
+                (Some(status), result, maybe_applied)
             }
-            Err(error) => (
-                None,
-                Err(transport_error(error, &call.describe(), Some(timeout))),
-            ),
+            Err(error) => {
+                let maybe_applied = !error.is_connect();
+                (
+                    None,
+                    Err(transport_error(error, &call.describe(), timeout)),
+                    maybe_applied,
+                )
+            }
         };
-        let result = result.map_err(|error| scrub(error, settings.auth.secret()));
+        if maybe_applied {
+            outcome_unknown.store(true, Ordering::Relaxed);
+        }
+        let result = result.map_err(|error| settings.redactor.scrub(error));
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(_) => tracing::debug!(
@@ -208,11 +224,9 @@ impl HttpRepository {
         result
     }
 
-    /// Reads a success body as `T`; the excerpt of a wrong body is scrubbed too.
+    /// Reads a success body as `T`; a wrong body is quoted redacted.
     fn decode<T: serde::de::DeserializeOwned>(&self, answer: &Answer, expected: &str) -> Result<T> {
-        answer
-            .decode(expected)
-            .map_err(|error| scrub(error, self.inner.auth.secret()))
+        answer.decode(expected, &self.inner.redactor)
     }
 
     fn call<'a>(
@@ -254,8 +268,10 @@ impl AccessConfigRepository for HttpRepository {
 
     /// `DELETE /v1/datasets/{datasetId}/collaboration/access/{accessConfigId}`, sent
     /// without a body; the answer's body, if any, is ignored. When an earlier attempt
-    /// ended with an unknown outcome (transport error or `5xx`) and a retry finds no
-    /// such config, the delete is reported as done: the config is gone either way.
+    /// may have reached the service (a timeout, a connection lost mid-way, a `5xx`) and
+    /// a retry finds no such config, the delete is reported as done: the config is gone
+    /// either way. A connection that could not be made sent nothing, so after it a
+    /// missing config is still [`Error::AccessConfigNotFound`].
     async fn delete(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()> {
         let call = self.call(Method::DELETE, dataset, Some(config), None);
         let outcome = self.execute(&call).await;

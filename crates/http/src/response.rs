@@ -7,6 +7,8 @@ use collab_core::{ApiErrorResponse, Error};
 use reqwest::header::RETRY_AFTER;
 use serde::de::DeserializeOwned;
 
+use crate::auth::Redactor;
+
 /// The most bytes of an answer read; a config list of the largest allowed request
 /// (10 000 users and 10 000 organizations) is well under this.
 pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -20,14 +22,22 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// Reads the body as `T`, or says what was wrong with it.
-    pub(crate) fn decode<T: DeserializeOwned>(&self, expected: &str) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|error| Error::UnexpectedResponse {
-            status: Some(self.status),
-            message: format!(
-                "the body is not {expected} ({error}); body: {}",
-                excerpt(&self.body)
-            ),
+    /// Reads the body as `T`, or says what was wrong with it, quoting the body with
+    /// the credential redacted *before* it is cut, so no part of a secret survives.
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        expected: &str,
+        redactor: &Redactor,
+    ) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|error| {
+            let body = redactor.redact(&String::from_utf8_lossy(&self.body));
+            Error::UnexpectedResponse {
+                status: Some(self.status),
+                message: format!(
+                    "the body is not {expected} ({error}); body: {}",
+                    excerpt(body.as_bytes())
+                ),
+            }
         })
     }
 }
@@ -87,16 +97,9 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyFailu
 
 /// An [`Error::Unavailable`] for a request that got no (complete) answer. The URL is
 /// removed from reqwest's error first: with `ApiKeyAuth` it holds the token.
-pub(crate) fn transport_error(
-    error: reqwest::Error,
-    call: &str,
-    timeout: Option<Duration>,
-) -> Error {
+pub(crate) fn transport_error(error: reqwest::Error, call: &str, timeout: Duration) -> Error {
     let what = if error.is_timeout() {
-        match timeout {
-            Some(timeout) => format!("timed out after {} ms", timeout.as_millis()),
-            None => "timed out".to_owned(),
-        }
+        format!("timed out after {} ms", timeout.as_millis())
     } else if error.is_connect() {
         "could not connect".to_owned()
     } else if error.is_body() || error.is_decode() {
@@ -144,6 +147,19 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_cut_by_the_excerpt_leaves_no_part_behind() {
+        let mut body = "x".repeat(EXCERPT_CHARS - 10).into_bytes();
+        body.extend_from_slice(b"SeCrEt-9f2c-long-token-value");
+        let answer = Answer { status: 200, body };
+        let error = answer
+            .decode::<Vec<u8>>("a list", &Redactor::new("SeCrEt-9f2c-long-token-value"))
+            .unwrap_err();
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains("SeCrEt"), "{text}");
+        assert!(text.contains("[REDACTED"), "{text}");
+    }
+
+    #[test]
     fn invalid_utf8_is_shown_not_refused() {
         assert_eq!(excerpt(b"ok\xffok"), "ok\u{fffd}ok");
     }
@@ -155,7 +171,10 @@ mod tests {
             body: br#"{"identifier":"nope"}"#.to_vec(),
         };
         let error = answer
-            .decode::<collab_core::CreateEntityResponse>("a CreateEntityResponse")
+            .decode::<collab_core::CreateEntityResponse>(
+                "a CreateEntityResponse",
+                &Redactor::new("s3cret"),
+            )
             .unwrap_err();
         let Error::UnexpectedResponse { status, message } = &error else {
             panic!("{error:?}");

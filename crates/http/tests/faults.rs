@@ -658,18 +658,29 @@ async fn a_delete_retried_after_an_unknown_outcome_that_finds_nothing_succeeds()
 #[tokio::test]
 async fn a_custom_user_agent_and_client_are_used() {
     let server = MockServer::start().await;
+    // The caller's client marks its requests, so the test sees that it was used.
     Mock::given(method("GET"))
         .and(header("user-agent", "my-tool/2.0"))
+        .and(header("x-probe", "caller-client"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
         .expect(1)
         .mount(&server)
         .await;
+    let mut marked = reqwest::header::HeaderMap::new();
+    marked.insert(
+        "x-probe",
+        reqwest::header::HeaderValue::from_static("caller-client"),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(marked)
+        .build()
+        .unwrap();
 
     let repo = HttpRepository::builder()
         .with_base_url(server.uri())
         .with_api_token(TOKEN)
         .with_user_agent("my-tool/2.0")
-        .with_client(reqwest::Client::new())
+        .with_client(client)
         .build()
         .unwrap();
     repo.list(&dataset()).await.unwrap();

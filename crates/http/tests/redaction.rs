@@ -83,9 +83,14 @@ impl Write for Captured {
 }
 
 impl Captured {
-    /// Logs every level of every crate (reqwest's and hyper's too) into this buffer
-    /// for the current thread; `#[tokio::test]` runs on that one thread.
+    /// Logs every level of every crate into this buffer for the current thread;
+    /// `#[tokio::test]` runs on that one thread. reqwest logs through the `log` crate,
+    /// so its records are bridged into tracing (once per process).
     fn install(&self) -> tracing::subscriber::DefaultGuard {
+        static LOG_BRIDGE: std::sync::Once = std::sync::Once::new();
+        LOG_BRIDGE.call_once(|| {
+            tracing_log::LogTracer::init().expect("no other logger in this test binary");
+        });
         let writer = self.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
@@ -117,6 +122,10 @@ async fn check(scheme: Scheme, what: &str, base_url: String) -> Error {
     assert!(
         logs.contains("collab-http: failed") && logs.contains("/collaboration/access"),
         "the attempts of {what} are logged:\n{logs}"
+    );
+    assert!(
+        logs.contains("reqwest::"),
+        "reqwest's own records are captured too:\n{logs}"
     );
     assert_clean(&format!("the logs of {what}"), &logs);
     error

@@ -11,6 +11,11 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// How long a request may take by default before the server answers `503`.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a request body may take to arrive by default before the server answers
+/// `400`: a client that announces more than it sends is at fault, and must not be
+/// told to retry.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Everything [`router`](crate::router) and [`bind`](crate::bind) need: the provider of
 /// repositories, the users and their API tokens, and the limits.
 ///
@@ -24,6 +29,7 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// let config = ServerConfig::new(move |user: &str| store.session(user))
 ///     .with_user("alice", "alice-token")
 ///     .with_request_timeout(Duration::from_secs(5))
+///     .with_body_read_timeout(Duration::from_secs(2))
 ///     .with_body_limit(64 * 1024);
 /// assert!(!format!("{config:?}").contains("alice-token"));
 /// ```
@@ -31,6 +37,7 @@ pub struct ServerConfig<P> {
     provider: P,
     users: Vec<UserToken>,
     request_timeout: Duration,
+    body_read_timeout: Duration,
     body_limit: usize,
 }
 
@@ -42,12 +49,14 @@ pub(crate) struct UserToken {
 
 impl<P> ServerConfig<P> {
     /// A server over `provider` with no users yet (every API request answers `401`),
-    /// [`DEFAULT_REQUEST_TIMEOUT`] and [`DEFAULT_BODY_LIMIT`].
+    /// [`DEFAULT_REQUEST_TIMEOUT`], [`DEFAULT_BODY_READ_TIMEOUT`] and
+    /// [`DEFAULT_BODY_LIMIT`].
     pub fn new(provider: P) -> Self {
         Self {
             provider,
             users: Vec::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             body_limit: DEFAULT_BODY_LIMIT,
         }
     }
@@ -73,6 +82,18 @@ impl<P> ServerConfig<P> {
         self
     }
 
+    /// How long a request body may take to arrive, counted from when the route starts
+    /// reading it; a body still incomplete then (a `Content-Length` larger than what
+    /// is sent, a stalled upload) answers `400` with an error body.
+    ///
+    /// It is kept at most half the request timeout (see
+    /// [`body_read_timeout`](Self::body_read_timeout)), so that the client's fault is
+    /// answered before the request timeout's retryable `503` could be.
+    pub fn with_body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
     /// The largest request body accepted, in bytes; a larger one answers `413`.
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
@@ -94,6 +115,13 @@ impl<P> ServerConfig<P> {
         self.request_timeout
     }
 
+    /// How long a request body may take to arrive: the one set with
+    /// [`with_body_read_timeout`](Self::with_body_read_timeout), but at most half the
+    /// [`request_timeout`](Self::request_timeout).
+    pub fn body_read_timeout(&self) -> Duration {
+        self.body_read_timeout.min(self.request_timeout / 2)
+    }
+
     /// The largest request body accepted, in bytes.
     pub fn body_limit(&self) -> usize {
         self.body_limit
@@ -110,6 +138,7 @@ impl<P> fmt::Debug for ServerConfig<P> {
         f.debug_struct("ServerConfig")
             .field("users", &self.user_names().collect::<Vec<_>>())
             .field("request_timeout", &self.request_timeout)
+            .field("body_read_timeout", &self.body_read_timeout())
             .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
     }
@@ -145,9 +174,23 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_one_mebibyte_and_thirty_seconds() {
+    fn defaults_are_one_mebibyte_thirty_seconds_and_ten_for_the_body() {
         let config = ServerConfig::new(());
         assert_eq!(config.body_limit(), 1_048_576);
         assert_eq!(config.request_timeout(), Duration::from_secs(30));
+        assert_eq!(config.body_read_timeout(), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn the_body_read_timeout_is_at_most_half_the_request_timeout() {
+        let short = ServerConfig::new(()).with_request_timeout(Duration::from_secs(4));
+        assert_eq!(short.body_read_timeout(), Duration::from_secs(2));
+        // In either order of the setters.
+        let long_body = ServerConfig::new(())
+            .with_body_read_timeout(Duration::from_secs(60))
+            .with_request_timeout(Duration::from_secs(8));
+        assert_eq!(long_body.body_read_timeout(), Duration::from_secs(4));
+        let within = ServerConfig::new(()).with_body_read_timeout(Duration::from_millis(100));
+        assert_eq!(within.body_read_timeout(), Duration::from_millis(100));
     }
 }

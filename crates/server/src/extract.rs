@@ -62,11 +62,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ConfigPath {
     }
 }
 
-/// A JSON object body of type `T` (see [`ObjectBody`]). Unlike [`Json`]'s own rejections, every failure answers
-/// an `ApiErrorResponse`: `415` when the body is not declared as JSON, `413` when it
-/// is over the limit, and `400` for anything else (bad syntax, wrong types, unknown
-/// enum values, values the type's `Deserialize` refuses, nesting deeper than
-/// serde_json's recursion limit).
+/// A JSON object body of type `T` (see [`ObjectBody`]). Unlike [`Json`]'s own
+/// rejections, every failure answers an `ApiErrorResponse`: `415` when the body is
+/// not declared as JSON, `413` when it is over the limit, and `400` for anything else
+/// (bad syntax, wrong types, unknown enum values, values the type's `Deserialize`
+/// refuses, a body that does not arrive within the body-read timeout).
+///
+/// Deep nesting costs nothing beyond the body limit for the API's request types,
+/// whose fields are strings and arrays of strings: a nested value where a string
+/// belongs is refused at its first bracket, and the values of unknown fields are
+/// skipped without recursing.
 pub(crate) struct JsonBody<T>(pub(crate) T);
 
 impl<P, T> FromRequest<AppState<P>> for JsonBody<T>
@@ -77,11 +82,42 @@ where
     type Rejection = ServerError;
 
     async fn from_request(request: Request, state: &AppState<P>) -> Result<Self, Self::Rejection> {
-        match Json::<ObjectBody<T>>::from_request(request, state).await {
-            Ok(Json(ObjectBody(value))) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(rejection, state.body_limit())),
-        }
+        within_body_read_timeout(state, async {
+            match Json::<ObjectBody<T>>::from_request(request, state).await {
+                Ok(Json(ObjectBody(value))) => Ok(Self(value)),
+                Err(rejection) => Err(json_rejection(rejection, state.body_limit())),
+            }
+        })
+        .await
     }
+}
+
+/// Runs a body extractor, answering `400` if the body has not arrived within the
+/// state's body-read timeout.
+///
+/// A body that never completes (a `Content-Length` larger than what is sent, a
+/// stalled upload) is the client's fault; without this deadline the request timeout
+/// would answer it with a `503`, which clients retry. Parsing happens in the poll
+/// that receives the last byte, so the deadline can only cut the wait for bytes.
+async fn within_body_read_timeout<P, T>(
+    state: &AppState<P>,
+    read: impl Future<Output = Result<T, ServerError>>,
+) -> Result<T, ServerError>
+where
+    P: RepositoryProvider,
+{
+    let timeout = state.body_read_timeout();
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::InvalidRequest {
+                message: format!(
+                    "request body incomplete: not received within {} ms",
+                    timeout.as_millis()
+                ),
+            }
+            .into())
+        })
 }
 
 fn json_rejection(rejection: JsonRejection, limit: usize) -> ServerError {
@@ -111,16 +147,20 @@ fn bytes_rejection(rejection: BytesRejection, limit: usize) -> ServerError {
 
 /// A body the route does not use but accepts (Lightly's Python client sends `{}`
 /// with a DELETE): read, within the body limit, so that the connection can be
-/// reused, and dropped.
+/// reused, and dropped. A body that does not arrive within the body-read timeout
+/// answers `400`.
 pub(crate) struct IgnoredBody;
 
 impl<P: RepositoryProvider> FromRequest<AppState<P>> for IgnoredBody {
     type Rejection = ServerError;
 
     async fn from_request(request: Request, state: &AppState<P>) -> Result<Self, Self::Rejection> {
-        Bytes::from_request(request, state)
-            .await
-            .map(|_| Self)
-            .map_err(|rejection| bytes_rejection(rejection, state.body_limit()))
+        within_body_read_timeout(state, async {
+            Bytes::from_request(request, state)
+                .await
+                .map(|_| Self)
+                .map_err(|rejection| bytes_rejection(rejection, state.body_limit()))
+        })
+        .await
     }
 }

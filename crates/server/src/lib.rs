@@ -59,8 +59,13 @@
 //!
 //! # Failure rules
 //!
-//! Every malformed request answers a `4xx` with an `ApiErrorResponse` body, never a
-//! `5xx`, a dropped connection or a panic; see [`router`] for the statuses. Tokens are
+//! Every request that hyper can parse as HTTP and that is malformed (bad ids, bad
+//! JSON, missing credentials, a body over the limit or not arriving in time) answers
+//! a `4xx` with an `ApiErrorResponse` body, never a `5xx`, a dropped connection or a
+//! panic; see [`router`] for the statuses. Requests that hyper rejects at the
+//! protocol level, before the router sees them (a malformed request line or header,
+//! a URI or header section over hyper's limits), get hyper's own `400`, `414` or
+//! `431` without a body. Tokens are
 //! compared in constant time, held as [`SecretString`](secrecy::SecretString), left
 //! out of `Debug`, and never logged: the request log has the path without its query
 //! string.
@@ -80,7 +85,9 @@ mod router;
 mod serve;
 mod state;
 
-pub use config::{DEFAULT_BODY_LIMIT, DEFAULT_REQUEST_TIMEOUT, ServerConfig};
+pub use config::{
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, ServerConfig,
+};
 pub use openapi::OPENAPI_JSON;
 pub use provider::RepositoryProvider;
 pub use router::router;

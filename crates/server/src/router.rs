@@ -46,12 +46,19 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// sent, the query parameter is used. The request then acts through
 /// [`RepositoryProvider::for_user`] as that user.
 ///
-/// Every failure answers a `4xx` (or, for a failing backend, `5xx`) with an
-/// `ApiErrorResponse` body `{"code": ..., "message": ...}`: errors of the port are
-/// mapped by [`collab_core::wire::error_to_response`]; a malformed id or body is
-/// `400`, missing credentials `401`, a body not declared as JSON `415`, a body over
-/// the limit `413`, an unknown path `404`, a known path with another method `405`, a
-/// request over the timeout `503`, and a panic in the backend `500`.
+/// Every failure of a request that reaches the router answers a `4xx` (or, for a
+/// failing backend, `5xx`) with an `ApiErrorResponse` body
+/// `{"code": ..., "message": ...}`: errors of the port are mapped by
+/// [`collab_core::wire::error_to_response`]; a malformed id or body is `400`, and so
+/// is a body not complete within [`ServerConfig::body_read_timeout`]; missing
+/// credentials `401`, a body not declared as JSON `415`, a body over the limit `413`,
+/// an unknown path `404`, a known path with another method `405`, a request over the
+/// timeout `503`, and a panic in the backend `500`.
+///
+/// Only requests that hyper can parse reach the router. Those it rejects at the
+/// protocol level (a malformed request line or header, a URI or header section over
+/// hyper's limits) get hyper's own `400`, `414` or `431`, without a body; no router
+/// can change that.
 ///
 /// Each request is logged with `tracing` (span `request` with `method`, `path` without
 /// the query string, `user`; event with `status` and `latency_ms`).

@@ -51,6 +51,12 @@ impl BoundServer {
         self.local_addr
     }
 
+    /// The URL clients use to reach the server, such as `http://127.0.0.1:8080`; see
+    /// [`ServerHandle::base_url`].
+    pub fn base_url(&self) -> String {
+        base_url(self.local_addr)
+    }
+
     /// Serves until `shutdown` resolves, then shuts down gracefully: stops accepting,
     /// lets requests in flight finish (each is bounded by the request timeout), closes
     /// idle connections, and returns.
@@ -105,14 +111,7 @@ impl ServerHandle {
     /// The server's base URL, such as `http://127.0.0.1:8080`. An unspecified address
     /// (`0.0.0.0`, `::`) is given as the loopback address, which reaches it.
     pub fn base_url(&self) -> String {
-        let mut addr = self.local_addr;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(match addr.ip() {
-                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-                IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            });
-        }
-        format!("http://{addr}")
+        base_url(self.local_addr)
     }
 
     /// Stops accepting connections, waits for the requests in flight to be answered,
@@ -162,4 +161,16 @@ pub async fn shutdown_signal() {
         () = interrupt => tracing::info!("interrupted: shutting down"),
         () = terminate => tracing::info!("terminated: shutting down"),
     }
+}
+
+/// `http://ADDR`, with an unspecified address (`0.0.0.0`, `::`) given as the loopback
+/// address, which reaches it from this machine.
+fn base_url(mut addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    format!("http://{addr}")
 }

@@ -298,19 +298,66 @@ async fn a_chunked_body_over_one_mebibyte_without_content_length_answers_413() {
     assert_eq!(server.store.configs(&server.dataset), Some(Vec::new()));
 }
 
-#[tokio::test]
-async fn deeply_nested_json_answers_400() {
-    let server = TestServer::start().await;
-    let depth = 100_000;
+/// `depth` opening brackets, then as many closing ones.
+fn nested_arrays(depth: usize) -> String {
     let mut nested = "[".repeat(depth);
     nested.push_str(&"]".repeat(depth));
-    expect_error(
-        post_raw(&server, nested).await,
+    nested
+}
+
+#[tokio::test]
+async fn a_top_level_array_answers_400_at_its_first_bracket() {
+    // However deep it goes: the body must be an object, so the first `[` is refused.
+    let server = TestServer::start().await;
+    let body = expect_error(
+        post_raw(&server, nested_arrays(100_000)).await,
         StatusCode::BAD_REQUEST,
         ApiErrorCode::BadRequest,
     )
     .await;
+    assert!(
+        body.message.contains("invalid type: sequence"),
+        "{}",
+        body.message
+    );
+    // Refused where the array opens, not after walking its depth.
+    let column: usize = body
+        .message
+        .rsplit("line 1 column ")
+        .next()
+        .and_then(|column| column.parse().ok())
+        .expect("the message names the column");
+    assert!(column <= 1, "{}", body.message);
     assert_eq!(server.store.configs(&server.dataset), Some(Vec::new()));
+}
+
+#[tokio::test]
+async fn deep_nesting_in_a_known_field_answers_400_and_the_server_keeps_serving() {
+    // `users` holds strings: the nested array inside it is refused at its first
+    // bracket, before any depth is reached (serde_json's recursion limit never is).
+    let server = TestServer::start().await;
+    let body = format!(
+        r#"{{"accessType": "WRITE", "users": [{}]}}"#,
+        nested_arrays(100_000)
+    );
+    let error = expect_error(
+        post_raw(&server, body).await,
+        StatusCode::BAD_REQUEST,
+        ApiErrorCode::BadRequest,
+    )
+    .await;
+    assert!(
+        error.message.contains("users") && error.message.contains("invalid type: sequence"),
+        "{}",
+        error.message
+    );
+    assert_eq!(server.store.configs(&server.dataset), Some(Vec::new()));
+    // Nothing was harmed: the next request is served as usual.
+    server.share(&["ann@example.com"]).await;
+    assert_eq!(
+        server.store.configs(&server.dataset).map(|c| c.len()),
+        Some(1)
+    );
 }
 
 #[tokio::test]
@@ -318,12 +365,10 @@ async fn deep_nesting_in_an_unknown_field_is_skipped_without_harm() {
     // Unknown fields are allowed (later generations add some); serde_json skips their
     // values without recursing, so depth costs nothing beyond the body limit.
     let server = TestServer::start().await;
-    let depth = 100_000;
-    let mut body =
-        String::from(r#"{"accessType": "WRITE", "users": ["ann@example.com"], "extra": "#);
-    body.push_str(&"[".repeat(depth));
-    body.push_str(&"]".repeat(depth));
-    body.push('}');
+    let body = format!(
+        r#"{{"accessType": "WRITE", "users": ["ann@example.com"], "extra": {}}}"#,
+        nested_arrays(100_000)
+    );
     assert_eq!(post_raw(&server, body).await.status(), StatusCode::CREATED);
     let configs = server.store.configs(&server.dataset).expect("dataset");
     assert_eq!(configs[0].users, ["ann@example.com"]);

@@ -80,4 +80,10 @@ async fn every_waiter_gets_the_error_of_the_one_failed_load() {
     // The error was not cached: the next call loads again, and succeeds.
     cache.list(&dataset(1)).await.unwrap();
     assert_eq!(inner.list_calls(), 2);
+    // A shared error is an answer: each waiter that got it counts a coalesced wait.
+    let stats = cache.stats();
+    assert_eq!(
+        (stats.misses, stats.loads, stats.coalesced_waits),
+        (CALLERS as u64 + 1, 2, CALLERS as u64 - 1)
+    );
 }

@@ -59,8 +59,34 @@ async fn a_joined_load_that_outlived_the_time_to_live_is_not_answered() {
         "the joiner loaded a fresh list"
     );
     assert_eq!(inner.list_calls(), 2);
+    // The joiner's stale answer was dropped, not used: its miss counts as its load.
     let stats = cache.stats();
-    assert_eq!((stats.loads, stats.coalesced_waits), (2, 1));
+    assert_eq!(
+        (stats.misses, stats.loads, stats.coalesced_waits),
+        (2, 2, 0)
+    );
+}
+
+/// A list that has outlived the time to live by tokio's clock is still held by moka
+/// (whose clock is not paused); the miss that finds it drops it and loads, and counts
+/// as a load only, not also as a coalesced wait: nothing was shared.
+#[tokio::test(start_paused = true)]
+async fn a_miss_on_an_expired_list_counts_one_load_and_no_coalesced_wait() {
+    let inner = ControlledRepository::new();
+    let config = CacheConfig::new().with_time_to_live(TIME_TO_LIVE);
+    let cache = CachedRepository::new(inner.clone(), config);
+
+    cache.list(&dataset(1)).await.unwrap();
+    tokio::time::advance(TIME_TO_LIVE + Duration::from_secs(1)).await;
+    cache.list(&dataset(1)).await.unwrap();
+
+    assert_eq!(inner.list_calls(), 2);
+    let stats = cache.stats();
+    assert_eq!(
+        (stats.hits, stats.misses, stats.loads, stats.coalesced_waits),
+        (0, 2, 2, 0)
+    );
+    assert_eq!(stats.misses, stats.loads + stats.coalesced_waits);
 }
 
 #[tokio::test]

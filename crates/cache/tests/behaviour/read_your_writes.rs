@@ -110,6 +110,41 @@ async fn a_cancelled_write_still_retires_the_cached_list() {
     assert_eq!(cache.stats().invalidations, 1);
 }
 
+/// The limit of what a cache can know: a cancelled write's request may still land at
+/// the service afterwards. A list loaded in between keeps the old state until the
+/// application calls `invalidate` (or the time to live runs out).
+#[tokio::test]
+async fn a_cancelled_write_that_lands_later_is_seen_after_invalidate() {
+    let (inner, cache) = primed().await;
+    let gate = inner.hold_next(Call::Write);
+    let write = {
+        let cache = Arc::clone(&cache);
+        tokio::spawn(async move { cache.delete(&dataset(1), &config_id()).await })
+    };
+    gate.entered().await;
+    write.abort();
+    assert!(write.await.unwrap_err().is_cancelled());
+
+    // Loaded after the cancellation, before the write lands: the old state.
+    assert_eq!(version_of(&cache.list(&dataset(1)).await.unwrap()), 0);
+    // The request that was on the wire lands at the service now.
+    inner.delete(&dataset(1), &config_id()).await.unwrap();
+    assert_eq!(inner.version(), 1);
+    assert_eq!(
+        version_of(&cache.list(&dataset(1)).await.unwrap()),
+        0,
+        "the cache cannot know the write landed"
+    );
+
+    cache.invalidate(&dataset(1)).await;
+    assert_eq!(version_of(&cache.list(&dataset(1)).await.unwrap()), 1);
+    assert_eq!(
+        cache.stats().invalidations,
+        2,
+        "the drop guard, then invalidate"
+    );
+}
+
 /// Reader A's load begins before the write and is held inside the inner repository;
 /// the write returns; reader B must see the write (and not join A's load); then A's
 /// pre-write answer arrives, and reader C must not get it either.
