@@ -61,6 +61,21 @@ async fn only_config<R: AccessConfigRepository>(fixture: &Fixture<R>) -> AccessC
     configs[0].clone()
 }
 
+/// Clears the fixture's datasets, creates the dataset's config as its owner, and gives
+/// it as listed.
+async fn fresh_config<R: AccessConfigRepository>(
+    fixture: &Fixture<R>,
+    users: &[&str],
+) -> AccessConfig {
+    reset(fixture).await;
+    fixture
+        .owner
+        .create_or_update(&fixture.dataset, &write_request(users, &[]))
+        .await
+        .expect("create as owner");
+    only_config(fixture).await
+}
+
 /// A create answers an id; the list then shows that one config with the owner, the
 /// access type, the lists as sent, and `createdAt <= lastModifiedAt`.
 pub async fn create_then_list<R: AccessConfigRepository>(fixture: &Fixture<R>) {
@@ -211,13 +226,7 @@ pub async fn delete_removes_and_recreate_gets_new_id<R: AccessConfigRepository>(
 pub async fn delete_unknown_config_is_config_not_found<R: AccessConfigRepository>(
     fixture: &Fixture<R>,
 ) {
-    reset(fixture).await;
-    fixture
-        .owner
-        .create_or_update(&fixture.dataset, &write_request(&["ann@example.com"], &[]))
-        .await
-        .expect("create");
-    let before = only_config(fixture).await;
+    let before = fresh_config(fixture, &["ann@example.com"]).await;
     let unknown = AccessConfigId::new(ObjectId::from_bytes([0xee; 12]));
     let result = fixture.owner.delete(&fixture.dataset, &unknown).await;
     assert!(
@@ -279,13 +288,7 @@ pub async fn unknown_dataset_is_dataset_not_found<R: AccessConfigRepository>(fix
 pub async fn stranger_is_forbidden_and_changes_nothing<R: AccessConfigRepository>(
     fixture: &Fixture<R>,
 ) {
-    reset(fixture).await;
-    fixture
-        .owner
-        .create_or_update(&fixture.dataset, &write_request(&["ann@example.com"], &[]))
-        .await
-        .expect("create");
-    let before = only_config(fixture).await;
+    let before = fresh_config(fixture, &["ann@example.com"]).await;
     assert_each(
         each_method(&fixture.stranger, &fixture.dataset, &before.id).await,
         "a stranger is Forbidden",
