@@ -431,15 +431,7 @@ async fn a_failing_backend_answers_its_mapped_status_with_retry_after() {
     })
     .with_user("alice", ALICE);
     let server = common::spawn(config).await;
-    let response = reqwest::Client::new()
-        .get(format!(
-            "{}/v1/datasets/{DATASET}/collaboration/access",
-            server.base_url()
-        ))
-        .bearer_auth(ALICE)
-        .send()
-        .await
-        .expect("request");
+    let response = common::list_as_alice(&server).await;
     assert_eq!(response.headers()["retry-after"], "3");
     expect_error(
         response,
@@ -455,10 +447,7 @@ async fn a_panicking_backend_answers_500_with_a_body_and_the_server_keeps_servin
         collab_server::ServerConfig::new(|_: &str| PanickingRepository).with_user("alice", ALICE);
     let server = common::spawn(config).await;
     let client = reqwest::Client::new();
-    let url = format!(
-        "{}/v1/datasets/{DATASET}/collaboration/access",
-        server.base_url()
-    );
+    let url = common::list_url(&server);
     for _ in 0..2 {
         let response = client
             .get(&url)

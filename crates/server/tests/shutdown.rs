@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use collab_server::ServerConfig;
+use common::ALICE;
 use common::backends::{Gate, SlowRepository};
-use common::{ALICE, DATASET};
 use reqwest::StatusCode;
 
 /// Waits until the server refuses new connections: its listener is closed.
@@ -29,10 +29,7 @@ async fn shutdown_lets_a_request_in_flight_finish_with_200_then_stops() {
     let config = ServerConfig::new(move |_: &str| repository.clone()).with_user("alice", ALICE);
     let server = common::spawn(config).await;
     let addr = server.local_addr();
-    let url = format!(
-        "{}/v1/datasets/{DATASET}/collaboration/access",
-        server.base_url()
-    );
+    let url = common::list_url(&server);
 
     let in_flight = tokio::spawn(async move {
         reqwest::Client::new()

@@ -25,15 +25,7 @@ async fn a_request_over_the_timeout_answers_503_and_its_work_is_dropped() {
     let server = common::spawn(config).await;
 
     // The repository never lets the call through: only the timeout can answer.
-    let response = reqwest::Client::new()
-        .get(format!(
-            "{}/v1/datasets/{DATASET}/collaboration/access",
-            server.base_url()
-        ))
-        .bearer_auth(ALICE)
-        .send()
-        .await
-        .expect("request");
+    let response = common::list_as_alice(&server).await;
     let body = expect_error(
         response,
         StatusCode::SERVICE_UNAVAILABLE,

@@ -4,11 +4,11 @@
 //! error *variants* and values, and panics with a message naming the broken rule.
 
 use collab_core::{
-    AccessConfig, AccessConfigId, AccessConfigRepository, DatasetId, Error, ObjectId, ShareRequest,
-    SharedAccessType,
+    AccessConfig, AccessConfigId, AccessConfigList, AccessConfigRepository, DatasetId, Error,
+    ShareRequest, SharedAccessType,
 };
 
-use crate::Fixture;
+use crate::{Fixture, unknown_config_id};
 
 /// Runs every conformance check, in order.
 pub async fn run_conformance<R: AccessConfigRepository>(fixture: &Fixture<R>) {
@@ -47,12 +47,17 @@ fn write_request(users: &[&str], organizations: &[&str]) -> ShareRequest {
     ShareRequest::write(users, organizations).expect("valid request")
 }
 
-async fn only_config<R: AccessConfigRepository>(fixture: &Fixture<R>) -> AccessConfig {
-    let configs = fixture
+/// The dataset's configs, listed by its owner.
+async fn owner_list<R: AccessConfigRepository>(fixture: &Fixture<R>) -> AccessConfigList {
+    fixture
         .owner
         .list(&fixture.dataset)
         .await
-        .expect("list as owner");
+        .expect("list as owner")
+}
+
+async fn only_config<R: AccessConfigRepository>(fixture: &Fixture<R>) -> AccessConfig {
+    let configs = owner_list(fixture).await;
     assert_eq!(
         configs.len(),
         1,
@@ -80,11 +85,7 @@ async fn fresh_config<R: AccessConfigRepository>(
 /// access type, the lists as sent, and `createdAt <= lastModifiedAt`.
 pub async fn create_then_list<R: AccessConfigRepository>(fixture: &Fixture<R>) {
     reset(fixture).await;
-    let empty = fixture
-        .owner
-        .list(&fixture.dataset)
-        .await
-        .expect("list as owner");
+    let empty = owner_list(fixture).await;
     assert!(empty.is_empty(), "a reset dataset has no config: {empty:?}");
 
     let request = write_request(&["ann@example.com", "bob@example.com"], &["acme"]);
@@ -204,7 +205,7 @@ pub async fn delete_removes_and_recreate_gets_new_id<R: AccessConfigRepository>(
         .delete(&fixture.dataset, &old)
         .await
         .expect("delete as owner");
-    let configs = fixture.owner.list(&fixture.dataset).await.expect("list");
+    let configs = owner_list(fixture).await;
     assert!(configs.is_empty(), "deleted config is gone: {configs:?}");
 
     let again = fixture.owner.delete(&fixture.dataset, &old).await;
@@ -227,7 +228,7 @@ pub async fn delete_unknown_config_is_config_not_found<R: AccessConfigRepository
     fixture: &Fixture<R>,
 ) {
     let before = fresh_config(fixture, &["ann@example.com"]).await;
-    let unknown = AccessConfigId::new(ObjectId::from_bytes([0xee; 12]));
+    let unknown = unknown_config_id();
     let result = fixture.owner.delete(&fixture.dataset, &unknown).await;
     assert!(
         matches!(result, Err(Error::AccessConfigNotFound { dataset, config }) if dataset == fixture.dataset && config == unknown),
@@ -275,7 +276,7 @@ fn assert_each(
 /// Every method on an unknown dataset is [`Error::DatasetNotFound`] naming it.
 pub async fn unknown_dataset_is_dataset_not_found<R: AccessConfigRepository>(fixture: &Fixture<R>) {
     let unknown = fixture.unknown_dataset;
-    let config = AccessConfigId::new(ObjectId::from_bytes([0xee; 12]));
+    let config = unknown_config_id();
     assert_each(
         each_method(&fixture.owner, &unknown, &config).await,
         "an unknown dataset is DatasetNotFound",
@@ -304,17 +305,13 @@ pub async fn stranger_is_forbidden_and_changes_nothing<R: AccessConfigRepository
 /// Bad credentials get [`Error::Unauthorized`] from every method, and change nothing.
 pub async fn unauthenticated_is_unauthorized<R: AccessConfigRepository>(fixture: &Fixture<R>) {
     reset(fixture).await;
-    let config = AccessConfigId::new(ObjectId::from_bytes([0xee; 12]));
+    let config = unknown_config_id();
     assert_each(
         each_method(&fixture.unauthenticated, &fixture.dataset, &config).await,
         "bad credentials are Unauthorized",
         |error| matches!(error, Error::Unauthorized { .. }),
     );
-    let configs = fixture
-        .owner
-        .list(&fixture.dataset)
-        .await
-        .expect("list as owner");
+    let configs = owner_list(fixture).await;
     assert!(
         configs.is_empty(),
         "refused calls change nothing: {configs:?}"

@@ -73,3 +73,8 @@ pub fn dataset_ids() -> (DatasetId, DatasetId, DatasetId) {
     };
     (id(1), id(2), id(3))
 }
+
+/// An access config id no backend under test holds: fixtures never create it.
+pub fn unknown_config_id() -> collab_core::AccessConfigId {
+    collab_core::AccessConfigId::new(collab_core::ObjectId::from_bytes([0xee; 12]))
+}

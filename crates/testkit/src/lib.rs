@@ -32,5 +32,5 @@ mod fixture;
 pub mod model;
 
 pub use conformance::run_conformance;
-pub use fixture::{Fixture, OWNER, STRANGER, dataset_ids};
+pub use fixture::{Fixture, OWNER, STRANGER, dataset_ids, unknown_config_id};
 pub use model::check_against_model;

@@ -5,14 +5,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use collab_core::{
-    AccessConfigId, AccessConfigRepository, Error, ObjectId, ShareRequest, Timestamp,
-};
+use collab_core::{AccessConfigId, AccessConfigRepository, Error, ShareRequest, Timestamp};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestCaseResult, TestError, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 
-use crate::{Fixture, conformance::reset};
+use crate::{Fixture, conformance::reset, unknown_config_id};
 
 /// The users transitions pick from: some differ only in case or white space, so
 /// normalisation is exercised too.
@@ -219,7 +217,7 @@ async fn apply_step<R: AccessConfigRepository>(
             observed.last_modified_at = None;
         }
         Step::DeleteUnknown => {
-            let unknown = AccessConfigId::new(ObjectId::from_bytes([0xee; 12]));
+            let unknown = unknown_config_id();
             match fixture.owner.delete(&fixture.dataset, &unknown).await {
                 Err(Error::AccessConfigNotFound { config, .. }) if config == unknown => {}
                 other => return Err(format!("expected AccessConfigNotFound, got {other:?}")),

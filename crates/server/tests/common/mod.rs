@@ -114,6 +114,24 @@ pub(crate) async fn spawn<P: RepositoryProvider>(config: ServerConfig<P>) -> Ser
         .spawn()
 }
 
+/// The URL of the test dataset's configs on a spawned server.
+pub(crate) fn list_url(server: &ServerHandle) -> String {
+    format!(
+        "{}/v1/datasets/{DATASET}/collaboration/access",
+        server.base_url()
+    )
+}
+
+/// Lists the test dataset's configs on a spawned server, as alice.
+pub(crate) async fn list_as_alice(server: &ServerHandle) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(list_url(server))
+        .bearer_auth(ALICE)
+        .send()
+        .await
+        .expect("request")
+}
+
 /// Asserts the response is `status` with a JSON `ApiErrorResponse` of `code`; returns it.
 pub(crate) async fn expect_error(
     response: Response,
