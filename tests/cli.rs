@@ -63,7 +63,7 @@ async fn share_creates_then_replaces_the_write_config() {
             "ann@example.com",
             "--user",
             "bob@example.com",
-            "--org",
+            "--team",
             "acme",
         ])
         .await;
@@ -79,7 +79,7 @@ async fn share_creates_then_replaces_the_write_config() {
         created.stdout.contains("+ user ann@example.com"),
         "{created:?}"
     );
-    assert_eq!(config.organizations, ["acme"]);
+    assert_eq!(config.teams, ["acme"]);
 
     let replaced = api
         .collab(&["--json", "share", DATASET, "--user", "cy@example.com"])
@@ -93,7 +93,7 @@ async fn share_creates_then_replaces_the_write_config() {
     );
     let after = api.store.configs(&dataset()).unwrap()[0].clone();
     assert_eq!(after.users, ["cy@example.com"]);
-    assert!(after.organizations.is_empty());
+    assert!(after.teams.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -116,9 +116,9 @@ async fn grant_and_revoke_keep_the_others_and_print_the_change() {
         ["ann@example.com", "bob@example.com", "cy@example.com"]
     );
     assert_eq!(
-        config.organizations,
+        config.teams,
         ["acme"],
-        "grant keeps the organizations"
+        "grant keeps the teams"
     );
 
     let revoked = api.collab(&["revoke", DATASET, "ANN@example.com"]).await;
@@ -256,10 +256,10 @@ async fn input_checked_before_any_call_is_a_usage_error() {
         invalid.stderr.contains("not-an-email") && invalid.stderr.contains("e-mail"),
         "{invalid:?}"
     );
-    let invalid = api.collab(&["share", DATASET, "--org", " "]).await;
+    let invalid = api.collab(&["share", DATASET, "--team", " "]).await;
     assert_eq!(invalid.code, 2, "{invalid:?}");
     assert!(
-        invalid.stderr.contains("organization") && invalid.stderr.contains("empty"),
+        invalid.stderr.contains("team") && invalid.stderr.contains("empty"),
         "{invalid:?}"
     );
 }

@@ -41,14 +41,14 @@ impl AccessConfigRepository for StaticRepository {
     }
 }
 
-/// A realistic list: one WRITE config shared with 50 users and 2 organizations.
+/// A realistic list: one WRITE config shared with 50 users and 2 teams.
 fn sample_list() -> AccessConfigList {
     let config = AccessConfig {
         id: "65f0a1b2c3d4e5f601234567".parse().expect("a valid id"),
         owner: "alice".to_owned(),
         access_type: SharedAccessType::Write,
         users: (0..50).map(|n| format!("user{n}@example.com")).collect(),
-        organizations: vec!["acme".to_owned(), "lightly".to_owned()],
+        teams: vec!["acme".to_owned(), "lightly".to_owned()],
         created_at: Timestamp::from_millis(1_700_000_000_000),
         last_modified_at: Timestamp::from_millis(1_700_000_100_000),
     };

@@ -65,7 +65,7 @@ pub enum Command {
         #[arg(value_parser = parse_dataset)]
         dataset: DatasetId,
     },
-    /// Create or replace the dataset's WRITE config with exactly these users and organizations.
+    /// Create or replace the dataset's WRITE config with exactly these users and teams.
     Share {
         /// The dataset's id.
         #[arg(value_parser = parse_dataset)]
@@ -73,9 +73,9 @@ pub enum Command {
         /// A user's e-mail address (repeatable).
         #[arg(long = "user", value_name = "EMAIL")]
         users: Vec<String>,
-        /// An organization (repeatable).
-        #[arg(long = "org", value_name = "ORG")]
-        organizations: Vec<String>,
+        /// A team (repeatable).
+        #[arg(long = "team", value_name = "TEAM", alias = "org")]
+        teams: Vec<String>,
         /// Print the plan and write nothing.
         #[arg(long)]
         dry_run: bool,

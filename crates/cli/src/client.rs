@@ -86,10 +86,10 @@ pub(crate) async fn run(
         Command::Share {
             dataset,
             users,
-            organizations,
+            teams,
             dry_run,
         } => {
-            let request = checked(ShareRequest::write(&users, &organizations))?;
+            let request = checked(ShareRequest::write(&users, &teams))?;
             let plan = SharingService::new(&repo)
                 .plan_request(&dataset, &request)
                 .await

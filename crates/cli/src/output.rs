@@ -34,7 +34,7 @@ pub(crate) fn config_table(dataset: &DatasetId, configs: &[AccessConfig]) -> Str
         "ID",
         "ACCESS",
         "USERS",
-        "ORGANIZATIONS",
+        "TEAMS",
         "CREATED",
         "LAST MODIFIED",
     ]
@@ -46,7 +46,7 @@ pub(crate) fn config_table(dataset: &DatasetId, configs: &[AccessConfig]) -> Str
                 c.id.to_string(),
                 c.access_type.to_string(),
                 joined(&c.users),
-                joined(&c.organizations),
+                joined(&c.teams),
                 local_time(c.created_at),
                 local_time(c.last_modified_at),
             ]
@@ -76,8 +76,8 @@ pub(crate) fn plan_lines(plan: &SharingPlan) -> String {
     let lines = [
         ("+ user", &plan.added_users),
         ("- user", &plan.removed_users),
-        ("+ org ", &plan.added_organizations),
-        ("- org ", &plan.removed_organizations),
+        ("+ team", &plan.added_teams),
+        ("- team", &plan.removed_teams),
     ];
     lines
         .iter()
@@ -100,11 +100,11 @@ pub(crate) fn plan_text(plan: &SharingPlan, written: bool) -> String {
         (false, false) => "would update (dry run, nothing written)",
     };
     format!(
-        "{}{verb}: dataset {} shared with {} user(s), {} organization(s)\n",
+        "{}{verb}: dataset {} shared with {} user(s), {} team(s)\n",
         plan_lines(plan),
         plan.dataset,
         plan.users.len(),
-        plan.organizations.len()
+        plan.teams.len()
     )
 }
 
@@ -121,10 +121,10 @@ pub(crate) fn plan_json(
         "creates": plan.creates,
         "id": written,
         "users": plan.users,
-        "organizations": plan.organizations,
+        "teams": plan.teams,
         "addedUsers": plan.added_users,
         "removedUsers": plan.removed_users,
-        "addedOrganizations": plan.added_organizations,
-        "removedOrganizations": plan.removed_organizations,
+        "addedTeams": plan.added_teams,
+        "removedTeams": plan.removed_teams,
     })
 }

@@ -45,8 +45,8 @@ pub struct AccessConfig {
     pub access_type: SharedAccessType,
     /// E-mail addresses of the users with access.
     pub users: Vec<String>,
-    /// Organizations with access.
-    pub organizations: Vec<String>,
+    /// Teams with access.
+    pub teams: Vec<String>,
     /// When the config was first created.
     pub created_at: Timestamp,
     /// When the config was last replaced; never before `created_at`.

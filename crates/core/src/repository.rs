@@ -40,7 +40,7 @@ pub type AccessConfigList = Arc<[AccessConfig]>;
 ///
 /// - **One config per dataset and access type.** [`create_or_update`] creates the
 ///   config when the dataset has none of that access type, and otherwise *replaces*
-///   its `users` and `organizations`, keeping its `id` and `created_at` and moving
+///   its `users` and `teams`, keeping its `id` and `created_at` and moving
 ///   `last_modified_at`. It returns the config's id either way.
 /// - **Time moves forward.** `created_at <= last_modified_at` in every config.
 /// - **Two different not-founds.** An unknown dataset is
@@ -68,7 +68,7 @@ pub type AccessConfigList = Arc<[AccessConfig]>;
 #[async_trait]
 pub trait AccessConfigRepository: Send + Sync {
     /// Creates the dataset's config of the request's access type, or replaces its
-    /// users and organizations if it exists; returns the config's id
+    /// users and teams if it exists; returns the config's id
     /// (`POST /v1/datasets/{datasetId}/collaboration/access`).
     async fn create_or_update(
         &self,

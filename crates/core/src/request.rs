@@ -4,12 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, SharedAccessType};
 
-/// The most users or organizations one request may name.
+/// The most users or teams one request may name.
 pub const MAX_PRINCIPALS: usize = 10_000;
 /// The longest user e-mail address accepted, in bytes (RFC 5321's limit).
 pub const MAX_EMAIL_LEN: usize = 320;
-/// The longest organization name accepted, in bytes.
-pub const MAX_ORGANIZATION_LEN: usize = 256;
+/// The longest team name accepted, in bytes.
+pub const MAX_TEAM_LEN: usize = 256;
 
 /// A create-or-update request for a dataset's shared access config
 /// (`SharedAccessConfigCreateRequest`).
@@ -18,15 +18,15 @@ pub const MAX_ORGANIZATION_LEN: usize = 256;
 ///
 /// - each entry is trimmed of surrounding white space;
 /// - a user must look like an e-mail address (`local@domain`, no white space or
-///   control characters, at most [`MAX_EMAIL_LEN`] bytes); an organization must be
-///   non-empty without control characters, at most [`MAX_ORGANIZATION_LEN`] bytes;
+///   control characters, at most [`MAX_EMAIL_LEN`] bytes); a team must be
+///   non-empty without control characters, at most [`MAX_TEAM_LEN`] bytes;
 /// - duplicates are dropped, keeping the first spelling and the order of first
 ///   appearance; users compare without regard to ASCII case (`Ann@X.io` and
-///   `ann@x.io` are one user), organizations compare exactly;
+///   `ann@x.io` are one user), teams compare exactly;
 /// - at most [`MAX_PRINCIPALS`] entries per list.
 ///
 /// Deserialising applies the same rules, so a server rejects bad input with a clear
-/// [`Error::InvalidRequest`]. On the wire `users` and `organizations` are optional and
+/// [`Error::InvalidRequest`]. On the wire `users` and `teams` are optional and
 /// a missing list means an empty one: a create-or-update replaces both lists.
 ///
 /// ```
@@ -44,7 +44,7 @@ pub const MAX_ORGANIZATION_LEN: usize = 256;
 pub struct ShareRequest {
     access_type: SharedAccessType,
     users: Vec<String>,
-    organizations: Vec<String>,
+    teams: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -54,7 +54,7 @@ struct WireShareRequest {
     #[serde(default)]
     users: Option<Vec<String>>,
     #[serde(default)]
-    organizations: Option<Vec<String>>,
+    teams: Option<Vec<String>>,
 }
 
 impl TryFrom<WireShareRequest> for ShareRequest {
@@ -64,7 +64,7 @@ impl TryFrom<WireShareRequest> for ShareRequest {
         Self::new(
             wire.access_type,
             wire.users.unwrap_or_default(),
-            wire.organizations.unwrap_or_default(),
+            wire.teams.unwrap_or_default(),
         )
         .map_err(|error| match error {
             Error::InvalidRequest { message } => message,
@@ -78,7 +78,7 @@ impl ShareRequest {
     pub fn new<U, O>(
         access_type: SharedAccessType,
         users: U,
-        organizations: O,
+        teams: O,
     ) -> Result<Self, Error>
     where
         U: IntoIterator,
@@ -89,29 +89,29 @@ impl ShareRequest {
         Ok(Self {
             access_type,
             users: normalize_users(users)?,
-            organizations: normalize_organizations(organizations)?,
+            teams: normalize_teams(teams)?,
         })
     }
 
     /// A `WRITE` request: the common case.
-    pub fn write<U, O>(users: U, organizations: O) -> Result<Self, Error>
+    pub fn write<U, O>(users: U, teams: O) -> Result<Self, Error>
     where
         U: IntoIterator,
         U::Item: AsRef<str>,
         O: IntoIterator,
         O::Item: AsRef<str>,
     {
-        Self::new(SharedAccessType::Write, users, organizations)
+        Self::new(SharedAccessType::Write, users, teams)
     }
 
     /// A `WRITE` request with lists taken as they are, for lists built from what the
     /// service already stores (which may predate these rules) plus entries that were
     /// normalised on their way in.
-    pub(crate) fn write_as_is(users: Vec<String>, organizations: Vec<String>) -> Self {
+    pub(crate) fn write_as_is(users: Vec<String>, teams: Vec<String>) -> Self {
         Self {
             access_type: SharedAccessType::Write,
             users,
-            organizations,
+            teams,
         }
     }
 
@@ -125,9 +125,9 @@ impl ShareRequest {
         &self.users
     }
 
-    /// The organizations to share with, normalised.
-    pub fn organizations(&self) -> &[String] {
-        &self.organizations
+    /// The teams to share with, normalised.
+    pub fn teams(&self) -> &[String] {
+        &self.teams
     }
 }
 
@@ -145,24 +145,24 @@ where
     })
 }
 
-/// Validates and normalises a list of organization names, with the rules of
+/// Validates and normalises a list of team names, with the rules of
 /// [`ShareRequest`]: trimmed, checked, exact duplicates dropped, order kept.
-pub fn normalize_organizations<I>(organizations: I) -> Result<Vec<String>, Error>
+pub fn normalize_teams<I>(teams: I) -> Result<Vec<String>, Error>
 where
     I: IntoIterator,
     I::Item: AsRef<str>,
 {
-    normalize(organizations, "organization", |organization| {
-        if organization.is_empty() {
+    normalize(teams, "team", |team| {
+        if team.is_empty() {
             return Err("is empty".to_owned());
         }
-        if organization.len() > MAX_ORGANIZATION_LEN {
-            return Err(format!("is longer than {MAX_ORGANIZATION_LEN} bytes"));
+        if team.len() > MAX_TEAM_LEN {
+            return Err(format!("is longer than {MAX_TEAM_LEN} bytes"));
         }
-        if organization.chars().any(char::is_control) {
+        if team.chars().any(char::is_control) {
             return Err("holds a control character".to_owned());
         }
-        Ok(organization.to_owned())
+        Ok(team.to_owned())
     })
 }
 

@@ -79,16 +79,16 @@ pub struct SharingPlan {
     pub current: Option<AccessConfig>,
     /// The users the config will hold.
     pub users: Vec<String>,
-    /// The organizations the config will hold.
-    pub organizations: Vec<String>,
+    /// The teams the config will hold.
+    pub teams: Vec<String>,
     /// Users who gain access.
     pub added_users: Vec<String>,
     /// Users who lose access.
     pub removed_users: Vec<String>,
-    /// Organizations that gain access.
-    pub added_organizations: Vec<String>,
-    /// Organizations that lose access.
-    pub removed_organizations: Vec<String>,
+    /// Teams that gain access.
+    pub added_teams: Vec<String>,
+    /// Teams that lose access.
+    pub removed_teams: Vec<String>,
     /// Whether applying the plan creates the `WRITE` config (the dataset has none).
     pub creates: bool,
 }
@@ -100,27 +100,27 @@ impl SharingPlan {
         dataset: DatasetId,
         current: Option<AccessConfig>,
         users: Vec<String>,
-        organizations: Vec<String>,
+        teams: Vec<String>,
         create_if_missing: bool,
     ) -> Self {
         let (before_users, before_orgs) = current
             .as_ref()
-            .map(|c| (c.users.as_slice(), c.organizations.as_slice()))
+            .map(|c| (c.users.as_slice(), c.teams.as_slice()))
             .unwrap_or_default();
         let (added_users, removed_users) = difference(before_users, &users, user_key);
-        let (added_organizations, removed_organizations) =
-            difference(before_orgs, &organizations, str::to_owned);
-        let gains = !added_users.is_empty() || !added_organizations.is_empty();
+        let (added_teams, removed_teams) =
+            difference(before_orgs, &teams, str::to_owned);
+        let gains = !added_users.is_empty() || !added_teams.is_empty();
         let creates = current.is_none() && (create_if_missing || gains);
         Self {
             dataset,
             current,
             users,
-            organizations,
+            teams,
             added_users,
             removed_users,
-            added_organizations,
-            removed_organizations,
+            added_teams,
+            removed_teams,
             creates,
         }
     }
@@ -131,8 +131,8 @@ impl SharingPlan {
         !self.creates
             && self.added_users.is_empty()
             && self.removed_users.is_empty()
-            && self.added_organizations.is_empty()
-            && self.removed_organizations.is_empty()
+            && self.added_teams.is_empty()
+            && self.removed_teams.is_empty()
     }
 }
 
@@ -193,7 +193,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
             .unwrap_or_default())
     }
 
-    /// Shares the dataset with exactly these users and no organization, replacing
+    /// Shares the dataset with exactly these users and no team, replacing
     /// whoever had access before; an empty list revokes everyone (Lightly's
     /// `share_dataset_only_with`). Always writes.
     pub async fn share_only_with<I>(&self, dataset: &DatasetId, users: I) -> Result<AccessConfigId>
@@ -205,14 +205,14 @@ impl<R: AccessConfigRepository> SharingService<R> {
         self.inner.create_or_update(dataset, &request).await
     }
 
-    /// Plans replacing the `WRITE` config with exactly these users and organizations
+    /// Plans replacing the `WRITE` config with exactly these users and teams
     /// (validated and normalised as [`ShareRequest`] says). Like the API's
     /// create-or-update, it creates the config when the dataset has none, even empty.
     pub async fn plan_share<U, O>(
         &self,
         dataset: &DatasetId,
         users: U,
-        organizations: O,
+        teams: O,
     ) -> Result<SharingPlan>
     where
         U: IntoIterator,
@@ -220,7 +220,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
         O: IntoIterator,
         O::Item: AsRef<str>,
     {
-        self.plan_request(dataset, &ShareRequest::write(users, organizations)?)
+        self.plan_request(dataset, &ShareRequest::write(users, teams)?)
             .await
     }
 
@@ -231,17 +231,17 @@ impl<R: AccessConfigRepository> SharingService<R> {
         request: &ShareRequest,
     ) -> Result<SharingPlan> {
         let current = self.write_config(dataset).await?;
-        let (users, organizations) = (request.users().to_vec(), request.organizations().to_vec());
+        let (users, teams) = (request.users().to_vec(), request.teams().to_vec());
         Ok(SharingPlan::new(
             *dataset,
             current,
             users,
-            organizations,
+            teams,
             true,
         ))
     }
 
-    /// Plans adding users, keeping the users and organizations that have access.
+    /// Plans adding users, keeping the users and teams that have access.
     pub async fn plan_grant<I>(&self, dataset: &DatasetId, users: I) -> Result<SharingPlan>
     where
         I: IntoIterator,
@@ -252,7 +252,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
             .await
     }
 
-    /// Plans removing users, keeping the other users and the organizations. The users
+    /// Plans removing users, keeping the other users and the teams. The users
     /// to remove are only trimmed, not checked as e-mail addresses, so that an entry
     /// the service stores in another shape can be removed too.
     pub async fn plan_revoke<I>(&self, dataset: &DatasetId, users: I) -> Result<SharingPlan>
@@ -283,15 +283,15 @@ impl<R: AccessConfigRepository> SharingService<R> {
         change: impl FnOnce(&[String]) -> Vec<String>,
     ) -> Result<SharingPlan> {
         let current = self.write_config(dataset).await?;
-        let (users, organizations) = match &current {
-            Some(config) => (change(&config.users), config.organizations.clone()),
+        let (users, teams) = match &current {
+            Some(config) => (change(&config.users), config.teams.clone()),
             None => (change(&[]), Vec::new()),
         };
         Ok(SharingPlan::new(
             *dataset,
             current,
             users,
-            organizations,
+            teams,
             false,
         ))
     }
@@ -306,7 +306,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
         if plan.is_noop() {
             return Ok(None);
         }
-        let request = ShareRequest::write_as_is(plan.users.clone(), plan.organizations.clone());
+        let request = ShareRequest::write_as_is(plan.users.clone(), plan.teams.clone());
         self.inner
             .create_or_update(&plan.dataset, &request)
             .await

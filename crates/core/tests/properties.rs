@@ -36,12 +36,12 @@ fn access_config() -> impl Strategy<Value = AccessConfig> {
         any::<u32>(),
     )
         .prop_map(
-            |(id, owner, users, organizations, created, delta)| AccessConfig {
+            |(id, owner, users, teams, created, delta)| AccessConfig {
                 id: id.into(),
                 owner,
                 access_type: SharedAccessType::Write,
                 users,
-                organizations,
+                teams,
                 created_at: Timestamp::from_millis(u64::from(created)),
                 last_modified_at: Timestamp::from_millis(u64::from(created) + u64::from(delta)),
             },
@@ -81,8 +81,8 @@ proptest! {
     }
 
     #[test]
-    fn share_request_serde_round_trip(users in emails(), organizations in prop::collection::vec("[a-z]{1,8}", 0..4)) {
-        let request = ShareRequest::write(&users, &organizations).unwrap();
+    fn share_request_serde_round_trip(users in emails(), teams in prop::collection::vec("[a-z]{1,8}", 0..4)) {
+        let request = ShareRequest::write(&users, &teams).unwrap();
         let json = serde_json::to_string(&request).unwrap();
         prop_assert_eq!(serde_json::from_str::<ShareRequest>(&json).unwrap(), request);
     }
@@ -165,7 +165,7 @@ fn the_same_text_parses_as_either_id_and_debug_names_the_kind() {
 #[test]
 fn readers_ignore_unknown_fields() {
     let json = r#"{"id":"0123456789abcdef01234567","owner":"u","accessType":"WRITE","users":["a@b.c"],
-        "organizations":[],"createdAt":1,"lastModifiedAt":2,"newField":{"x":1}}"#;
+        "teams":[],"createdAt":1,"lastModifiedAt":2,"newField":{"x":1}}"#;
     let config: AccessConfig = serde_json::from_str(json).unwrap();
     assert_eq!(config.users, ["a@b.c"]);
 }
@@ -185,7 +185,7 @@ fn unknown_access_type_and_bad_users_are_rejected_with_reasons() {
         "{error}"
     );
     let missing = serde_json::from_str::<ShareRequest>(r#"{"accessType":"WRITE"}"#).unwrap();
-    assert!(missing.users().is_empty() && missing.organizations().is_empty());
+    assert!(missing.users().is_empty() && missing.teams().is_empty());
 }
 
 #[test]

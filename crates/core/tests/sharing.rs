@@ -16,13 +16,13 @@ fn config_id() -> AccessConfigId {
     "aaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap()
 }
 
-fn existing(users: &[&str], organizations: &[&str]) -> AccessConfig {
+fn existing(users: &[&str], teams: &[&str]) -> AccessConfig {
     AccessConfig {
         id: config_id(),
         owner: "alice".into(),
         access_type: SharedAccessType::Write,
         users: users.iter().map(|u| u.to_string()).collect(),
-        organizations: organizations.iter().map(|o| o.to_string()).collect(),
+        teams: teams.iter().map(|o| o.to_string()).collect(),
         created_at: Timestamp::from_millis(1),
         last_modified_at: Timestamp::from_millis(2),
     }
@@ -41,7 +41,7 @@ async fn grant_adds_users_and_keeps_the_rest() {
     let mut repo = repo_with(Some(existing(&["ann@x.io"], &["acme"])));
     repo.expect_create_or_update()
         .withf(|_, request| {
-            request.users() == ["ann@x.io", "bob@x.io"] && request.organizations() == ["acme"]
+            request.users() == ["ann@x.io", "bob@x.io"] && request.teams() == ["acme"]
         })
         .times(1)
         .returning(|_, _| Ok(config_id()));
@@ -57,7 +57,7 @@ async fn grant_adds_users_and_keeps_the_rest() {
 async fn revoke_removes_users_and_keeps_the_rest() {
     let mut repo = repo_with(Some(existing(&["ann@x.io", "bob@x.io"], &["acme"])));
     repo.expect_create_or_update()
-        .withf(|_, request| request.users() == ["bob@x.io"] && request.organizations() == ["acme"])
+        .withf(|_, request| request.users() == ["bob@x.io"] && request.teams() == ["acme"])
         .times(1)
         .returning(|_, _| Ok(config_id()));
     let plan = SharingService::new(repo)
@@ -102,17 +102,17 @@ async fn plan_share_reports_every_difference() {
         .unwrap();
     assert_eq!(plan.added_users, ["cy@x.io"]);
     assert_eq!(plan.removed_users, ["ann@x.io"]);
-    assert_eq!(plan.added_organizations, ["globex"]);
-    assert_eq!(plan.removed_organizations, ["acme"]);
+    assert_eq!(plan.added_teams, ["globex"]);
+    assert_eq!(plan.removed_teams, ["acme"]);
     assert!(!plan.is_noop());
 }
 
 #[tokio::test]
-async fn share_only_with_replaces_users_and_drops_organizations() {
+async fn share_only_with_replaces_users_and_drops_teams() {
     let mut repo = MockAccessConfigRepository::new();
     repo.expect_list().never();
     repo.expect_create_or_update()
-        .withf(|_, request| request.users() == ["ann@x.io"] && request.organizations().is_empty())
+        .withf(|_, request| request.users() == ["ann@x.io"] && request.teams().is_empty())
         .times(1)
         .returning(|_, _| Ok(config_id()));
     let id = SharingService::new(repo)
@@ -162,7 +162,7 @@ async fn errors_of_the_repository_pass_through() {
 async fn sharing_a_dataset_without_config_creates_one_even_empty() {
     let mut repo = repo_with(None);
     repo.expect_create_or_update()
-        .withf(|_, request| request.users().is_empty() && request.organizations().is_empty())
+        .withf(|_, request| request.users().is_empty() && request.teams().is_empty())
         .times(1)
         .returning(|_, _| Ok(config_id()));
     let sharing = SharingService::new(repo);

@@ -74,7 +74,7 @@ impl AccessConfigRepository for Session {
         {
             Some(config) => {
                 config.users = request.users().to_vec();
-                config.organizations = request.organizations().to_vec();
+                config.teams = request.teams().to_vec();
                 config.last_modified_at = now.max(config.last_modified_at);
                 config.id
             }
@@ -85,7 +85,7 @@ impl AccessConfigRepository for Session {
                     owner: entry.owner.clone(),
                     access_type: request.access_type(),
                     users: request.users().to_vec(),
-                    organizations: request.organizations().to_vec(),
+                    teams: request.teams().to_vec(),
                     created_at: now,
                     last_modified_at: now,
                 });

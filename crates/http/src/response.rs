@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::auth::Redactor;
 
 /// The most bytes of an answer read; a config list of the largest allowed request
-/// (10 000 users and 10 000 organizations) is well under this.
+/// (10 000 users and 10 000 teams) is well under this.
 pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// The most characters of a body quoted in an error.
 pub(crate) const EXCERPT_CHARS: usize = 200;

@@ -56,7 +56,7 @@ fn config_json() -> serde_json::Value {
         "owner": "alice",
         "accessType": "WRITE",
         "users": ["ann@example.com"],
-        "organizations": ["acme"],
+        "teams": ["acme"],
         "createdAt": 1_700_000_000_000u64,
         "lastModifiedAt": 1_700_000_000_001u64,
         "fieldOfALaterGeneration": {"nested": true}
@@ -112,7 +112,7 @@ async fn list_reads_configs_and_tolerates_unknown_fields() {
     assert_eq!(configs[0].id, config());
     assert_eq!(configs[0].owner, "alice");
     assert_eq!(configs[0].users, ["ann@example.com"]);
-    assert_eq!(configs[0].organizations, ["acme"]);
+    assert_eq!(configs[0].teams, ["acme"]);
 }
 
 #[tokio::test]
@@ -125,7 +125,7 @@ async fn create_or_update_posts_the_request_and_returns_the_id() {
         .and(body_json(json!({
             "accessType": "WRITE",
             "users": ["ann@example.com"],
-            "organizations": ["acme"]
+            "teams": ["acme"]
         })))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": CONFIG, "extra": 1})))
         .expect(1)

@@ -16,7 +16,7 @@ async fn create_answers_201_with_the_new_id_and_list_shows_the_camel_case_config
     let response = server
         .client
         .post(format!("{}?token={ALICE}", server.access_url(DATASET)))
-        .json(&json!({"accessType": "WRITE", "users": [" Ann@Example.com", "bob@example.com", "ann@example.com"], "organizations": ["acme"]}))
+        .json(&json!({"accessType": "WRITE", "users": [" Ann@Example.com", "bob@example.com", "ann@example.com"], "teams": ["acme"]}))
         .send()
         .await
         .expect("request");
@@ -47,7 +47,7 @@ async fn create_answers_201_with_the_new_id_and_list_shows_the_camel_case_config
         config["users"],
         json!(["Ann@Example.com", "bob@example.com"])
     );
-    assert_eq!(config["organizations"], json!(["acme"]));
+    assert_eq!(config["teams"], json!(["acme"]));
     let created_at = config["createdAt"]
         .as_u64()
         .expect("createdAt is an integer");

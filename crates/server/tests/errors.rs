@@ -89,8 +89,8 @@ async fn a_json_value_of_the_wrong_type_answers_400_naming_the_field() {
             "users",
         ),
         (
-            r#"{"accessType": "WRITE", "organizations": [1]}"#,
-            "organizations",
+            r#"{"accessType": "WRITE", "teams": [1]}"#,
+            "teams",
         ),
         (r#"["WRITE"]"#, "sequence"),
         (r#"{}"#, "accessType"),

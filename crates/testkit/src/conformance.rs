@@ -43,8 +43,8 @@ pub async fn reset<R: AccessConfigRepository>(fixture: &Fixture<R>) {
     }
 }
 
-fn write_request(users: &[&str], organizations: &[&str]) -> ShareRequest {
-    ShareRequest::write(users, organizations).expect("valid request")
+fn write_request(users: &[&str], teams: &[&str]) -> ShareRequest {
+    ShareRequest::write(users, teams).expect("valid request")
 }
 
 /// The dataset's configs, listed by its owner.
@@ -99,14 +99,14 @@ pub async fn create_then_list<R: AccessConfigRepository>(fixture: &Fixture<R>) {
     assert_eq!(config.owner, fixture.owner_name);
     assert_eq!(config.access_type, SharedAccessType::Write);
     assert_eq!(config.users, ["ann@example.com", "bob@example.com"]);
-    assert_eq!(config.organizations, ["acme"]);
+    assert_eq!(config.teams, ["acme"]);
     assert!(
         config.created_at <= config.last_modified_at,
         "createdAt <= lastModifiedAt: {config:?}"
     );
 }
 
-/// A second create-or-update replaces users and organizations, keeps `id` and
+/// A second create-or-update replaces users and teams, keeps `id` and
 /// `createdAt`, does not move `lastModifiedAt` backwards, and leaves one config.
 pub async fn update_replaces_and_keeps_identity<R: AccessConfigRepository>(fixture: &Fixture<R>) {
     reset(fixture).await;
@@ -142,8 +142,8 @@ pub async fn update_replaces_and_keeps_identity<R: AccessConfigRepository>(fixtu
         "users are replaced, not merged"
     );
     assert!(
-        after.organizations.is_empty(),
-        "organizations are replaced: {after:?}"
+        after.teams.is_empty(),
+        "teams are replaced: {after:?}"
     );
 }
 
@@ -161,7 +161,7 @@ pub async fn request_is_normalised<R: AccessConfigRepository>(fixture: &Fixture<
         .expect("create");
     let config = only_config(fixture).await;
     assert_eq!(config.users, ["bob@example.com", "ann@example.com"]);
-    assert_eq!(config.organizations, ["acme"]);
+    assert_eq!(config.teams, ["acme"]);
 }
 
 /// Sharing with nobody keeps the config, with empty lists (Lightly's
@@ -184,7 +184,7 @@ pub async fn empty_lists_clear_access<R: AccessConfigRepository>(fixture: &Fixtu
     assert_eq!(id, cleared);
     let config = only_config(fixture).await;
     assert!(
-        config.users.is_empty() && config.organizations.is_empty(),
+        config.users.is_empty() && config.teams.is_empty(),
         "{config:?}"
     );
 }

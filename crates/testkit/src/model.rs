@@ -21,17 +21,17 @@ const USERS: &[&str] = &[
     "ANN@example.com",
     " dee@example.com ",
 ];
-const ORGANIZATIONS: &[&str] = &["acme", "globex"];
+const TEAMS: &[&str] = &["acme", "globex"];
 
 /// One call the test makes.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// The owner creates or replaces the `WRITE` config with these users and organizations.
+    /// The owner creates or replaces the `WRITE` config with these users and teams.
     Share {
         /// Users to share with (may hold duplicates and odd spellings).
         users: Vec<&'static str>,
-        /// Organizations to share with.
-        organizations: Vec<&'static str>,
+        /// Teams to share with.
+        teams: Vec<&'static str>,
     },
     /// The owner deletes the current config (only when there is one).
     DeleteCurrent,
@@ -46,7 +46,7 @@ pub enum Step {
 /// The reference model: the normalised lists of the dataset's one `WRITE` config, if any.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModelState {
-    /// `(users, organizations)` of the config, or `None` when there is none.
+    /// `(users, teams)` of the config, or `None` when there is none.
     pub config: Option<(Vec<String>, Vec<String>)>,
 }
 
@@ -65,11 +65,11 @@ impl ReferenceStateMachine for SharingModel {
     fn transitions(_state: &ModelState) -> BoxedStrategy<Step> {
         let share = (
             proptest::sample::subsequence(USERS, 0..=USERS.len()),
-            proptest::sample::subsequence(ORGANIZATIONS, 0..=ORGANIZATIONS.len()),
+            proptest::sample::subsequence(TEAMS, 0..=TEAMS.len()),
         )
-            .prop_map(|(users, organizations)| Step::Share {
+            .prop_map(|(users, teams)| Step::Share {
                 users,
-                organizations,
+                teams,
             });
         prop_oneof![
             4 => share,
@@ -89,11 +89,11 @@ impl ReferenceStateMachine for SharingModel {
         match step {
             Step::Share {
                 users,
-                organizations,
+                teams,
             } => {
                 let request =
-                    ShareRequest::write(users, organizations).expect("pool entries are valid");
-                state.config = Some((request.users().to_vec(), request.organizations().to_vec()));
+                    ShareRequest::write(users, teams).expect("pool entries are valid");
+                state.config = Some((request.users().to_vec(), request.teams().to_vec()));
             }
             Step::DeleteCurrent => state.config = None,
             Step::DeleteUnknown | Step::StrangerShares | Step::ListUnknownDataset => {}
@@ -184,9 +184,9 @@ async fn apply_step<R: AccessConfigRepository>(
     match step {
         Step::Share {
             users,
-            organizations,
+            teams,
         } => {
-            let request = ShareRequest::write(users, organizations).map_err(|e| e.to_string())?;
+            let request = ShareRequest::write(users, teams).map_err(|e| e.to_string())?;
             let id = fixture
                 .owner
                 .create_or_update(&fixture.dataset, &request)
@@ -255,7 +255,7 @@ async fn compare<R: AccessConfigRepository>(
         .map_err(|e| format!("list failed: {e}"))?;
     match (&model.config, configs.as_ref()) {
         (None, []) => Ok(()),
-        (Some((users, organizations)), [config]) => {
+        (Some((users, teams)), [config]) => {
             let checks = [
                 (
                     Some(config.id) == observed.id,
@@ -263,8 +263,8 @@ async fn compare<R: AccessConfigRepository>(
                 ),
                 (&config.users == users, "users match the model"),
                 (
-                    &config.organizations == organizations,
-                    "organizations match the model",
+                    &config.teams == teams,
+                    "teams match the model",
                 ),
                 (
                     config.owner == fixture.owner_name,

@@ -46,7 +46,7 @@ impl AccessConfigRepository for Broken {
             }
             (Break::MergeOnUpdate, Some(config)) => {
                 let users = config.users.iter().chain(request.users());
-                let merged = ShareRequest::write(users, request.organizations())?;
+                let merged = ShareRequest::write(users, request.teams())?;
                 self.inner.create_or_update(dataset, &merged).await
             }
             _ => self.hide(self.inner.create_or_update(dataset, request).await),

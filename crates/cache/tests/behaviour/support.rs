@@ -87,7 +87,7 @@ struct Shared {
 
 /// The controllable inner repository. Clones share state.
 ///
-/// `list` answers one config whose single organization spells the backend's version
+/// `list` answers one config whose single team spells the backend's version
 /// (`"v3"`) as it was when the call *began*: a held list answers the state from before
 /// any write made while it was held, as a slow request to a real service would.
 #[derive(Debug, Clone, Default)]
@@ -185,8 +185,8 @@ impl ControlledRepository {
 
 /// The version a list from [`ControlledRepository`] shows.
 pub(crate) fn version_of(list: &AccessConfigList) -> u64 {
-    let organization = &list[0].organizations[0];
-    organization[1..].parse().expect("a version")
+    let team = &list[0].teams[0];
+    team[1..].parse().expect("a version")
 }
 
 fn config_id() -> AccessConfigId {
@@ -221,7 +221,7 @@ impl AccessConfigRepository for ControlledRepository {
             owner: "alice".to_owned(),
             access_type: SharedAccessType::Write,
             users: Vec::new(),
-            organizations: vec![format!("v{version}")],
+            teams: vec![format!("v{version}")],
             created_at: Timestamp::from_millis(0),
             last_modified_at: Timestamp::from_millis(0),
         };
