@@ -39,6 +39,7 @@ mod id;
 mod model;
 mod repository;
 pub mod request;
+pub mod rules;
 pub mod sharing;
 pub mod time;
 pub mod wire;
