@@ -21,7 +21,9 @@
 //! # Ok::<(), collab_core::Error>(())
 //! ```
 
-use crate::{AccessConfig, AccessConfigId, DatasetId, Error, ObjectId, Result, ShareRequest, Timestamp};
+use crate::{
+    AccessConfig, AccessConfigId, DatasetId, Error, ObjectId, Result, ShareRequest, Timestamp,
+};
 
 /// What a store holds about one existing dataset, as the rules see it.
 #[derive(Debug, Clone, Copy)]
@@ -264,6 +266,9 @@ mod tests {
         let now = Timestamp::from_millis(1_700_000_000_123);
         let (a, b) = (config_id(now, 1), config_id(now, 2));
         assert_ne!(a, b);
-        assert!(a.to_string().starts_with(&format!("{:08x}", 1_700_000_000u32)));
+        assert!(
+            a.to_string()
+                .starts_with(&format!("{:08x}", 1_700_000_000u32))
+        );
     }
 }

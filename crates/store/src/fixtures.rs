@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use collab_core::{
-    AccessConfig, AccessConfigId, DatasetId, SharedAccessType, ShareRequest, Timestamp,
+    AccessConfig, AccessConfigId, DatasetId, ShareRequest, SharedAccessType, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -300,11 +300,17 @@ impl Fixtures {
                 if user.name.trim().is_empty() || user.name.trim() != user.name {
                     return Err(invalid(
                         format!("{here}.name"),
-                        format!("user name {:?} is empty or has surrounding spaces", user.name),
+                        format!(
+                            "user name {:?} is empty or has surrounding spaces",
+                            user.name
+                        ),
                     ));
                 }
                 if user.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
-                    return Err(invalid(format!("{here}.token"), "the token is empty".to_owned()));
+                    return Err(invalid(
+                        format!("{here}.token"),
+                        "the token is empty".to_owned(),
+                    ));
                 }
                 if let Some(token) = user.token.as_deref()
                     && let Some(other) = tokens.insert(token, &user.name)
@@ -317,7 +323,10 @@ impl Fixtures {
                 }
                 match names.get(user.name.as_str()) {
                     None => {
-                        names.insert(&user.name, (combined.users.len(), format!("{origin}: {here}")));
+                        names.insert(
+                            &user.name,
+                            (combined.users.len(), format!("{origin}: {here}")),
+                        );
                         combined.users.push(user.clone());
                     }
                     Some((at, first)) => {
@@ -358,7 +367,10 @@ impl Fixtures {
                 }
                 let at = match datasets.get(&dataset.id) {
                     None => {
-                        datasets.insert(dataset.id, (combined.datasets.len(), format!("{origin}: {here}")));
+                        datasets.insert(
+                            dataset.id,
+                            (combined.datasets.len(), format!("{origin}: {here}")),
+                        );
                         combined.datasets.push(DatasetFixture {
                             configs: Vec::new(),
                             ..dataset.clone()
@@ -382,7 +394,11 @@ impl Fixtures {
                     let here = format!("{here}.configs[{j}]");
                     let target = &mut combined.datasets[at];
                     let access_type = config.request.access_type();
-                    if target.configs.iter().any(|c| c.request.access_type() == access_type) {
+                    if target
+                        .configs
+                        .iter()
+                        .any(|c| c.request.access_type() == access_type)
+                    {
                         return Err(invalid(
                             here,
                             format!(

@@ -91,7 +91,11 @@ impl DurableStore {
             }
         }
         let stored: Option<Option<String>> = tx
-            .query_row("SELECT token FROM users WHERE name = ?1", [&user.name], |row| row.get(0))
+            .query_row(
+                "SELECT token FROM users WHERE name = ?1",
+                [&user.name],
+                |row| row.get(0),
+            )
             .optional()?;
         match stored {
             None => {
@@ -111,9 +115,10 @@ impl DurableStore {
             Some(stored) => {
                 report.kept.users += 1;
                 if user.token.is_some() && stored != user.token {
-                    report
-                        .notes
-                        .push(format!("user {:?} keeps the token the store has", user.name));
+                    report.notes.push(format!(
+                        "user {:?} keeps the token the store has",
+                        user.name
+                    ));
                 }
             }
         }

@@ -42,7 +42,11 @@ impl DurableSession {
     }
 
     /// The dataset's owner and configs, once the caller is known to be its owner.
-    fn owned_dataset(&self, conn: &Connection, dataset: &DatasetId) -> Step<(String, Vec<AccessConfig>)> {
+    fn owned_dataset(
+        &self,
+        conn: &Connection,
+        dataset: &DatasetId,
+    ) -> Step<(String, Vec<AccessConfig>)> {
         if !has_user(conn, &self.user)? {
             return Err(TransactError::Refused(rules::unknown_user()));
         }
@@ -61,7 +65,11 @@ impl DurableSession {
         Ok((owner, configs))
     }
 
-    fn create_or_update_now(&self, dataset: &DatasetId, request: &ShareRequest) -> Result<AccessConfigId> {
+    fn create_or_update_now(
+        &self,
+        dataset: &DatasetId,
+        request: &ShareRequest,
+    ) -> Result<AccessConfigId> {
         let mut db = self.store.lock();
         let outcome = db.transact(|tx, serial| {
             let (owner, configs) = self.owned_dataset(tx, dataset)?;
@@ -71,9 +79,8 @@ impl DurableSession {
                 configs: &configs,
             };
             let now = Timestamp::now();
-            let write = rules::create_or_update(&state, request, now, || {
-                fresh_config_id(serial, now)
-            });
+            let write =
+                rules::create_or_update(&state, request, now, || fresh_config_id(serial, now));
             match &write {
                 ConfigWrite::Created(config) => rows::insert_config(tx, dataset, config)?,
                 ConfigWrite::Replaced(config) => rows::replace_config(tx, config)?,
@@ -116,7 +123,10 @@ impl DurableSession {
 
     fn corrupt(&self, what: String) -> Error {
         Error::Unavailable {
-            message: format!("the store {} holds a damaged row: {what}", self.store.path().display()),
+            message: format!(
+                "the store {} holds a damaged row: {what}",
+                self.store.path().display()
+            ),
             source: None,
         }
     }

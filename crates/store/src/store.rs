@@ -154,10 +154,7 @@ impl DurableStore {
                 "INSERT INTO users (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
                 [owner],
             )?;
-            tx.execute(
-                "DELETE FROM datasets WHERE id = ?1",
-                [dataset.to_string()],
-            )?;
+            tx.execute("DELETE FROM datasets WHERE id = ?1", [dataset.to_string()])?;
             tx.execute(
                 "INSERT INTO datasets (id, owner) VALUES (?1, ?2)",
                 params![dataset.to_string(), owner],
@@ -189,7 +186,9 @@ impl DurableStore {
         })?;
         rows.into_iter()
             .map(|(id, owner)| {
-                let id = id.parse().map_err(|e| self.corrupt(format!("dataset id {id:?}: {e}")))?;
+                let id = id
+                    .parse()
+                    .map_err(|e| self.corrupt(format!("dataset id {id:?}: {e}")))?;
                 Ok((id, owner))
             })
             .collect()
@@ -273,15 +272,17 @@ impl DurableStore {
         body: impl FnOnce(&Transaction<'_>, &mut u64) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         let mut db = self.lock();
-        db.transact::<T, std::convert::Infallible>(|tx, serial| body(tx, serial).map_err(Into::into))
-            .map_err(|error| match error {
-                TransactError::Database(source) => StoreError::Database {
-                    path: self.inner.path.clone(),
-                    action,
-                    source,
-                },
-                TransactError::Refused(never) => match never {},
-            })
+        db.transact::<T, std::convert::Infallible>(|tx, serial| {
+            body(tx, serial).map_err(Into::into)
+        })
+        .map_err(|error| match error {
+            TransactError::Database(source) => StoreError::Database {
+                path: self.inner.path.clone(),
+                action,
+                source,
+            },
+            TransactError::Refused(never) => match never {},
+        })
     }
 }
 
