@@ -1,6 +1,7 @@
 //! The command line, as `../shared/DESIGN.md` fixes its spellings.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
@@ -57,7 +58,8 @@ Exit codes:
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the Collaboration API on ADDR over an in-memory store, for offline work.
+    /// Serve the Collaboration API on ADDR over an in-memory store (or the store file
+    /// given with --data), for offline work.
     Serve(ServeArgs),
     /// List the dataset's shared access configs.
     List {
@@ -93,6 +95,9 @@ pub enum Command {
         #[arg(value_parser = parse_config)]
         config: AccessConfigId,
     },
+    /// Look at or load a `collab serve --data` store (while no server holds it).
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Print shell completions for SHELL.
     Completions {
         /// The shell.
@@ -129,6 +134,32 @@ pub struct ServeArgs {
     /// Add a demo user, token and dataset, and print a ready-to-run example.
     #[arg(long)]
     pub demo: bool,
+    /// Keep users, datasets and configs in the store file PATH (created if missing), so
+    /// that they survive a restart or a crash; without it they live in memory.
+    #[arg(long, value_name = "PATH")]
+    pub data: Option<PathBuf>,
+    /// Users, datasets and configs declared in FILE (TOML or JSON, see
+    /// docs/fixtures.toml); with --data, only what the store lacks is added.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+}
+
+/// `collab store`: what a `collab serve --data` store holds, as fixtures.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Print the store's users (with tokens), datasets and configs as a fixture file
+    /// (TOML; JSON with --json).
+    Export {
+        /// The store file.
+        path: PathBuf,
+    },
+    /// Add to the store (created if missing) what it lacks of a fixture file.
+    Import {
+        /// The store file.
+        path: PathBuf,
+        /// The fixture file (TOML or JSON).
+        file: PathBuf,
+    },
 }
 
 fn parse_dataset(text: &str) -> Result<DatasetId, String> {

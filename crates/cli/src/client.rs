@@ -128,7 +128,7 @@ pub(crate) async fn run(
                 format!("deleted access config {config} of dataset {dataset}\n")
             })
         }
-        Command::Serve(_) | Command::Completions { .. } => {
+        Command::Serve(_) | Command::Store(_) | Command::Completions { .. } => {
             Err(Failure::Usage("not a client command".to_owned()))
         }
     }

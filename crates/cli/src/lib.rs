@@ -11,6 +11,7 @@ mod client;
 pub mod failure;
 mod output;
 pub mod serve;
+mod store;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -61,6 +62,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
+        Command::Store(command) => {
+            print!("{}", store::run(command, cli.json)?);
+            Ok(())
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "collab", &mut std::io::stdout());
             Ok(())

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use collab_core::{AccessConfig, AccessConfigList, DatasetId, Timestamp, rules};
 
 use crate::clock::{Clock, SystemClock};
+use crate::ids::fresh_config_id;
 use crate::session::Session;
 
 /// An in-memory, multi-user stand-in for Lightly's Collaboration service.
@@ -160,6 +161,12 @@ impl InMemoryStore {
         configs.push(config);
         entry.configs = configs.into();
         true
+    }
+
+    /// A config id no config of any store in this process has had: for fixtures
+    /// that do not fix one.
+    pub fn fresh_config_id(&self) -> collab_core::AccessConfigId {
+        fresh_config_id(self.now())
     }
 
     /// The number of datasets held.

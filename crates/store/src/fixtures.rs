@@ -360,7 +360,7 @@ impl Fixtures {
                     return Err(invalid(
                         format!("{here}.owner"),
                         format!(
-                            "dataset {} is owned by {:?}, who is not declared: add that user (with a token) to the users",
+                            "dataset {} is owned by unknown user {:?}: declare the user (--user NAME=TOKEN, or under users in a fixture file)",
                             dataset.id, dataset.owner
                         ),
                     ));

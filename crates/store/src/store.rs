@@ -220,6 +220,23 @@ impl DurableStore {
         })
     }
 
+    /// Runs SQLite's integrity check over the whole file: `Ok` when the store is sound,
+    /// [`StoreError::Corrupt`] with SQLite's findings when it is not.
+    pub fn check_integrity(&self) -> Result<(), StoreError> {
+        let findings: Vec<String> = self.read("checking integrity", |conn| {
+            let mut statement = conn.prepare("PRAGMA integrity_check")?;
+            let findings = statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(findings)
+        })?;
+        if findings == ["ok"] {
+            Ok(())
+        } else {
+            Err(self.corrupt(format!("integrity check: {}", findings.join("; "))))
+        }
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, Db> {
         // A panic mid-call leaves at worst an open transaction, which rusqlite rolls
         // back when it is dropped: the connection is still consistent.
