@@ -86,7 +86,10 @@ async fn check_restart(url: &str, expected: &mut [Expected], seed: u64, round: u
             [] => None,
             [config] => {
                 let n = config.users.first().and_then(|u| {
-                    u.strip_prefix('w')?.strip_suffix("@example.com")?.parse().ok()
+                    u.strip_prefix('w')?
+                        .strip_suffix("@example.com")?
+                        .parse()
+                        .ok()
                 });
                 let identity = (config.id, config.created_at);
                 match want.identity {
@@ -99,7 +102,10 @@ async fn check_restart(url: &str, expected: &mut [Expected], seed: u64, round: u
                 assert!(config.created_at <= config.last_modified_at);
                 n
             }
-            more => panic!("seed {seed} round {round}: dataset {dataset} has {} configs", more.len()),
+            more => panic!(
+                "seed {seed} round {round}: dataset {dataset} has {} configs",
+                more.len()
+            ),
         };
         assert!(
             shown == want.acked || (shown.is_some() && shown == want.in_flight),
@@ -164,14 +170,20 @@ async fn acknowledged_writes_survive_sigkill_over_many_rounds() {
     let fixtures = scratch.file("fixtures.toml");
     let mut text = format!("[[users]]\nname = \"writer\"\ntoken = \"{TOKEN}\"\n");
     for writer in 0..WRITERS {
-        text += &format!("\n[[datasets]]\nid = \"{}\"\nowner = \"writer\"\n", dataset(writer));
+        text += &format!(
+            "\n[[datasets]]\nid = \"{}\"\nowner = \"writer\"\n",
+            dataset(writer)
+        );
     }
     std::fs::write(&fixtures, text).unwrap();
 
     let expected = Arc::new(Mutex::new(vec![Expected::default(); usize::from(WRITERS)]));
     let mut kills_with_writes_in_flight = 0;
     for round in 0..ROUNDS {
-        assert!(started.elapsed() < TEST_DEADLINE, "seed {seed}: out of time at round {round}");
+        assert!(
+            started.elapsed() < TEST_DEADLINE,
+            "seed {seed}: out of time at round {round}"
+        );
         let server = ServeProcess::start(&["--data", &data, "--seed", &fixtures]);
         let snapshot = expected.lock().unwrap().clone();
         let mut settled = snapshot;
@@ -208,7 +220,12 @@ async fn acknowledged_writes_survive_sigkill_over_many_rounds() {
                 .expect("a writer notices the server is gone")
                 .expect("a writer's checks hold");
         }
-        if expected.lock().unwrap().iter().any(|e| e.in_flight.is_some()) {
+        if expected
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e.in_flight.is_some())
+        {
             kills_with_writes_in_flight += 1;
         }
     }

@@ -31,7 +31,9 @@ async fn a_restarted_server_keeps_what_it_acknowledged_and_reseeds_only_what_is_
     );
     let seeded = first.next_line();
     assert!(
-        seeded.starts_with(&format!("seeded from {seed}: added 2 users, 2 datasets, 2 configs")),
+        seeded.starts_with(&format!(
+            "seeded from {seed}: added 2 users, 2 datasets, 2 configs"
+        )),
         "{seeded}"
     );
     let granted = run_collab(
@@ -60,7 +62,8 @@ async fn a_restarted_server_keeps_what_it_acknowledged_and_reseeds_only_what_is_
     let reseeded = third.next_line();
     assert!(
         reseeded.contains("added 0 users, 0 datasets, 0 configs")
-            && reseeded.contains("already there, kept as they were: 2 users, 2 datasets, 2 configs"),
+            && reseeded
+                .contains("already there, kept as they were: 2 users, 2 datasets, 2 configs"),
         "{reseeded}"
     );
     assert_eq!(list_json(&third.url, "alice-token", DATASET).await, before);
@@ -70,9 +73,15 @@ async fn a_restarted_server_keeps_what_it_acknowledged_and_reseeds_only_what_is_
 async fn an_in_memory_server_starts_from_the_fixture_file() {
     let mut served = ServeProcess::start(&["--seed", &example_fixtures()]);
     let seeded = served.next_line();
-    assert!(seeded.contains("2 users, 2 datasets, 2 configs"), "{seeded}");
+    assert!(
+        seeded.contains("2 users, 2 datasets, 2 configs"),
+        "{seeded}"
+    );
     let listed = list_json(&served.url, "alice-token", DATASET).await;
-    assert_eq!(listed[0]["users"], serde_json::json!(["ann@example.com", "cy@example.com"]));
+    assert_eq!(
+        listed[0]["users"],
+        serde_json::json!(["ann@example.com", "cy@example.com"])
+    );
     assert_eq!(listed[0]["teams"], serde_json::json!(["acme"]));
     let fixed = list_json(&served.url, "bob-token", FIXED_DATASET).await;
     assert_eq!(fixed[0]["id"], FIXED_CONFIG);
@@ -117,7 +126,11 @@ async fn store_files_it_cannot_use_exit_1_and_are_left_as_they_were() {
                 "{args:?}: {}",
                 run.stderr
             );
-            assert!(run.stdout.is_empty(), "{args:?}: nothing listened: {}", run.stdout);
+            assert!(
+                run.stdout.is_empty(),
+                "{args:?}: nothing listened: {}",
+                run.stdout
+            );
             assert_eq!(std::fs::read(file).unwrap(), before, "{file} is unchanged");
         }
     }
@@ -173,11 +186,20 @@ async fn export_then_import_gives_the_same_store() {
     let (first, second) = (scratch.file("first.db"), scratch.file("second.db"));
     let imported = collab(&["store", "import", &first, &example_fixtures()]).await;
     assert_eq!(imported.code, 0, "{imported:?}");
-    assert!(imported.stdout.contains("added 2 users, 2 datasets, 2 configs"), "{imported:?}");
+    assert!(
+        imported
+            .stdout
+            .contains("added 2 users, 2 datasets, 2 configs"),
+        "{imported:?}"
+    );
 
     let exported = collab(&["store", "export", &first]).await;
     assert_eq!(exported.code, 0, "{exported:?}");
-    assert!(exported.stdout.contains(FIXED_CONFIG), "{}", exported.stdout);
+    assert!(
+        exported.stdout.contains(FIXED_CONFIG),
+        "{}",
+        exported.stdout
+    );
     let dump = scratch.file("dump.toml");
     std::fs::write(&dump, &exported.stdout).unwrap();
     let again = collab(&["store", "import", &second, &dump]).await;

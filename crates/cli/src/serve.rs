@@ -28,10 +28,12 @@ fn flag_fixtures(args: &ServeArgs) -> Result<Fixtures, Failure> {
         .users
         .iter()
         .map(|flag| {
-            flag.name_and_token.as_ref().map(|(name, token)| UserFixture {
-                name: name.clone(),
-                token: Some(token.expose_secret().to_owned()),
-            })
+            flag.name_and_token
+                .as_ref()
+                .map(|(name, token)| UserFixture {
+                    name: name.clone(),
+                    token: Some(token.expose_secret().to_owned()),
+                })
         })
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| {
@@ -76,8 +78,8 @@ fn wanted(
         .as_deref()
         .map(|path| path.display().to_string())
         .unwrap_or_default();
-    let origins =
-        std::iter::once((COMMAND_LINE, &flags)).chain(file.map(|file| (seed_origin.as_str(), file)));
+    let origins = std::iter::once((COMMAND_LINE, &flags))
+        .chain(file.map(|file| (seed_origin.as_str(), file)));
     Fixtures::combine(origins, known_user).map_err(|e| Failure::Usage(e.to_string()))
 }
 
@@ -162,11 +164,7 @@ async fn run_durable(args: ServeArgs, path: &Path) -> Result<(), Failure> {
     } else if report.added != Default::default() || !report.notes.is_empty() {
         notes.push(format!("from the command line: {report}"));
     }
-    let users = tokens_of(
-        store
-            .users()
-            .map_err(|e| Failure::Failed(e.to_string()))?,
-    );
+    let users = tokens_of(store.users().map_err(|e| Failure::Failed(e.to_string()))?);
     let provider = move |user: &str| store.session(user);
     serve(&args, ServerConfig::new(provider), users, notes).await
 }

@@ -25,10 +25,11 @@ pub(crate) fn run(command: StoreCommand, json: bool) -> Result<String, Failure> 
             let store = open_store(&path)?;
             let stored = store.users().map_err(|e| Failure::Failed(e.to_string()))?;
             let origin = file.display().to_string();
-            let fixtures = collab_store::Fixtures::combine([(origin.as_str(), &fixtures)], |name| {
-                stored.iter().any(|(known, _)| known == name)
-            })
-            .map_err(|e| Failure::Usage(e.to_string()))?;
+            let fixtures =
+                collab_store::Fixtures::combine([(origin.as_str(), &fixtures)], |name| {
+                    stored.iter().any(|(known, _)| known == name)
+                })
+                .map_err(|e| Failure::Usage(e.to_string()))?;
             let report = store
                 .seed(&fixtures)
                 .map_err(|e| Failure::Failed(format!("cannot import: {e}")))?;

@@ -198,7 +198,7 @@ impl DurableStore {
     /// assertions. `None` when the dataset is unknown.
     pub fn configs(&self, dataset: &DatasetId) -> Result<Option<Vec<AccessConfig>>, StoreError> {
         let db = self.lock();
-        let loaded = rows::load_dataset(&db.conn, dataset).map_err(|e| self.from_load(e))?;
+        let loaded = rows::load_dataset(&db.conn, dataset).map_err(|e| self.load_failed(e))?;
         Ok(loaded.map(|(_, configs)| configs))
     }
 
@@ -259,7 +259,7 @@ impl DurableStore {
         }
     }
 
-    pub(crate) fn from_load(&self, error: rows::LoadError) -> StoreError {
+    pub(crate) fn load_failed(&self, error: rows::LoadError) -> StoreError {
         match error {
             rows::LoadError::Database(source) => StoreError::Database {
                 path: self.inner.path.clone(),
