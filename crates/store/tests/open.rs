@@ -119,8 +119,12 @@ fn a_store_of_a_newer_schema_is_refused_not_misread() {
 async fn a_store_another_process_holds_is_refused_and_the_holder_keeps_working() {
     let scratch = Scratch::new("locked");
     let path = scratch.file("state.db");
+    DurableStore::open(&path)
+        .unwrap()
+        .add_dataset(dataset(), "alice")
+        .unwrap();
+    // Held from the moment it is opened, before it writes anything.
     let holder = DurableStore::open(&path).unwrap();
-    holder.add_dataset(dataset(), "alice").unwrap();
     let error = DurableStore::open(&path).expect_err("a second opener is refused");
     assert!(matches!(error, StoreError::Locked { .. }), "{error}");
     assert!(error.to_string().contains("locked"), "{error}");
@@ -155,4 +159,24 @@ fn a_store_in_a_missing_folder_is_an_error_naming_the_file() {
     assert!(matches!(error, StoreError::Database { .. }), "{error}");
     assert!(error.to_string().contains("no/such/folder"), "{error}");
     assert!(!path.exists());
+}
+
+#[test]
+fn a_store_of_an_older_schema_is_migrated_on_open() {
+    let scratch = Scratch::new("older");
+    let path = scratch.file("state.db");
+    // Version 0 of a collab store: marked as one, no tables yet.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "application_id", 0x636f_6c62)
+        .unwrap();
+    drop(conn);
+    let store = DurableStore::open(&path).unwrap();
+    assert_eq!(store.counts().unwrap(), Default::default());
+    store.add_dataset(dataset(), "alice").unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
 }
