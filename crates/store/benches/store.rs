@@ -148,6 +148,13 @@ fn benches(c: &mut Criterion) {
     write
         .sample_size(20)
         .measurement_time(Duration::from_secs(8));
+    let mut m = 0u64;
+    write.bench_function("bare_rusqlite", |b| {
+        b.iter(|| {
+            m += 1;
+            bare_write(&mut conn, &key, m)
+        })
+    });
     let mut n = 0u64;
     write.bench_function("store", |b| {
         b.to_async(&runtime).iter(|| {
@@ -160,13 +167,6 @@ fn benches(c: &mut Criterion) {
                     .await
                     .unwrap()
             }
-        })
-    });
-    let mut m = 0u64;
-    write.bench_function("bare_rusqlite", |b| {
-        b.iter(|| {
-            m += 1;
-            bare_write(&mut conn, &key, m)
         })
     });
     write.finish();
