@@ -266,8 +266,10 @@ impl AccessConfigRepository for HttpRepository {
         dataset: &DatasetId,
         request: &ShareRequest,
     ) -> Result<AccessConfigId> {
-        let body = serde_json::to_vec(&self.inner.wire.on_wire(request)).map_err(|error| Error::InvalidRequest {
-            message: format!("cannot encode the request: {error}"),
+        let body = serde_json::to_vec(&self.inner.wire.on_wire(request)).map_err(|error| {
+            Error::InvalidRequest {
+                message: format!("cannot encode the request: {error}"),
+            }
         })?;
         let call = self.call(Method::POST, dataset, None, Some(&body));
         let answer = self.execute(&call).await.result?;

@@ -110,7 +110,10 @@ async fn a_current_answer_with_teams_creator_and_unknown_fields_is_read() {
         .mount(&server)
         .await;
     for generation in WireGeneration::ALL {
-        let configs = repo(&server, Some(generation)).list(&dataset()).await.unwrap();
+        let configs = repo(&server, Some(generation))
+            .list(&dataset())
+            .await
+            .unwrap();
         assert_eq!(configs.len(), 1);
         assert_eq!(configs[0].teams, ["team-1"], "{generation}");
         assert_eq!(configs[0].users, ["ann@example.com"]);
