@@ -12,19 +12,36 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn teams_are_shared_with_team_and_listed_under_teams() {
     let api = Api::start().await;
     let shared = api
-        .collab(&["share", DATASET, "--user", "ann@example.com", "--team", "team-1"])
+        .collab(&[
+            "share",
+            DATASET,
+            "--user",
+            "ann@example.com",
+            "--team",
+            "team-1",
+        ])
         .await;
     assert_eq!(shared.code, 0, "{shared:?}");
     assert!(shared.stdout.contains("+ team team-1"), "{shared:?}");
     // The 2022 spelling of the flag still works, hidden.
     let old = api
-        .collab(&["share", DATASET, "--user", "ann@example.com", "--org", "team-2"])
+        .collab(&[
+            "share",
+            DATASET,
+            "--user",
+            "ann@example.com",
+            "--org",
+            "team-2",
+        ])
         .await;
     assert_eq!(old.code, 0, "{old:?}");
     assert_eq!(api.store.configs(&dataset()).unwrap()[0].teams, ["team-2"]);
 
     let table = api.collab(&["list", DATASET]).await;
-    assert!(table.stdout.lines().next().unwrap().contains("TEAMS"), "{table:?}");
+    assert!(
+        table.stdout.lines().next().unwrap().contains("TEAMS"),
+        "{table:?}"
+    );
     assert!(!table.stdout.contains("ORGANIZATIONS"), "{table:?}");
     let listed = api.collab(&["--json", "list", DATASET]).await;
     let body: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
@@ -33,7 +50,10 @@ async fn teams_are_shared_with_team_and_listed_under_teams() {
 
     let help = api.collab(&["share", "--help"]).await;
     assert!(help.stdout.contains("--team"), "{help:?}");
-    assert!(!help.stdout.contains("--org"), "the alias stays hidden: {help:?}");
+    assert!(
+        !help.stdout.contains("--org"),
+        "the alias stays hidden: {help:?}"
+    );
 }
 
 async fn a_server_expecting(body: serde_json::Value) -> MockServer {
@@ -58,7 +78,14 @@ async fn a_server_expecting(body: serde_json::Value) -> MockServer {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wire_2022_writes_organizations_and_the_default_writes_teams() {
-    let share = ["share", DATASET, "--user", "ann@example.com", "--team", "acme"];
+    let share = [
+        "share",
+        DATASET,
+        "--user",
+        "ann@example.com",
+        "--team",
+        "acme",
+    ];
     let server = a_server_expecting(
         json!({"accessType": "WRITE", "users": ["ann@example.com"], "organizations": ["acme"]}),
     )

@@ -168,7 +168,8 @@ async fn both_official_clients_pass_their_scenario_against_one_server_with_no_ge
 
 /// The Python snippets of the README, as written: each `VENV/bin/python -c '...'` block.
 fn readme_snippets() -> Vec<(String, String)> {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let mut snippets = Vec::new();
     let mut rest = readme.as_str();
     while let Some(at) = rest.find("/bin/python -c '") {
@@ -185,7 +186,11 @@ fn readme_snippets() -> Vec<(String, String)> {
 async fn the_readmes_python_snippets_work_as_written_with_either_client() {
     let snippets = readme_snippets();
     let venvs: Vec<&str> = snippets.iter().map(|(venv, _)| venv.as_str()).collect();
-    assert_eq!(venvs, ["lightly-1.5.26", "lightly-1.2.30"], "the README's snippets");
+    assert_eq!(
+        venvs,
+        ["lightly-1.5.26", "lightly-1.2.30"],
+        "the README's snippets"
+    );
     let served = serve(&["--demo"], 0);
     for (venv, code) in &snippets {
         let python = clients_dir().join(venv).join("bin/python");
