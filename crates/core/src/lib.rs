@@ -44,6 +44,10 @@ pub mod time;
 pub mod wire;
 
 pub use api_error::{ApiErrorCode, ApiErrorResponse};
+/// The attribute the port is declared with, re-exported so that implementing
+/// [`AccessConfigRepository`] needs no `async-trait` dependency of a matching version:
+/// write `#[collab_core::async_trait]` on the `impl` (see the trait's docs).
+pub use async_trait::async_trait;
 pub use error::{Error, ErrorSource, Result};
 pub use id::{AccessConfigId, DatasetId, OBJECT_ID_LEN, ObjectId, ParseIdError};
 pub use model::{AccessConfig, CreateEntityResponse, SharedAccessType};

@@ -75,11 +75,7 @@ impl TryFrom<WireShareRequest> for ShareRequest {
 
 impl ShareRequest {
     /// A request of the given access type, validated and normalised (see the type's docs).
-    pub fn new<U, O>(
-        access_type: SharedAccessType,
-        users: U,
-        teams: O,
-    ) -> Result<Self, Error>
+    pub fn new<U, O>(access_type: SharedAccessType, users: U, teams: O) -> Result<Self, Error>
     where
         U: IntoIterator,
         U::Item: AsRef<str>,
@@ -225,5 +221,43 @@ fn shorten(text: &str) -> String {
     match text.char_indices().nth(KEEP) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
+    }
+}
+
+/// Constructors for the common shapes of a `WRITE` request, so that callers need not
+/// spell an empty list of the other kind (`[""; 0]`).
+impl ShareRequest {
+    /// A `WRITE` request for these users and no team.
+    ///
+    /// ```
+    /// use collab_core::ShareRequest;
+    /// let request = ShareRequest::users_only(["ann@example.com"])?;
+    /// assert_eq!(request.users(), ["ann@example.com"]);
+    /// assert!(request.teams().is_empty());
+    /// # Ok::<(), collab_core::Error>(())
+    /// ```
+    pub fn users_only<U>(users: U) -> Result<Self, Error>
+    where
+        U: IntoIterator,
+        U::Item: AsRef<str>,
+    {
+        Self::write(users, std::iter::empty::<&str>())
+    }
+
+    /// A `WRITE` request for these teams and no user.
+    ///
+    /// ```
+    /// use collab_core::ShareRequest;
+    /// let request = ShareRequest::teams_only(["acme"])?;
+    /// assert_eq!(request.teams(), ["acme"]);
+    /// assert!(request.users().is_empty());
+    /// # Ok::<(), collab_core::Error>(())
+    /// ```
+    pub fn teams_only<O>(teams: O) -> Result<Self, Error>
+    where
+        O: IntoIterator,
+        O::Item: AsRef<str>,
+    {
+        Self::write(std::iter::empty::<&str>(), teams)
     }
 }
