@@ -11,9 +11,7 @@ use collab_http::{BuildError, HttpRepository, RetryPolicy, SERVER_LOCATION_ENV};
 use crate::args::{ChangeArgs, ClientArgs, Command, DEFAULT_TIMEOUT, ShareArgs};
 use crate::confirm::confirm;
 use crate::failure::Failure;
-use crate::output::{
-    Change, config_table, delete_json, plan_json, plan_lines, plan_text, to_json,
-};
+use crate::output::{Change, config_table, delete_json, plan_json, plan_lines, plan_text, to_json};
 use crate::progress::while_waiting;
 
 /// A person at a terminal should learn within seconds that the API is unreachable, so
@@ -211,7 +209,11 @@ async fn share(session: Session, args: ShareArgs, json: bool) -> Result<String, 
             ),
             args.yes,
         )?;
-        if args.yes { session } else { session.renewed()? }
+        if args.yes {
+            session
+        } else {
+            session.renewed()?
+        }
     } else {
         session
     };
@@ -252,8 +254,16 @@ async fn change(
     }
     let sharing = SharingService::new(&session.repo);
     let plan = match change {
-        Change::Revoke => session.call(sharing.plan_revoke(&args.dataset, &users)).await?,
-        _ => session.call(sharing.plan_grant(&args.dataset, &users)).await?,
+        Change::Revoke => {
+            session
+                .call(sharing.plan_revoke(&args.dataset, &users))
+                .await?
+        }
+        _ => {
+            session
+                .call(sharing.plan_grant(&args.dataset, &users))
+                .await?
+        }
     };
     if args.dry_run || plan.is_noop() {
         return Ok(show_plan(change, &plan, None, args.dry_run, json));
@@ -340,9 +350,9 @@ mod tests {
             reason: "the URL has no host".to_owned(),
         });
         assert!(
-            from_env
-                .message()
-                .starts_with("LIGHTLY_SERVER_LOCATION is not a usable API URL: the URL has no host"),
+            from_env.message().starts_with(
+                "LIGHTLY_SERVER_LOCATION is not a usable API URL: the URL has no host"
+            ),
             "{}",
             from_env.message()
         );
@@ -353,7 +363,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("collab-users-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("users.txt");
-        std::fs::write(&file, "# team A\nann@example.com\n\n  bob@example.com  \r\n").unwrap();
+        std::fs::write(
+            &file,
+            "# team A\nann@example.com\n\n  bob@example.com  \r\n",
+        )
+        .unwrap();
         let users = read_users(&file).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(users, ["ann@example.com", "bob@example.com"]);

@@ -152,8 +152,14 @@ mod tests {
     #[test]
     fn a_program_name_is_quoted_only_when_a_shell_needs_it() {
         assert_eq!(shell_quoted("collab"), "collab");
-        assert_eq!(shell_quoted("/usr/local/bin/collab"), "/usr/local/bin/collab");
-        assert_eq!(shell_quoted("/opt/my tools/collab"), "'/opt/my tools/collab'");
+        assert_eq!(
+            shell_quoted("/usr/local/bin/collab"),
+            "/usr/local/bin/collab"
+        );
+        assert_eq!(
+            shell_quoted("/opt/my tools/collab"),
+            "'/opt/my tools/collab'"
+        );
         assert_eq!(shell_quoted("it's"), "'it'\\''s'");
     }
 }
