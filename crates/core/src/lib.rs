@@ -8,7 +8,14 @@
 //! - `collab-fake`: an in-memory fake with the service's rules, for tests and offline work;
 //! - `collab-http`: Lightly's API (or `collab serve`) over HTTP;
 //! - `collab-cache`: a caching decorator over any of them;
-//! - [`MockAccessConfigRepository`] (feature `mock`): mockall's generated mock.
+#![cfg_attr(
+    feature = "mock",
+    doc = "- [`MockAccessConfigRepository`] (feature `mock`): mockall's generated mock."
+)]
+#![cfg_attr(
+    not(feature = "mock"),
+    doc = "- `MockAccessConfigRepository` (feature `mock`): mockall's generated mock."
+)]
 //!
 //! # Testing your code with the generated mock
 //!
