@@ -58,11 +58,14 @@ fn normalised(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let is_time = bytes.len() - i >= TIME_SHAPE.len()
-            && TIME_SHAPE.iter().zip(&bytes[i..]).all(|(shape, byte)| match shape {
-                b'd' => byte.is_ascii_digit(),
-                b'+' => *byte == b'+' || *byte == b'-',
-                other => other == byte,
-            });
+            && TIME_SHAPE
+                .iter()
+                .zip(&bytes[i..])
+                .all(|(shape, byte)| match shape {
+                    b'd' => byte.is_ascii_digit(),
+                    b'+' => *byte == b'+' || *byte == b'-',
+                    other => other == byte,
+                });
         if is_time {
             out.push_str("<TIME>");
             i += TIME_SHAPE.len();
@@ -71,7 +74,9 @@ fn normalised(text: &str) -> String {
         let hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
         let starts_word = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
         let run = bytes[i..].iter().take_while(|b| hex(b)).count();
-        let ends_word = bytes.get(i + run).is_none_or(|b| !b.is_ascii_alphanumeric());
+        let ends_word = bytes
+            .get(i + run)
+            .is_none_or(|b| !b.is_ascii_alphanumeric());
         if starts_word && ends_word && run == 24 && &text[i..i + 24] != DEMO_DATASET {
             out.push_str("<ID>");
             i += 24;
@@ -143,7 +148,11 @@ impl Drop for Server {
 #[test]
 fn the_readme_tour_prints_what_it_shows() {
     let blocks = tour_blocks();
-    assert_eq!(blocks.len(), 2, "the tour has a server block and a client block");
+    assert_eq!(
+        blocks.len(),
+        2,
+        "the tour has a server block and a client block"
+    );
     let installed = Installed::new();
 
     // The server block: the command, then its stdout.
@@ -213,7 +222,9 @@ fn the_readme_tour_prints_what_it_shows() {
 #[test]
 fn normalising_keeps_everything_but_ids_and_times() {
     assert_eq!(
-        normalised("6b0b21ae0000000000000001  WRITE 2026-11-28 18:47:10+00:00 5f0e4a6b2c1d3e4f5a6b7c8d"),
+        normalised(
+            "6b0b21ae0000000000000001  WRITE 2026-11-28 18:47:10+00:00 5f0e4a6b2c1d3e4f5a6b7c8d"
+        ),
         "<ID>  WRITE <TIME> 5f0e4a6b2c1d3e4f5a6b7c8d"
     );
     assert_eq!(normalised("6565..."), "6565...", "a shortened id stays");
@@ -240,7 +251,9 @@ fn holds_placeholder(line: &str) -> bool {
 #[test]
 fn the_readme_holds_no_paste_trap() {
     assert!(holds_placeholder("$ collab delete $D <CONFIG_ID>"));
-    assert!(!holds_placeholder("$ collab list $D | awk 'NR == 2 { print $1 }'"));
+    assert!(!holds_placeholder(
+        "$ collab list $D | awk 'NR == 2 { print $1 }'"
+    ));
     for block in README.split("```").skip(1).step_by(2) {
         if block.starts_with("console") || block.starts_with("sh") {
             for line in block.lines() {

@@ -27,7 +27,15 @@ async fn on_a_terminal(url: &str, env: &[(&str, &str)], args: &[&str], input: &s
         .collect();
     let mut command = Command::new("timeout");
     command
-        .args(["60", "script", "-q", "-e", "-c", &quoted.join(" "), "/dev/null"])
+        .args([
+            "60",
+            "script",
+            "-q",
+            "-e",
+            "-c",
+            &quoted.join(" "),
+            "/dev/null",
+        ])
         .env_remove("LIGHTLY_TOKEN")
         .env_remove("RUST_LOG")
         .env_remove("NO_COLOR")
@@ -68,8 +76,7 @@ async fn shared_with_ann(api: &Api) -> collab::core::AccessConfigId {
 async fn delete_asks_on_a_terminal_and_does_nothing_unless_told_yes() {
     let api = Api::start().await;
     let id = shared_with_ann(&api).await.to_string();
-    let question =
-        format!("delete access config {id} of dataset {DATASET}. Continue? [y/N] ");
+    let question = format!("delete access config {id} of dataset {DATASET}. Continue? [y/N] ");
 
     let declined = on_a_terminal(&api.url(), &[], &["delete", DATASET, &id], "n\n").await;
     assert_eq!(declined.code, 1, "{declined:?}");
@@ -133,10 +140,7 @@ async fn a_long_wait_shows_a_spinner_on_a_terminal() {
             .contains(&format!("waiting for the API at {url}")),
         "{run:?}"
     );
-    assert!(
-        run.stdout.contains("error: no answer from"),
-        "{run:?}"
-    );
+    assert!(run.stdout.contains("error: no answer from"), "{run:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -147,8 +151,13 @@ async fn logs_are_coloured_on_a_terminal_unless_no_color_is_set() {
     assert!(coloured.stdout.contains("collab_http"), "{coloured:?}");
     assert!(coloured.stdout.contains('\u{1b}'), "{coloured:?}");
 
-    let plain = on_a_terminal(&api.url(), &[("NO_COLOR", "1")], &["-v", "list", DATASET], "")
-        .await;
+    let plain = on_a_terminal(
+        &api.url(),
+        &[("NO_COLOR", "1")],
+        &["-v", "list", DATASET],
+        "",
+    )
+    .await;
     assert_eq!(plain.code, 0, "{plain:?}");
     assert!(plain.stdout.contains("collab_http"), "{plain:?}");
     assert!(!plain.stdout.contains('\u{1b}'), "{plain:?}");

@@ -101,7 +101,10 @@ pub fn error_from_response(
         // static file server answering a DELETE) is not the API.
         501 => Error::UnexpectedResponse {
             status: Some(status),
-            message: format!("{}; the server does not implement this call: check the API URL", message()),
+            message: format!(
+                "{}; the server does not implement this call: check the API URL",
+                message()
+            ),
         },
         408 | 500..=599 => Error::Unavailable {
             message: message(),

@@ -21,11 +21,11 @@
 //! ```
 //!
 //! A backend over the network sets up its users and datasets like
+#![cfg_attr(feature = "fake", doc = "[`fake::populated_store`] (feature `fake`)")]
 #![cfg_attr(
-    feature = "fake",
-    doc = "[`fake::populated_store`] (feature `fake`)"
+    not(feature = "fake"),
+    doc = "`fake::populated_store` (feature `fake`)"
 )]
-#![cfg_attr(not(feature = "fake"), doc = "`fake::populated_store` (feature `fake`)")]
 //! and builds its fixture with [`Fixture::standard`].
 #![warn(missing_docs, unreachable_pub)]
 
