@@ -4,7 +4,8 @@
 //! (list, share, grant, revoke, delete), accepted before the command (`collab --json
 //! list D`, the contract's spelling) or after it (`collab list D --json`); `serve` and
 //! `completions` neither take nor list them. A new client flag goes in [`ClientArgs`],
-//! a new flag of the server in [`ServeArgs`]; only `-v` is global.
+//! a new flag of the server in [`ServeArgs`]; only `-v` and `--wire` (which both
+//! `serve` and the client commands take) are global.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 use collab_core::{AccessConfigId, DatasetId};
+use collab_server::WireMode;
 use secrecy::SecretString;
 
 /// Manage who a Lightly dataset is shared with, against Lightly's API or against a
@@ -27,8 +29,8 @@ use secrecy::SecretString;
     after_help = TOP_LEVEL_HELP
 )]
 pub struct Cli {
-    // The only global flag. It comes before the client flags so that it keeps the
-    // plain "Options" heading.
+    // Global flags come before the client flags so that they keep the plain
+    // "Options" heading.
     /// `-v`: how much to log on stderr.
     #[arg(
         short,
@@ -38,6 +40,18 @@ pub struct Cli {
         help = "Log on stderr (-v: this tool's debug logs, -vv: also the HTTP stack's, -vvv: everything) [RUST_LOG overrides]"
     )]
     pub verbose: u8,
+
+    /// `--wire`: the generation of the wire; see [`WireMode`]. Global: it applies to
+    /// `serve` and to the client commands alike.
+    #[arg(
+        long,
+        global = true,
+        value_name = "GENERATION",
+        default_value = "auto",
+        value_parser = parse_wire,
+        help = "Wire generation (auto, current, 2022): `serve` answers each caller in the one it speaks (auto) or pins one; client commands write today's (auto, current) or the 2022 one"
+    )]
+    pub wire: WireMode,
 
     /// The client flags given before the command.
     #[command(flatten)]
@@ -311,6 +325,10 @@ pub struct ServeArgs {
     /// Add a demo user, token and dataset, and print a ready-to-run example.
     #[arg(long)]
     pub demo: bool,
+}
+
+fn parse_wire(text: &str) -> Result<WireMode, String> {
+    text.parse().map_err(|e| format!("{e}, or `auto`"))
 }
 
 fn parse_dataset(text: &str) -> Result<DatasetId, String> {

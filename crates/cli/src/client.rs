@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use collab_core::request::normalize_users;
 use collab_core::{AccessConfigRepository, Error, ShareRequest, SharingPlan, SharingService};
+use collab_core::wire::WireGeneration;
 use collab_http::{BuildError, HttpRepository, RetryPolicy, SERVER_LOCATION_ENV};
+use collab_server::WireMode;
 
 use crate::args::{ChangeArgs, ClientArgs, Command, DEFAULT_TIMEOUT, ShareArgs};
 use crate::confirm::confirm;
@@ -32,6 +34,7 @@ const EXAMPLE_URL: &str = "http://127.0.0.1:8080";
 /// command's deadline.
 struct Session {
     flags: ClientArgs,
+    wire: WireMode,
     repo: HttpRepository,
     api_url: String,
     timeout: Duration,
@@ -42,7 +45,7 @@ impl Session {
     /// Builds the repository from the flags (what is not given comes from the
     /// environment, read the way `collab-http` reads it), with a deadline `timeout`
     /// from now shared by every call of the command.
-    fn open(flags: &ClientArgs) -> Result<Self, Failure> {
+    fn open(flags: &ClientArgs, wire: WireMode) -> Result<Self, Failure> {
         let timeout = flags.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let deadline = Instant::now() + timeout;
         let builder = match &flags.api_url {
@@ -53,7 +56,13 @@ impl Session {
             Some(token) => builder.with_api_token(token.clone()),
             None => builder.token_from_env().map_err(build_failure)?,
         };
+        // `auto` writes today's generation; reading accepts either.
+        let generation = match wire {
+            WireMode::Pinned(generation) => generation,
+            _ => WireGeneration::Current,
+        };
         let repo = builder
+            .with_wire_generation(generation)
             .with_retry(INTERACTIVE_RETRIES)
             .with_connect_timeout(Duration::from_secs(5))
             .with_deadline(deadline)
@@ -62,6 +71,7 @@ impl Session {
         let api_url = repo.base_url().as_str().trim_end_matches('/').to_owned();
         Ok(Self {
             flags: flags.clone(),
+            wire,
             repo,
             api_url,
             timeout,
@@ -72,7 +82,7 @@ impl Session {
     /// The same session with a fresh deadline, after a person answered a question:
     /// the time they took is not the API's.
     fn renewed(self) -> Result<Self, Failure> {
-        Self::open(&self.flags)
+        Self::open(&self.flags, self.wire)
     }
 
     /// An error of the port as the command's failure: one that ran into the deadline
@@ -144,9 +154,12 @@ fn token_travels_in_the_clear(scheme: &str, host: Option<&str>) -> bool {
 }
 
 /// Runs a client command with its flags; returns what to print on stdout.
-pub(crate) async fn run(command: Command, flags: &ClientArgs) -> Result<String, Failure> {
-    // What needs no call is checked first: a bad list of e-mails, a missing consent.
-    let session = Session::open(flags)?;
+pub(crate) async fn run(
+    command: Command,
+    flags: &ClientArgs,
+    wire: WireMode,
+) -> Result<String, Failure> {
+    let session = Session::open(flags, wire)?;
     let url = session.repo.base_url();
     if token_travels_in_the_clear(url.scheme(), url.host_str()) {
         eprintln!(

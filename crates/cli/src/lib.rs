@@ -76,6 +76,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
     let before = cli.client;
+    let wire = cli.wire;
     let command = cli.command;
     let Some(after) = command.client_args().cloned() else {
         // `serve` and `completions` take no client flag; one given before them would
@@ -87,7 +88,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             )));
         }
         return match command {
-            Command::Serve(args) => runtime.block_on(serve::run(args)),
+            Command::Serve(args) => runtime.block_on(serve::run(args, wire)),
             Command::Completions(args) => {
                 clap_complete::generate(
                     args.shell,
@@ -101,7 +102,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         };
     };
     let flags = after.or(before);
-    let output = runtime.block_on(client::run(command, &flags))?;
+    let output = runtime.block_on(client::run(command, &flags, wire))?;
     print!("{output}");
     Ok(())
 }

@@ -41,6 +41,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod api_error;
+mod creator;
 mod error;
 mod id;
 mod model;
@@ -55,6 +56,7 @@ pub use api_error::{ApiErrorCode, ApiErrorResponse};
 /// [`AccessConfigRepository`] needs no `async-trait` dependency of a matching version:
 /// write `#[collab_core::async_trait]` on the `impl` (see the trait's docs).
 pub use async_trait::async_trait;
+pub use creator::Creator;
 pub use error::{Error, ErrorSource, Result};
 pub use id::{AccessConfigId, DatasetId, OBJECT_ID_LEN, ObjectId, ParseIdError};
 pub use model::{AccessConfig, CreateEntityResponse, SharedAccessType};
