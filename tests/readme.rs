@@ -263,11 +263,20 @@ fn the_readme_holds_no_paste_trap() {
     }
     let docs = [
         ("README.md", README),
-        ("docs/architecture.md", include_str!("../docs/architecture.md")),
+        (
+            "docs/architecture.md",
+            include_str!("../docs/architecture.md"),
+        ),
         ("docs/decisions.md", include_str!("../docs/decisions.md")),
-        ("docs/wire-contract.md", include_str!("../docs/wire-contract.md")),
+        (
+            "docs/wire-contract.md",
+            include_str!("../docs/wire-contract.md"),
+        ),
     ];
     for (name, text) in docs {
-        assert!(!text.contains("../shared/"), "{name}: a clone has no ../shared/");
+        assert!(
+            !text.contains("../shared/"),
+            "{name}: a clone has no ../shared/"
+        );
     }
 }

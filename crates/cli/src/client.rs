@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use collab_core::request::normalize_users;
-use collab_core::{AccessConfigRepository, Error, ShareRequest, SharingPlan, SharingService};
 use collab_core::wire::WireGeneration;
+use collab_core::{AccessConfigRepository, Error, ShareRequest, SharingPlan, SharingService};
 use collab_http::{BuildError, HttpRepository, RetryPolicy, SERVER_LOCATION_ENV};
 use collab_server::WireMode;
 
