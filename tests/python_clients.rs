@@ -165,3 +165,52 @@ async fn both_official_clients_pass_their_scenario_against_one_server_with_no_ge
         );
     }
 }
+
+/// The Python snippets of the README, as written: each `VENV/bin/python -c '...'` block.
+fn readme_snippets() -> Vec<(String, String)> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut snippets = Vec::new();
+    let mut rest = readme.as_str();
+    while let Some(at) = rest.find("/bin/python -c '") {
+        let venv = rest[..at].rsplit(".venvs/").next().unwrap().to_owned();
+        let code = &rest[at + "/bin/python -c '".len()..];
+        let end = code.find('\'').expect("the snippet's closing quote");
+        snippets.push((venv, code[..end].to_owned()));
+        rest = &code[end..];
+    }
+    snippets
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readmes_python_snippets_work_as_written_with_either_client() {
+    let snippets = readme_snippets();
+    let venvs: Vec<&str> = snippets.iter().map(|(venv, _)| venv.as_str()).collect();
+    assert_eq!(
+        venvs,
+        ["lightly-1.5.26", "lightly-1.2.30"],
+        "the README's snippets"
+    );
+    let served = serve(&["--demo"], 0);
+    for (venv, code) in &snippets {
+        let python = clients_dir().join(venv).join("bin/python");
+        let code = code.replace("http://127.0.0.1:8080", &served.url);
+        let run = tokio::process::Command::new(&python)
+            .args(["-c", &code])
+            .env("LIGHTLY_SERVER_LOCATION", &served.url)
+            .env("LIGHTLY_TOKEN", "demo-token")
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(Duration::from_secs(120), run)
+            .await
+            .expect("the snippet finished within 120 s")
+            .expect("python started");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("ann@example.com"),
+            "{venv} snippet failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

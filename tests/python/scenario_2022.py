@@ -12,7 +12,6 @@ UNKNOWN_DATASET, UNKNOWN_CONFIG.
 
 import importlib.util
 import json
-import os
 import sys
 import types
 
@@ -32,12 +31,11 @@ from lightly.openapi_generated.swagger_client.models.shared_access_config_create
 )
 from lightly.openapi_generated.swagger_client.rest import ApiException  # noqa: E402
 
-URL = os.environ["LIGHTLY_SERVER_LOCATION"]
-OWNER = os.environ["OWNER_TOKEN"]
-STRANGER = os.environ["STRANGER_TOKEN"]
-DATASET = os.environ["DATASET"]
-UNKNOWN_DATASET = os.environ["UNKNOWN_DATASET"]
-UNKNOWN_CONFIG = os.environ["UNKNOWN_CONFIG"]
+import scenario_common  # noqa: E402
+from scenario_common import DATASET, OWNER, STRANGER, UNKNOWN_CONFIG, UNKNOWN_DATASET, URL  # noqa: E402
+
+# The 2022 error body.
+ERROR_FIELDS = ["code", "message"]
 
 
 def client(token):
@@ -48,18 +46,7 @@ def client(token):
 
 
 def refused(call, status, code=None):
-    """Runs call, which must fail with this status and, if given, this error code,
-    in the 2022 error body {code, message}."""
-    try:
-        call()
-    except ApiException as error:
-        assert error.status == status, f"expected {status}, got {error.status}: {error.body}"
-        body = json.loads(error.body)
-        assert set(body) == {"code", "message"}, body
-        if code is not None:
-            assert body["code"] == code, body
-        return body
-    raise AssertionError(f"expected a {status}, the call succeeded")
+    return scenario_common.refused(ApiException, call, status, ERROR_FIELDS, code)
 
 
 # What lightly 1.2.30's ApiWorkflowClient asks first.

@@ -22,13 +22,12 @@ from lightly.openapi_generated.swagger_client.models import (
 )
 from lightly.openapi_generated.swagger_client.rest import ApiException
 
-URL = os.environ["LIGHTLY_SERVER_LOCATION"]
-OWNER = os.environ["OWNER_TOKEN"]
-STRANGER = os.environ["STRANGER_TOKEN"]
-DATASET = os.environ["DATASET"]
+import scenario_common
+from scenario_common import DATASET, OWNER, STRANGER, UNKNOWN_CONFIG, UNKNOWN_DATASET, URL
+
 HELPER_DATASET = os.environ["HELPER_DATASET"]
-UNKNOWN_DATASET = os.environ["UNKNOWN_DATASET"]
-UNKNOWN_CONFIG = os.environ["UNKNOWN_CONFIG"]
+# Today's error body.
+ERROR_FIELDS = ["code", "error", "requestId", "errorLabels"]
 
 
 def api(token):
@@ -36,19 +35,7 @@ def api(token):
 
 
 def refused(call, status, code=None):
-    """Runs call, which must fail with this status and, if given, this error code,
-    in today's error body {code, error, requestId?, errorLabels?}."""
-    try:
-        call()
-    except ApiException as error:
-        assert error.status == status, f"expected {status}, got {error.status}: {error.body}"
-        body = json.loads(error.body)
-        assert set(body) <= {"code", "error", "requestId", "errorLabels"}, body
-        assert "error" in body and "message" not in body, body
-        if code is not None:
-            assert body["code"] == code, body
-        return body
-    raise AssertionError(f"expected a {status}, the call succeeded")
+    return scenario_common.refused(ApiException, call, status, ERROR_FIELDS, code)
 
 
 # Lightly's helpers, as users call them. The client checks its version first.

@@ -4,7 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
 use collab::core::DatasetId;
@@ -115,6 +115,8 @@ pub struct Served {
     pub child: Child,
     pub url: String,
     pub rest_of_stdout: Vec<String>,
+    /// Kept open: a closed pipe would make the server's next line on stdout fail.
+    pub stdout: BufReader<ChildStdout>,
 }
 
 impl Drop for Served {
@@ -153,5 +155,6 @@ pub fn serve(args: &[&str], demo_lines: usize) -> Served {
         child,
         url,
         rest_of_stdout,
+        stdout,
     }
 }

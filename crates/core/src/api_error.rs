@@ -1,8 +1,6 @@
 //! The API's error body (`ApiErrorResponse`) and its error codes (`ApiErrorCode`).
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::wire::WireGeneration;
 
@@ -145,31 +143,7 @@ api_error_codes! {
     TeamUnknown => "TEAM_UNKNOWN", Current,
 }
 
-impl std::str::FromStr for ApiErrorCode {
-    type Err = std::convert::Infallible;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from_text(text))
-    }
-}
-
-impl fmt::Display for ApiErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for ApiErrorCode {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ApiErrorCode {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from_text(&text))
-    }
-}
+crate::text_enum::text_enum!(ApiErrorCode);
 
 /// The API's error body (`ApiErrorResponse`), in the words of either generation.
 ///

@@ -1,9 +1,5 @@
 //! Who made a request (`Creator`), as today's API lets a client say.
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// Which kind of client made a create-or-update request: the optional `creator` field
 /// of today's API (Lightly's helpers send [`Creator::UserPip`]). The 2022 generation of
 /// the wire has no such field, and a request written in it leaves the value out.
@@ -68,28 +64,4 @@ impl Creator {
     }
 }
 
-impl std::str::FromStr for Creator {
-    type Err = std::convert::Infallible;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from_text(text))
-    }
-}
-
-impl fmt::Display for Creator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Creator {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Creator {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from_text(&text))
-    }
-}
+crate::text_enum::text_enum!(Creator);

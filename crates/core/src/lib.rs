@@ -48,6 +48,7 @@ mod model;
 mod repository;
 pub mod request;
 pub mod sharing;
+mod text_enum;
 pub mod time;
 pub mod wire;
 
