@@ -760,6 +760,23 @@ async fn a_silent_api_ends_at_the_commands_deadline() {
     .await;
     assert_eq!(bad.code, 2, "{bad:?}");
     assert!(bad.stderr.contains("more than 0"), "{bad:?}");
+    let bad_env = support::collab_command()
+        .env("COLLAB_TIMEOUT", "soon")
+        .args(["--token", ALICE_TOKEN, "--api-url", &url, "list", DATASET])
+        .output()
+        .unwrap();
+    assert_eq!(bad_env.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&bad_env.stderr),
+        "error: COLLAB_TIMEOUT is not a usable timeout: expected a number of seconds, e.g. 10 or 2.5\n"
+    );
+    // Only the client commands read it: a bad value does not stop the others.
+    let local = support::collab_command()
+        .env("COLLAB_TIMEOUT", "soon")
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert_eq!(local.status.code(), Some(0));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -94,12 +94,13 @@ pub struct ClientArgs {
     pub json: bool,
 
     /// `--timeout`: the whole command's deadline, retries included.
+    // Not clap's `env`: that would parse the variable for `serve` too, and a bad value
+    // there would stop a command that does not use it. `ClientArgs::timeout` reads it.
     #[arg(
         long,
         value_name = "SECS",
-        env = TIMEOUT_ENV,
         value_parser = parse_timeout,
-        help = "The whole command's deadline in seconds, retries included (time spent answering a question does not count) [default: 20]"
+        help = "The whole command's deadline in seconds, retries included (time spent answering a question does not count) [default: $COLLAB_TIMEOUT, else 20]"
     )]
     pub timeout: Option<Duration>,
 }
@@ -116,10 +117,26 @@ impl ClientArgs {
         }
     }
 
-    /// Whether any client flag was given (the timeout aside, which the environment
-    /// may set).
+    /// Whether any client flag was given.
     pub fn any_given(&self) -> bool {
-        self.api_url.is_some() || self.token.is_some() || self.json
+        self.api_url.is_some() || self.token.is_some() || self.json || self.timeout.is_some()
+    }
+
+    /// The command's deadline: `--timeout`, else [`TIMEOUT_ENV`] when set and not
+    /// empty, else [`DEFAULT_TIMEOUT`].
+    ///
+    /// # Errors
+    ///
+    /// A message naming the variable when its value is not a number of seconds.
+    pub fn timeout(&self) -> Result<Duration, String> {
+        if let Some(timeout) = self.timeout {
+            return Ok(timeout);
+        }
+        match std::env::var_os(TIMEOUT_ENV).filter(|value| !value.is_empty()) {
+            None => Ok(DEFAULT_TIMEOUT),
+            Some(value) => parse_timeout(&value.to_string_lossy())
+                .map_err(|why| format!("{TIMEOUT_ENV} is not a usable timeout: {why}")),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use collab_core::{AccessConfigRepository, Error, ShareRequest, SharingPlan, Shar
 use collab_http::{BuildError, HttpRepository, RetryPolicy, SERVER_LOCATION_ENV};
 use collab_server::WireMode;
 
-use crate::args::{ChangeArgs, ClientArgs, Command, DEFAULT_TIMEOUT, ShareArgs};
+use crate::args::{ChangeArgs, ClientArgs, Command, ShareArgs};
 use crate::confirm::confirm;
 use crate::failure::Failure;
 use crate::output::{Change, config_table, delete_json, plan_json, plan_lines, plan_text, to_json};
@@ -46,7 +46,7 @@ impl Session {
     /// environment, read the way `collab-http` reads it), with a deadline `timeout`
     /// from now shared by every call of the command.
     fn open(flags: &ClientArgs, wire: WireMode) -> Result<Self, Failure> {
-        let timeout = flags.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let timeout = flags.timeout().map_err(Failure::Usage)?;
         let deadline = Instant::now() + timeout;
         let builder = match &flags.api_url {
             Some(url) => HttpRepository::builder().with_base_url(url.clone()),
