@@ -79,9 +79,14 @@ impl Session {
         })
     }
 
-    /// The same session with a fresh deadline, after a person answered a question:
-    /// the time they took is not the API's.
-    fn renewed(self) -> Result<Self, Failure> {
+    /// Goes on after consent to `what` (see [`confirm`]): at once with `yes`, else
+    /// after a person answered yes, with a fresh deadline (the time they took is not
+    /// the API's).
+    fn after_consent(self, what: &str, yes: bool) -> Result<Self, Failure> {
+        if yes {
+            return Ok(self);
+        }
+        confirm(what)?;
         Self::open(&self.flags, self.wire)
     }
 
@@ -185,9 +190,7 @@ pub(crate) async fn run(
                 "delete access config {} of dataset {}",
                 args.config, args.dataset
             );
-            let asked = !args.yes;
-            confirm(&question, args.yes)?;
-            let session = if asked { session.renewed()? } else { session };
+            let session = session.after_consent(&question, args.yes)?;
             session
                 .call(session.repo.delete(&args.dataset, &args.config))
                 .await?;
@@ -215,18 +218,11 @@ async fn share(session: Session, args: ShareArgs, json: bool) -> Result<String, 
     let request = checked(ShareRequest::write(&args.users, &args.teams))?;
     let empties = request.users().is_empty() && request.teams().is_empty();
     let session = if empties && !args.dry_run {
-        confirm(
-            &format!(
-                "share dataset {} with nobody (no --user, no --team): this removes everyone's access",
-                args.dataset
-            ),
-            args.yes,
-        )?;
-        if args.yes {
-            session
-        } else {
-            session.renewed()?
-        }
+        let question = format!(
+            "share dataset {} with nobody (no --user, no --team): this removes everyone's access",
+            args.dataset
+        );
+        session.after_consent(&question, args.yes)?
     } else {
         session
     };
@@ -252,7 +248,7 @@ async fn change(
     change: Change,
     json: bool,
 ) -> Result<String, Failure> {
-    let mut users = args.users.clone();
+    let mut users = args.users;
     if let Some(file) = &args.from_file {
         users.extend(read_users(file)?);
     }
@@ -282,16 +278,13 @@ async fn change(
         return Ok(show_plan(change, &plan, None, args.dry_run, json));
     }
     let empties = plan.users.is_empty() && plan.teams.is_empty();
-    let session = if empties && !args.yes {
-        confirm(
-            &format!(
-                "{} would leave nobody with access to dataset {}",
-                change.name(),
-                args.dataset
-            ),
-            false,
-        )?;
-        session.renewed()?
+    let session = if empties {
+        let question = format!(
+            "{} would leave nobody with access to dataset {}",
+            change.name(),
+            args.dataset
+        );
+        session.after_consent(&question, args.yes)?
     } else {
         session
     };

@@ -4,13 +4,10 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use crate::failure::Failure;
 
-/// Goes on only with consent: `yes` (the `--yes` flag), or "y" typed at the question
+/// Goes on only with consent, when `--yes` was not given: "y" typed at the question
 /// when stdin is a terminal. When stdin is not a terminal nobody can answer, so the
 /// change is refused as a usage error that names the flag, and nothing is written.
-pub(crate) fn confirm(what: &str, yes: bool) -> Result<(), Failure> {
-    if yes {
-        return Ok(());
-    }
+pub(crate) fn confirm(what: &str) -> Result<(), Failure> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Err(Failure::Usage(format!(
