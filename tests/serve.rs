@@ -3,56 +3,9 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use support::{collab_command, run_collab};
-
-/// A `collab serve` child process, killed if the test fails before stopping it.
-struct Served {
-    child: Child,
-    url: String,
-    rest_of_stdout: Vec<String>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `collab serve ARGS` on an ephemeral port and reads its first line.
-fn serve(args: &[&str], demo_lines: usize) -> Served {
-    let mut child = collab_command()
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let url = first
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line is `listening on URL`, got {first:?}"))
-        .to_owned();
-    let rest_of_stdout = (0..demo_lines)
-        .map(|_| {
-            let mut line = String::new();
-            stdout.read_line(&mut line).unwrap();
-            line
-        })
-        .collect();
-    Served {
-        child,
-        url,
-        rest_of_stdout,
-    }
-}
+use support::{collab_command, run_collab, serve};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_prints_a_working_example_and_stops_on_sigterm() {
@@ -188,5 +141,63 @@ fn a_busy_address_is_a_clear_failure() {
     assert!(
         stderr.contains(&format!("cannot listen on {addr}")),
         "{stderr}"
+    );
+}
+
+/// The demo's example lines of `collab serve --demo` started by `command`.
+fn demo_banner(mut command: std::process::Command) -> String {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = command
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let banner: String = (0..7)
+        .map(|_| {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            line
+        })
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    banner
+}
+
+#[test]
+fn the_demo_banner_names_the_binary_as_it_was_started() {
+    // Installed: found as `collab` on the PATH.
+    let dir = std::env::temp_dir().join(format!("collab-banner-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("collab");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_collab"), &link).unwrap();
+    let mut installed = std::process::Command::new("collab");
+    installed
+        .env("PATH", &dir)
+        .env_remove("CARGO")
+        .env_remove("CARGO_PKG_NAME");
+    let banner = demo_banner(installed);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        banner.contains("\n  collab grant 5f0e4a6b2c1d3e4f5a6b7c8d ann@example.com"),
+        "{banner}"
+    );
+    assert!(!banner.contains("cargo run"), "{banner}");
+
+    // Under `cargo run` of this package.
+    let mut under_cargo = std::process::Command::new(env!("CARGO_BIN_EXE_collab"));
+    under_cargo
+        .env("CARGO", "cargo")
+        .env("CARGO_PKG_NAME", "collab");
+    let banner = demo_banner(under_cargo);
+    assert!(
+        banner.contains("\n  cargo run -q -- grant 5f0e4a6b2c1d3e4f5a6b7c8d"),
+        "{banner}"
     );
 }

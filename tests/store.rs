@@ -207,7 +207,7 @@ async fn export_then_import_gives_the_same_store() {
     let exported_again = collab(&["store", "export", &second]).await;
     assert_eq!(exported_again.stdout, exported.stdout);
 
-    let json = collab(&["--json", "store", "export", &second]).await;
+    let json = collab(&["store", "export", &second, "--json"]).await;
     let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(value["datasets"][1]["configs"][0]["id"], FIXED_CONFIG);
 }

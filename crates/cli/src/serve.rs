@@ -5,7 +5,7 @@ use std::path::Path;
 
 use collab_core::{DatasetId, Timestamp};
 use collab_fake::InMemoryStore;
-use collab_server::{RepositoryProvider, ServerConfig};
+use collab_server::{RepositoryProvider, ServerConfig, WireMode};
 use collab_store::{DatasetFixture, DurableStore, Fixtures, UserFixture};
 use secrecy::ExposeSecret;
 
@@ -100,14 +100,15 @@ pub(crate) fn open_store(path: &Path) -> Result<DurableStore, Failure> {
 }
 
 /// Runs the server until SIGINT or SIGTERM.
-pub async fn run(args: ServeArgs) -> Result<(), Failure> {
+/// `wire` chooses the generation of the answers (`--wire`).
+pub async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
     match args.data.clone() {
-        Some(path) => run_durable(args, &path).await,
-        None => run_in_memory(args).await,
+        Some(path) => run_durable(args, &path, wire).await,
+        None => run_in_memory(args, wire).await,
     }
 }
 
-async fn run_in_memory(args: ServeArgs) -> Result<(), Failure> {
+async fn run_in_memory(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
     let file = seed_file(&args)?;
     let fixtures = wanted(&args, file.as_ref(), |_| false)?;
     let store = InMemoryStore::new();
@@ -135,10 +136,16 @@ async fn run_in_memory(args: ServeArgs) -> Result<(), Failure> {
     }
     let users = tokens_of(fixtures.users.into_iter().map(|u| (u.name, u.token)));
     let provider = move |user: &str| store.session(user);
-    serve(&args, ServerConfig::new(provider), users, notes).await
+    serve(
+        &args,
+        ServerConfig::new(provider).with_wire_mode(wire),
+        users,
+        notes,
+    )
+    .await
 }
 
-async fn run_durable(args: ServeArgs, path: &Path) -> Result<(), Failure> {
+async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(), Failure> {
     // A malformed seed file or bad flags are refused before the store is touched.
     let file = seed_file(&args)?;
     flag_fixtures(&args)?;
@@ -166,7 +173,13 @@ async fn run_durable(args: ServeArgs, path: &Path) -> Result<(), Failure> {
     }
     let users = tokens_of(store.users().map_err(|e| Failure::Failed(e.to_string()))?);
     let provider = move |user: &str| store.session(user);
-    serve(&args, ServerConfig::new(provider), users, notes).await
+    serve(
+        &args,
+        ServerConfig::new(provider).with_wire_mode(wire),
+        users,
+        notes,
+    )
+    .await
 }
 
 /// The users that have a token: the ones a server can authenticate.
@@ -185,6 +198,7 @@ async fn serve<P: RepositoryProvider>(
     notes: Vec<String>,
 ) -> Result<(), Failure> {
     let user_count = users.len();
+    let config_wire = config.wire_mode();
     for (name, token) in users {
         config = config.with_user(name, token);
     }
@@ -206,26 +220,74 @@ async fn serve<P: RepositoryProvider>(
             "warning: no users, so every call is unauthorized: pass --user NAME=TOKEN or --demo"
         );
     }
-    tracing::info!(%url, users = user_count, "serving");
+    tracing::info!(%url, wire = %config_wire, users = user_count, "serving");
     server
         .serve(collab_server::shutdown_signal())
         .await
         .map_err(|e| Failure::Failed(format!("server failed: {e}")))
 }
 
+/// How to run this binary again, as it was started: `cargo run -q --` under `cargo
+/// run` of this package, otherwise the program name it was given (`collab` when found
+/// on the `PATH`, the path when started by one), quoted for a shell if it must be.
+fn how_to_run() -> String {
+    let under_cargo = std::env::var_os("CARGO").is_some()
+        && std::env::var("CARGO_PKG_NAME").is_ok_and(|name| name == "collab");
+    if under_cargo {
+        return "cargo run -q --".to_owned();
+    }
+    let program = std::env::args_os()
+        .next()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .filter(|arg| !arg.is_empty())
+        .unwrap_or_else(|| "collab".to_owned());
+    shell_quoted(&program)
+}
+
+fn shell_quoted(word: &str) -> String {
+    let plain = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 fn demo_instructions(url: &str) -> String {
+    let collab = how_to_run();
     format!(
         "\
 demo user: {DEMO_USER}   token: {DEMO_TOKEN}   dataset: {DEMO_DATASET}
 
 Try it from another shell:
   export LIGHTLY_SERVER_LOCATION={url} LIGHTLY_TOKEN={DEMO_TOKEN}
-  cargo run -q -- grant {DEMO_DATASET} ann@example.com bob@example.com
-  cargo run -q -- revoke {DEMO_DATASET} bob@example.com
-  cargo run -q -- list {DEMO_DATASET}
+  {collab} grant {DEMO_DATASET} ann@example.com bob@example.com
+  {collab} revoke {DEMO_DATASET} bob@example.com
+  {collab} list {DEMO_DATASET}
   curl -s '{url}/v1/datasets/{DEMO_DATASET}/collaboration/access?token={DEMO_TOKEN}'
 
 Press Ctrl-C to stop.
 "
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_name_is_quoted_only_when_a_shell_needs_it() {
+        assert_eq!(shell_quoted("collab"), "collab");
+        assert_eq!(
+            shell_quoted("/usr/local/bin/collab"),
+            "/usr/local/bin/collab"
+        );
+        assert_eq!(
+            shell_quoted("/opt/my tools/collab"),
+            "'/opt/my tools/collab'"
+        );
+        assert_eq!(shell_quoted("it's"), "'it'\\''s'");
+    }
 }

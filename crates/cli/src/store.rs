@@ -6,9 +6,9 @@ use crate::failure::Failure;
 use crate::serve::{open_store, read_fixtures};
 
 /// Runs a `collab store` command; gives what to print on stdout.
-pub(crate) fn run(command: StoreCommand, json: bool) -> Result<String, Failure> {
+pub(crate) fn run(command: StoreCommand) -> Result<String, Failure> {
     match command {
-        StoreCommand::Export { path } => {
+        StoreCommand::Export { path, json } => {
             let store = open_store(&path)?;
             let fixtures = store
                 .export()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use backon::Retryable;
-use collab_core::wire::CallTarget;
+use collab_core::wire::{CallTarget, WireGeneration};
 use collab_core::{
     AccessConfig, AccessConfigId, AccessConfigList, AccessConfigRepository, CreateEntityResponse,
     DatasetId, Error, Result, ShareRequest,
@@ -17,6 +17,7 @@ use reqwest::{Method, Url};
 use tokio::time::Instant;
 
 use crate::auth::{Auth, Redactor};
+use crate::call_limit::CallLimit;
 use crate::endpoint::BaseUrl;
 use crate::response::{self, Answer, transport_error};
 use crate::{HttpRepositoryBuilder, RetryPolicy};
@@ -59,8 +60,11 @@ pub(crate) struct Settings {
     /// Every spelling of the credential, to keep it out of what the service sends back.
     pub(crate) redactor: Redactor,
     pub(crate) user_agent: HeaderValue,
+    /// The generation requests are written in; answers are read in either.
+    pub(crate) wire: WireGeneration,
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    pub(crate) call_limit: CallLimit,
 }
 
 impl fmt::Debug for HttpRepository {
@@ -70,8 +74,10 @@ impl fmt::Debug for HttpRepository {
             .field("base_url", &settings.base_url.as_url().as_str())
             .field("auth", &settings.auth.describe())
             .field("user_agent", &settings.user_agent)
+            .field("wire", &settings.wire)
             .field("request_timeout", &settings.request_timeout)
             .field("retry", &settings.retry)
+            .field("call_limit", &settings.call_limit)
             .finish_non_exhaustive()
     }
 }
@@ -114,6 +120,12 @@ impl HttpRepository {
         self.inner.base_url.as_url()
     }
 
+    /// The generation of the wire requests are written in; see
+    /// [`HttpRepositoryBuilder::with_wire_generation`].
+    pub fn wire_generation(&self) -> WireGeneration {
+        self.inner.wire
+    }
+
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
@@ -123,19 +135,23 @@ impl HttpRepository {
     async fn execute(&self, call: &Call<'_>) -> Outcome {
         let policy = self.inner.retry;
         let started = Instant::now();
+        let end = self.inner.call_limit.end(started);
         // Shared with each attempt's future, which must be `Send`: hence atomics.
         let attempts = &AtomicU32::new(0);
         let outcome_unknown = &AtomicBool::new(false);
         let result = (move || async move {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let timeout =
-                policy.attempt_timeout(self.inner.request_timeout, attempt, started.elapsed());
+            let timeout = CallLimit::attempt_timeout(
+                policy.attempt_timeout(self.inner.request_timeout, attempt, started.elapsed()),
+                end,
+            );
             self.attempt(call, attempt, timeout, outcome_unknown).await
         })
         .retry(policy.backoff())
         .when(Error::is_retryable)
         .adjust(|error, proposed| {
-            policy.next_delay(proposed, error.retry_after(), started.elapsed())
+            let delay = policy.next_delay(proposed, error.retry_after(), started.elapsed());
+            CallLimit::wait(delay, end)
         })
         .notify(|error, delay| {
             tracing::debug!(
@@ -257,8 +273,10 @@ impl AccessConfigRepository for HttpRepository {
         dataset: &DatasetId,
         request: &ShareRequest,
     ) -> Result<AccessConfigId> {
-        let body = serde_json::to_vec(request).map_err(|error| Error::InvalidRequest {
-            message: format!("cannot encode the request: {error}"),
+        let body = serde_json::to_vec(&self.inner.wire.on_wire(request)).map_err(|error| {
+            Error::InvalidRequest {
+                message: format!("cannot encode the request: {error}"),
+            }
         })?;
         let call = self.call(Method::POST, dataset, None, Some(&body));
         let answer = self.execute(&call).await.result?;

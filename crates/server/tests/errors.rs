@@ -88,10 +88,7 @@ async fn a_json_value_of_the_wrong_type_answers_400_naming_the_field() {
             r#"{"accessType": "WRITE", "users": "ann@example.com"}"#,
             "users",
         ),
-        (
-            r#"{"accessType": "WRITE", "teams": [1]}"#,
-            "teams",
-        ),
+        (r#"{"accessType": "WRITE", "teams": [1]}"#, "teams"),
         (r#"["WRITE"]"#, "sequence"),
         (r#"{}"#, "accessType"),
     ] {
@@ -233,7 +230,7 @@ async fn a_body_over_one_mebibyte_answers_413() {
     let body = expect_error(
         post_raw(&server, padded_body()).await,
         StatusCode::PAYLOAD_TOO_LARGE,
-        ApiErrorCode::Unknown("PAYLOAD_TOO_LARGE".into()),
+        ApiErrorCode::PayloadTooLarge,
     )
     .await;
     assert!(body.message.contains("1048576"), "{}", body.message);
@@ -249,7 +246,7 @@ async fn a_body_over_one_mebibyte_answers_413() {
     expect_error(
         delete,
         StatusCode::PAYLOAD_TOO_LARGE,
-        ApiErrorCode::Unknown("PAYLOAD_TOO_LARGE".into()),
+        ApiErrorCode::PayloadTooLarge,
     )
     .await;
     assert_eq!(server.store.configs(&server.dataset), Some(Vec::new()));
