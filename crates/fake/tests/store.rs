@@ -157,7 +157,7 @@ async fn put_config_stores_a_fixture_as_given_in_place_of_its_access_type() {
     assert!(store.put_config(&dataset(1), fixture.clone()));
     assert_eq!(
         &alice.list(&dataset(1)).await.unwrap()[..],
-        [fixture.clone()]
+        std::slice::from_ref(&fixture)
     );
     // A later replace keeps the fixture's id and createdAt, as the rules say.
     alice
