@@ -181,7 +181,7 @@ pub enum Command {
     #[command(after_help = DELETE_EXAMPLES)]
     Delete(DeleteArgs),
     /// Look at or load a `collab serve --data` store (while no server holds it).
-    #[command(subcommand)]
+    #[command(subcommand, after_help = STORE_EXAMPLES)]
     Store(StoreCommand),
     /// Print shell completions for SHELL.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
@@ -221,6 +221,11 @@ Examples:
   collab serve --demo
   collab serve --listen 127.0.0.1:9000 --user alice=tok-a --dataset 5f0e4a6b2c1d3e4f5a6b7c8d=alice
   collab serve --data state.db --seed docs/fixtures.toml   # state that lasts, from fixtures";
+const STORE_EXAMPLES: &str = "\
+Examples:
+  collab store export state.db > captured.toml      # a stopped server's state, as fixtures
+  collab store export state.db --json
+  collab store import fresh.db docs/fixtures.toml   # add what the store lacks";
 const LIST_EXAMPLES: &str = "\
 Examples:
   collab list 5f0e4a6b2c1d3e4f5a6b7c8d
