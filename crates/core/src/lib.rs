@@ -34,6 +34,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod api_error;
+pub mod coordination;
 mod error;
 mod id;
 mod model;
