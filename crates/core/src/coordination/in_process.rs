@@ -60,7 +60,10 @@ impl InProcessLocks {
 
     /// Waits for the dataset's lock and takes it. Dropping the future while it waits
     /// gives up its place in the queue.
-    pub fn acquire(&self, dataset: &DatasetId) -> impl Future<Output = InProcessLease> + Send {
+    pub fn acquire(
+        &self,
+        dataset: &DatasetId,
+    ) -> impl Future<Output = InProcessLease> + Send + use<> {
         Acquire {
             locks: self.clone(),
             dataset: *dataset,
