@@ -281,8 +281,12 @@ mod tests {
         assert!(second.as_mut().poll(&mut cx).is_pending());
         drop(held);
         drop(first); // woken as next in line, but gone
-        assert!(matches!(second.as_mut().poll(&mut cx), Poll::Ready(_)));
+        let Poll::Ready(lease) = second.as_mut().poll(&mut cx) else {
+            panic!("the next waiter should hold the lock");
+        };
         assert!(locks.is_locked(&dataset()));
+        drop(lease);
+        assert!(!locks.is_locked(&dataset()));
     }
 
     #[tokio::test]
