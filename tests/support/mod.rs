@@ -87,6 +87,7 @@ pub fn collab_command() -> Command {
         .env_remove("LIGHTLY_TOKEN")
         .env_remove("LIGHTLY_SERVER_LOCATION")
         .env_remove("RUST_LOG")
+        .env_remove("REDIS_URL")
         .env("TZ", "UTC")
         .stdin(Stdio::null());
     command

@@ -35,6 +35,18 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// `--redis`: take the fleet lock on this Redis for grant, revoke and share, so that
+    /// concurrent processes never lose a change; when absent, `REDIS_URL`.
+    #[arg(
+        long,
+        global = true,
+        env = "REDIS_URL",
+        hide_env_values = true,
+        value_name = "URL",
+        help = "Redis URL (e.g. redis://127.0.0.1:6379): grant, revoke and share take the fleet lock there"
+    )]
+    pub redis: Option<SecretString>,
+
     /// Log what happens on stderr (-v: debug, -vv: trace). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

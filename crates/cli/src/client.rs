@@ -1,11 +1,15 @@
 //! The client commands: list, share, grant, revoke, delete, through the HTTP adapter.
 
+use collab_core::coordination::CoordinationError;
 use collab_core::request::normalize_users;
-use collab_core::{AccessConfigRepository, Error, ShareRequest, SharingService};
+use collab_core::{AccessConfigRepository, Error, ShareRequest, SharingService, UserChange};
+use std::sync::Arc;
 use std::time::Duration;
 
+use collab_cache::{CacheConfig, CachedRepository};
 use collab_http::{BuildError, HttpRepository, RetryPolicy};
-use secrecy::SecretString;
+use collab_redis::{RedisConfig, RedisCoordinator};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::{ChangeArgs, Command};
 use crate::failure::Failure;
@@ -29,6 +33,8 @@ pub(crate) struct Connection {
     pub(crate) api_url: Option<String>,
     /// `--token`, if given.
     pub(crate) token: Option<SecretString>,
+    /// `--redis` (or `REDIS_URL`), if given: the fleet's coordination.
+    pub(crate) redis: Option<SecretString>,
 }
 
 impl Connection {
@@ -48,6 +54,54 @@ impl Connection {
             .build()
             .map_err(usage)
     }
+
+    /// With `--redis`: the fleet's lock and cache generations on that Redis.
+    fn fleet(&self) -> Result<Option<Arc<RedisCoordinator>>, Failure> {
+        let Some(url) = &self.redis else {
+            return Ok(None);
+        };
+        let config = RedisConfig::new().with_url(url.expose_secret());
+        RedisCoordinator::new(config)
+            .map(|coordinator| Some(Arc::new(coordinator)))
+            .map_err(|error| Failure::Usage(format!("--redis: {error}")))
+    }
+}
+
+/// The sharing service for the commands that write: with `--redis`, it takes the fleet
+/// lock, and its writes retire the fleet's cached lists (through a cache that keeps
+/// nothing itself), so that services sharing that Redis see them at once.
+fn sharing<'a>(
+    repo: &'a HttpRepository,
+    fleet: Option<&Arc<RedisCoordinator>>,
+) -> SharingService<Arc<dyn AccessConfigRepository + 'a>> {
+    match fleet {
+        None => SharingService::new(Arc::new(repo)),
+        Some(redis) => {
+            let announcing =
+                CachedRepository::new(repo, CacheConfig::new().with_time_to_live(Duration::ZERO))
+                    .with_coherence(Arc::clone(redis) as _);
+            SharingService::new(Arc::new(announcing) as _).with_fleet_locks(Arc::clone(redis) as _)
+        }
+    }
+}
+
+/// A failure to coordinate through Redis names Redis, not the API.
+fn coordination_failure(error: Error, redis: &RedisCoordinator) -> Result<Failure, Error> {
+    let cause = match &error {
+        Error::Unavailable {
+            source: Some(source),
+            ..
+        } => source.downcast_ref::<CoordinationError>(),
+        _ => None,
+    };
+    match cause {
+        Some(CoordinationError::Unreachable { .. }) => Ok(Failure::Api {
+            error,
+            api_url: redis.config().redacted_url(),
+        }),
+        Some(cause) => Ok(Failure::Failed(format!("{error}: {cause}"))),
+        None => Err(error),
+    }
 }
 
 /// A builder's refusal as a usage error. Its text never holds the token nor the URL's
@@ -66,9 +120,19 @@ pub(crate) async fn run(
     json: bool,
 ) -> Result<String, Failure> {
     let repo = connection.repository()?;
-    let api = |error| Failure::Api {
-        error,
-        api_url: repo.base_url().as_str().trim_end_matches('/').to_owned(),
+    let fleet = connection.fleet()?;
+    let api = |error| {
+        let error = match &fleet {
+            Some(redis) => match coordination_failure(error, redis) {
+                Ok(failure) => return failure,
+                Err(error) => error,
+            },
+            None => error,
+        };
+        Failure::Api {
+            error,
+            api_url: repo.base_url().as_str().trim_end_matches('/').to_owned(),
+        }
     };
     // What can be checked here is a usage error: it never reached the API.
     fn checked<T>(result: Result<T, Error>) -> Result<T, Failure> {
@@ -90,21 +154,19 @@ pub(crate) async fn run(
             dry_run,
         } => {
             let request = checked(ShareRequest::write(&users, &teams))?;
-            let plan = SharingService::new(&repo)
-                .plan_request(&dataset, &request)
-                .await
-                .map_err(api)?;
+            let sharing = sharing(&repo, fleet.as_ref());
             if dry_run {
+                let plan = sharing
+                    .plan_request(&dataset, &request)
+                    .await
+                    .map_err(api)?;
                 return Ok(if json {
                     to_json(&plan_json(&plan, None, true))
                 } else {
                     plan_text(&plan, false)
                 });
             }
-            let id = repo
-                .create_or_update(&dataset, &request)
-                .await
-                .map_err(api)?;
+            let (plan, id) = sharing.share(&dataset, &request).await.map_err(api)?;
             Ok(if json {
                 to_json(&collab_core::CreateEntityResponse { id: id.object_id() })
             } else {
@@ -113,13 +175,18 @@ pub(crate) async fn run(
         }
         Command::Grant(change) => {
             checked(normalize_users(&change.users))?;
-            apply_change(&repo, change, Change::Grant, json)
+            apply_change(&sharing(&repo, fleet.as_ref()), change, Change::Grant, json)
                 .await
                 .map_err(api)
         }
-        Command::Revoke(change) => apply_change(&repo, change, Change::Revoke, json)
-            .await
-            .map_err(api),
+        Command::Revoke(change) => apply_change(
+            &sharing(&repo, fleet.as_ref()),
+            change,
+            Change::Revoke,
+            json,
+        )
+        .await
+        .map_err(api),
         Command::Delete { dataset, config } => {
             repo.delete(&dataset, &config).await.map_err(api)?;
             Ok(if json {
@@ -141,20 +208,23 @@ enum Change {
 }
 
 async fn apply_change(
-    repo: &HttpRepository,
+    sharing: &SharingService<impl AccessConfigRepository>,
     args: ChangeArgs,
     change: Change,
     json: bool,
 ) -> Result<String, Error> {
-    let sharing = SharingService::new(repo);
-    let plan = match change {
-        Change::Grant => sharing.plan_grant(&args.dataset, &args.users).await?,
-        Change::Revoke => sharing.plan_revoke(&args.dataset, &args.users).await?,
-    };
-    let written = if args.dry_run {
-        None
-    } else {
-        sharing.apply(&plan).await?
+    let (plan, written) = match (change, args.dry_run) {
+        (Change::Grant, true) => (sharing.plan_grant(&args.dataset, &args.users).await?, None),
+        (Change::Revoke, true) => (sharing.plan_revoke(&args.dataset, &args.users).await?, None),
+        // Planned and written under the dataset's lock, so no concurrent change is lost.
+        (change, false) => {
+            let change = match change {
+                Change::Grant => UserChange::Grant(args.users),
+                Change::Revoke => UserChange::Revoke(args.users),
+            };
+            let applied = sharing.change(&args.dataset, change).await?;
+            (applied.plan, applied.written)
+        }
     };
     Ok(if json {
         to_json(&plan_json(

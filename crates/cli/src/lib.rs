@@ -69,6 +69,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let connection = Connection {
                 api_url: cli.api_url,
                 token: cli.token,
+                redis: cli.redis,
             };
             let output = runtime.block_on(client::run(&connection, command, cli.json))?;
             print!("{output}");

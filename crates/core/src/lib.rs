@@ -52,5 +52,5 @@ pub use model::{AccessConfig, CreateEntityResponse, SharedAccessType};
 pub use repository::MockAccessConfigRepository;
 pub use repository::{AccessConfigList, AccessConfigRepository};
 pub use request::ShareRequest;
-pub use sharing::{SharingPlan, SharingService};
+pub use sharing::{Applied, SharingPlan, SharingService, UserChange};
 pub use time::{BeforeEpoch, OutOfRange, Timestamp};

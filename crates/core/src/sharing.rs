@@ -138,6 +138,25 @@ impl SharingPlan {
     }
 }
 
+/// A change of who has access, for [`SharingService::change`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChange {
+    /// Add these users (validated as e-mail addresses), keeping the rest.
+    Grant(Vec<String>),
+    /// Remove these users (only trimmed), keeping the rest.
+    Revoke(Vec<String>),
+}
+
+/// What a writing method of [`SharingService`] did: the plan it applied, made from the
+/// state it read under the dataset's lock, and the config it wrote, if it wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The plan applied.
+    pub plan: SharingPlan,
+    /// The config written, or `None` when the plan changed nothing.
+    pub written: Option<AccessConfigId>,
+}
+
 /// Sharing logic over any [`AccessConfigRepository`], with the semantics of
 /// Lightly's own Python helpers and incremental changes on top.
 ///
@@ -429,12 +448,29 @@ impl<R: AccessConfigRepository> SharingService<R> {
         &self,
         dataset: &DatasetId,
         change: impl FnOnce(&[String]) -> Vec<String>,
-    ) -> Result<SharingPlan> {
+    ) -> Result<Applied> {
         let held = self.lock(dataset).await?;
         let plan = self.plan_change(dataset, change).await?;
-        self.write_planned(&held, &plan).await?;
+        let written = self.write_planned(&held, &plan).await?;
         held.release().await;
-        Ok(plan)
+        Ok(Applied { plan, written })
+    }
+
+    /// Grants or revokes under the dataset's lock (what [`grant`](Self::grant) and
+    /// [`revoke`](Self::revoke) do), telling which config was written.
+    pub async fn change(&self, dataset: &DatasetId, change: UserChange) -> Result<Applied> {
+        match change {
+            UserChange::Grant(users) => {
+                let add = normalize_users(users)?;
+                self.change_locked(dataset, |current| granted(current, &add))
+                    .await
+            }
+            UserChange::Revoke(users) => {
+                let remove = users_to_revoke(users)?;
+                self.change_locked(dataset, |current| revoked(current, &remove))
+                    .await
+            }
+        }
     }
 
     /// Adds users, keeping the rest, under the dataset's lock; returns the plan that
@@ -444,9 +480,8 @@ impl<R: AccessConfigRepository> SharingService<R> {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let add = normalize_users(users)?;
-        self.change_locked(dataset, |current| granted(current, &add))
-            .await
+        let users = users.into_iter().map(|u| u.as_ref().to_owned()).collect();
+        Ok(self.change(dataset, UserChange::Grant(users)).await?.plan)
     }
 
     /// Removes users, keeping the rest, under the dataset's lock; returns the plan that
@@ -456,9 +491,8 @@ impl<R: AccessConfigRepository> SharingService<R> {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let remove = users_to_revoke(users)?;
-        self.change_locked(dataset, |current| revoked(current, &remove))
-            .await
+        let users = users.into_iter().map(|u| u.as_ref().to_owned()).collect();
+        Ok(self.change(dataset, UserChange::Revoke(users)).await?.plan)
     }
 }
 

@@ -15,7 +15,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::config::RedisConfig;
 use crate::error::Error;
 use crate::lease::RedisLease;
-use crate::token::{random_u64, random_token};
+use crate::token::{random_token, random_u64};
 
 /// The first pause between two attempts at a busy lock; it doubles up to
 /// [`MAX_RETRY_PAUSE`].
@@ -54,12 +54,11 @@ impl RedisCoordinator {
     /// not this constructor. Must be called within a tokio runtime.
     pub fn new(config: RedisConfig) -> Result<Self, Error> {
         let url = config.redacted_url();
-        let client = redis::Client::open(config.url.as_str()).map_err(|source| {
-            Error::InvalidUrl {
+        let client =
+            redis::Client::open(config.url.as_str()).map_err(|source| Error::InvalidUrl {
                 url: url.clone(),
                 source,
-            }
-        })?;
+            })?;
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.command_timeout))
             .set_response_timeout(Some(config.command_timeout))
@@ -132,7 +131,13 @@ impl RedisCoordinator {
             // later than that, never earlier.
             let asked_at = Instant::now();
             if self.try_lock(&key, &token).await? {
-                return Ok(RedisLease::start(self.clone(), *dataset, key, token, asked_at));
+                return Ok(RedisLease::start(
+                    self.clone(),
+                    *dataset,
+                    key,
+                    token,
+                    asked_at,
+                ));
             }
             let waited = started.elapsed();
             if waited >= self.config.lock_wait {
@@ -150,7 +155,9 @@ impl RedisCoordinator {
 }
 
 pub(crate) fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 #[async_trait]

@@ -132,7 +132,9 @@ impl RedisLease {
                         Err(CoordinationError::LeaseLost { .. }) => return,
                         // Redis briefly unreachable: the lease may still be ours; the
                         // next renewal, or the check before the write, tells.
-                        Err(error) => tracing::warn!(dataset = %lock.dataset, %error, "could not renew a fleet lock"),
+                        Err(error) => {
+                            tracing::warn!(dataset = %lock.dataset, %error, "could not renew a fleet lock")
+                        }
                     }
                 }
             }

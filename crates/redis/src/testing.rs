@@ -93,7 +93,10 @@ impl RedisServer {
         self.stop();
         match spawn(self.port) {
             Ok(child) => self.child = Some(child),
-            Err(failure) => panic!("redis-server did not restart on port {}: {failure}", self.port),
+            Err(failure) => panic!(
+                "redis-server did not restart on port {}: {failure}",
+                self.port
+            ),
         }
     }
 }
