@@ -240,6 +240,15 @@ impl<R: AccessConfigRepository> SharingService<R> {
         }
     }
 
+    /// Takes `locks` instead of the process-wide in-process locks: for services that
+    /// must not wait on each other although they share a process (in tests, each
+    /// stands for a process of its own).
+    #[must_use]
+    pub fn with_local_locks(mut self, locks: InProcessLocks) -> Self {
+        self.local_locks = locks;
+        self
+    }
+
     /// Also takes `locks` (e.g. `collab-redis`'s lock) around every read-modify-write,
     /// so that every process using the same locks cooperates. Taken after the
     /// in-process lock, so callers in one process queue locally and only one of them
