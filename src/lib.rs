@@ -10,6 +10,7 @@
 //! | `http` | `collab-http` | the real API (or `collab serve`) over HTTP |
 //! | `cache` | `collab-cache` | caching decorator over any backend |
 //! | `server` | `collab-server` | serves the API over any backend |
+//! | `redis` | `collab-redis` | fleet coordination on Redis: lock and cache coherence |
 //!
 //! ```
 //! # #[cfg(feature = "fake")] {
@@ -36,6 +37,8 @@ pub use collab_cache as cache;
 pub use collab_fake as fake;
 #[cfg(feature = "http")]
 pub use collab_http as http;
+#[cfg(feature = "redis")]
+pub use collab_redis as redis;
 #[cfg(feature = "server")]
 pub use collab_server as server;
 
