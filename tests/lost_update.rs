@@ -135,3 +135,33 @@ async fn twenty_concurrent_grants_in_one_process_lose_nothing() {
     }
     assert_eq!(stored_users(&api), expected_users(), "no grant lost");
 }
+
+#[tokio::test]
+async fn a_plan_applied_after_a_concurrent_change_writes_nothing() {
+    let store = collab::fake::InMemoryStore::new();
+    store.add_dataset(dataset(), "alice");
+    let sharing = SharingService::new(store.session("alice"));
+    sharing
+        .share_only_with(&dataset(), ["base@x.com"])
+        .await
+        .unwrap();
+    let plan = sharing.plan_grant(&dataset(), ["ann@x.com"]).await.unwrap();
+
+    // Someone else changes the sharing between the plan and its application.
+    sharing.grant(&dataset(), ["bob@x.com"]).await.unwrap();
+    let error = sharing
+        .apply(&plan)
+        .await
+        .expect_err("the plan is outdated");
+    assert!(
+        matches!(&error, collab::core::Error::InvalidRequest { message } if message.contains("changed since the plan was made")),
+        "{error:?}"
+    );
+    let users = sharing.shared_users(&dataset()).await.unwrap();
+    assert_eq!(users, ["base@x.com", "bob@x.com"], "bob's grant is kept");
+
+    let fresh = sharing.plan_grant(&dataset(), ["ann@x.com"]).await.unwrap();
+    sharing.apply(&fresh).await.unwrap();
+    let users = sharing.shared_users(&dataset()).await.unwrap();
+    assert_eq!(users, ["base@x.com", "bob@x.com", "ann@x.com"]);
+}
