@@ -37,7 +37,7 @@ fn http(api: &Api) -> HttpRepository {
 fn stack(api: &Api, config: &RedisConfig) -> Stack {
     let redis = Arc::new(RedisCoordinator::new(config.clone()).unwrap());
     let cache =
-        CachedRepository::new(http(api), CacheConfig::default()).with_coherence(redis.clone());
+        CachedRepository::new(http(api), CacheConfig::default()).with_coherence(Arc::clone(&redis));
     SharingService::new(Arc::new(cache))
         .with_local_locks(InProcessLocks::new())
         .with_fleet_locks(redis)

@@ -135,8 +135,8 @@ impl<R> CachedRepository<R> {
     ///     .with_coherence(generations);
     /// ```
     #[must_use]
-    pub fn with_coherence(mut self, generations: Arc<dyn DatasetGenerations>) -> Self {
-        self.coherence = Some(generations);
+    pub fn with_coherence(mut self, generations: impl DatasetGenerations + 'static) -> Self {
+        self.coherence = Some(Arc::new(generations));
         self
     }
 

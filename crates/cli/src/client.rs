@@ -79,8 +79,8 @@ fn sharing<'a>(
         Some(redis) => {
             let announcing =
                 CachedRepository::new(repo, CacheConfig::new().with_time_to_live(Duration::ZERO))
-                    .with_coherence(Arc::clone(redis) as _);
-            SharingService::new(Arc::new(announcing) as _).with_fleet_locks(Arc::clone(redis) as _)
+                    .with_coherence(Arc::clone(redis));
+            SharingService::new(Arc::new(announcing) as _).with_fleet_locks(Arc::clone(redis))
         }
     }
 }

@@ -254,8 +254,8 @@ impl<R: AccessConfigRepository> SharingService<R> {
     /// in-process lock, so callers in one process queue locally and only one of them
     /// at a time waits on the fleet.
     #[must_use]
-    pub fn with_fleet_locks(mut self, locks: Arc<dyn DatasetLocks>) -> Self {
-        self.fleet_locks = Some(locks);
+    pub fn with_fleet_locks(mut self, locks: impl DatasetLocks + 'static) -> Self {
+        self.fleet_locks = Some(Arc::new(locks));
         self
     }
 

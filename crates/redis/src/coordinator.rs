@@ -94,7 +94,9 @@ impl RedisCoordinator {
         format!("{}{kind}:{dataset}", self.config.key_prefix)
     }
 
-    pub(crate) fn connection(&self) -> ConnectionManager {
+    /// The connection it uses (shared by its clones; cloning it is cheap), for
+    /// commands of your own on the same Redis.
+    pub fn connection(&self) -> ConnectionManager {
         self.connection.clone()
     }
 

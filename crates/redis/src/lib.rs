@@ -22,7 +22,7 @@
 //! # async fn replica(api: impl AccessConfigRepository + 'static) -> Result<(), Box<dyn std::error::Error>> {
 //! // REDIS_URL if set, else redis://127.0.0.1:6379; keys prefixed "collab:".
 //! let redis = Arc::new(RedisCoordinator::new(RedisConfig::new().url_from_env())?);
-//! let repo = CachedRepository::new(api, CacheConfig::default()).with_coherence(redis.clone());
+//! let repo = CachedRepository::new(api, CacheConfig::default()).with_coherence(Arc::clone(&redis));
 //! let sharing = SharingService::new(repo).with_fleet_locks(redis);
 //!
 //! let dataset: DatasetId = "5f0e4a6b2c1d3e4f5a6b7c8d".parse()?;

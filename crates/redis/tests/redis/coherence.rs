@@ -70,7 +70,7 @@ async fn a_generation_is_kept_until_a_write_replaces_it() {
 /// Each caller's session behind its own cache kept coherent through Redis.
 fn coherent_fixture(redis: &Arc<RedisCoordinator>) -> Fixture<CachedRepository<Session>> {
     fake_fixture().map(|session| {
-        CachedRepository::new(session, CacheConfig::default()).with_coherence(redis.clone())
+        CachedRepository::new(session, CacheConfig::default()).with_coherence(Arc::clone(redis))
     })
 }
 

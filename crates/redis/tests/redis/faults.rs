@@ -272,7 +272,7 @@ async fn a_holder_stalled_past_its_lease_gives_up_instead_of_writing() {
         runtime.block_on(async move {
             let redis = Arc::new(RedisCoordinator::new(holder_config).unwrap());
             let cache = CachedRepository::new(stalling, CacheConfig::default())
-                .with_coherence(redis.clone());
+                .with_coherence(Arc::clone(&redis));
             SharingService::new(cache)
                 .with_local_locks(InProcessLocks::new())
                 .with_fleet_locks(redis)

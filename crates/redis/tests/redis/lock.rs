@@ -49,7 +49,7 @@ async fn a_holder_never_releases_a_lock_it_no_longer_holds() {
     assert_eq!(deleted, 1, "the lock lives at {key}");
     let _second_holder = second.lock(&dataset()).await.unwrap();
 
-    let lost = held.ensure_held().await.err().expect("the lease is gone");
+    let lost = held.ensure_held().await.expect_err("the lease is gone");
     assert!(
         matches!(lost, CoordinationError::LeaseLost { .. }),
         "{lost:?}"

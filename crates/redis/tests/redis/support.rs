@@ -34,11 +34,11 @@ impl Replica {
     pub(crate) fn new(store: &InMemoryStore, config: RedisConfig) -> Self {
         let redis = Arc::new(RedisCoordinator::new(config).unwrap());
         let cache = CachedRepository::new(store.session("alice"), CacheConfig::default())
-            .with_coherence(redis.clone());
+            .with_coherence(Arc::clone(&redis));
         // A process of its own: its own in-process locks, so only Redis serialises.
         let sharing = SharingService::new(Arc::new(cache))
             .with_local_locks(InProcessLocks::new())
-            .with_fleet_locks(redis.clone());
+            .with_fleet_locks(Arc::clone(&redis));
         Self { redis, sharing }
     }
 
