@@ -165,3 +165,24 @@ async fn a_plan_applied_after_a_concurrent_change_writes_nothing() {
     let users = sharing.shared_users(&dataset()).await.unwrap();
     assert_eq!(users, ["base@x.com", "bob@x.com", "ann@x.com"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_redis_url_is_a_usage_error_that_hides_its_password() {
+    let api = Api::start().await;
+    let run = api
+        .collab(&[
+            "--redis",
+            "redis://:hunter2@127.0.0.1:notaport",
+            "grant",
+            DATASET,
+            "ann@x.com",
+        ])
+        .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--redis: not a Redis URL"), "{run:?}");
+    assert!(!run.stderr.contains("hunter2"), "{run:?}");
+    assert!(
+        api.store.configs(&dataset()).unwrap().is_empty(),
+        "nothing was written"
+    );
+}

@@ -57,10 +57,15 @@ impl Connection {
 
     /// With `--redis`: the fleet's lock and cache generations on that Redis.
     fn fleet(&self) -> Result<Option<Arc<RedisCoordinator>>, Failure> {
-        let Some(url) = &self.redis else {
+        // An empty REDIS_URL counts as unset, as an empty LIGHTLY_SERVER_LOCATION does.
+        let Some(url) = self
+            .redis
+            .as_ref()
+            .filter(|url| !url.expose_secret().trim().is_empty())
+        else {
             return Ok(None);
         };
-        let config = RedisConfig::new().with_url(url.expose_secret());
+        let config = RedisConfig::new().with_url(url.expose_secret().trim());
         RedisCoordinator::new(config)
             .map(|coordinator| Some(Arc::new(coordinator)))
             .map_err(|error| Failure::Usage(format!("--redis: {error}")))
