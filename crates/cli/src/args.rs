@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 use collab_core::{AccessConfigId, DatasetId};
+use collab_server::WireMode;
 use secrecy::SecretString;
 
 /// Manage who a Lightly dataset is shared with, against Lightly's API or against a
@@ -30,6 +31,17 @@ pub struct Cli {
         help = "API token, sent as the `token` query parameter [default: $LIGHTLY_TOKEN, trimmed]"
     )]
     pub token: Option<SecretString>,
+
+    /// `--wire`: the generation of the wire; see [`WireMode`].
+    #[arg(
+        long,
+        global = true,
+        value_name = "GENERATION",
+        default_value = "auto",
+        value_parser = parse_wire,
+        help = "Wire generation (auto, current, 2022): `serve` answers each caller in the one it speaks (auto) or pins one; client commands write today's (auto, current) or the 2022 one"
+    )]
+    pub wire: WireMode,
 
     /// Print the API's JSON instead of text; errors become JSON on stderr.
     #[arg(long, global = true)]
@@ -141,6 +153,10 @@ pub struct ServeArgs {
     /// Add a demo user, token and dataset, and print a ready-to-run example.
     #[arg(long)]
     pub demo: bool,
+}
+
+fn parse_wire(text: &str) -> Result<WireMode, String> {
+    text.parse().map_err(|e| format!("{e}, or `auto`"))
 }
 
 fn parse_dataset(text: &str) -> Result<DatasetId, String> {

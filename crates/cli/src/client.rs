@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use collab_cache::{CacheConfig, CachedRepository};
+use collab_core::wire::WireGeneration;
 use collab_http::{BuildError, HttpRepository, RetryPolicy};
 use collab_redis::{RedisConfig, RedisCoordinator};
+use collab_server::WireMode;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::{ChangeArgs, Command};
@@ -35,6 +37,8 @@ pub(crate) struct Connection {
     pub(crate) token: Option<SecretString>,
     /// `--redis` (or `REDIS_URL`), if given: the fleet's coordination.
     pub(crate) redis: Option<SecretString>,
+    /// `--wire`: the generation requests are written in (`auto` is today's).
+    pub(crate) wire: WireMode,
 }
 
 impl Connection {
@@ -47,7 +51,12 @@ impl Connection {
             Some(token) => builder.with_api_token(token.clone()),
             None => builder.token_from_env().map_err(usage)?,
         };
+        let generation = match self.wire {
+            WireMode::Pinned(generation) => generation,
+            _ => WireGeneration::Current,
+        };
         builder
+            .with_wire_generation(generation)
             .with_retry(INTERACTIVE_RETRIES)
             .with_connect_timeout(Duration::from_secs(5))
             .with_request_timeout(Duration::from_secs(30))

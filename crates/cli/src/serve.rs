@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use collab_core::DatasetId;
 use collab_fake::InMemoryStore;
-use collab_server::ServerConfig;
+use collab_server::{ServerConfig, WireMode};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::ServeArgs;
@@ -65,11 +65,13 @@ impl Population {
 }
 
 /// Runs the server until SIGINT or SIGTERM.
-pub async fn run(args: ServeArgs) -> Result<(), Failure> {
+/// `wire` chooses the generation of the answers (`--wire`).
+pub async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
     let population = Population::from_args(&args)?;
     let store = InMemoryStore::new();
     let provider_store = store.clone();
-    let mut config = ServerConfig::new(move |user: &str| provider_store.session(user));
+    let mut config =
+        ServerConfig::new(move |user: &str| provider_store.session(user)).with_wire_mode(wire);
     for (name, token) in &population.users {
         store.add_user(name.clone());
         config = config.with_user(name.clone(), token.clone());
@@ -92,7 +94,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
             "warning: no users, so every call is unauthorized: pass --user NAME=TOKEN or --demo"
         );
     }
-    tracing::info!(%url, users = population.users.len(), datasets = population.datasets.len(), "serving");
+    tracing::info!(%url, %wire, users = population.users.len(), datasets = population.datasets.len(), "serving");
     server
         .serve(collab_server::shutdown_signal())
         .await

@@ -35,16 +35,19 @@
 
 mod api_error;
 pub mod coordination;
+mod creator;
 mod error;
 mod id;
 mod model;
 mod repository;
 pub mod request;
 pub mod sharing;
+mod text_enum;
 pub mod time;
 pub mod wire;
 
 pub use api_error::{ApiErrorCode, ApiErrorResponse};
+pub use creator::Creator;
 pub use error::{Error, ErrorSource, Result};
 pub use id::{AccessConfigId, DatasetId, OBJECT_ID_LEN, ObjectId, ParseIdError};
 pub use model::{AccessConfig, CreateEntityResponse, SharedAccessType};

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+use crate::WireMode;
+
 /// The largest request body accepted by default: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
@@ -39,6 +41,7 @@ pub struct ServerConfig<P> {
     request_timeout: Duration,
     body_read_timeout: Duration,
     body_limit: usize,
+    wire_mode: WireMode,
 }
 
 /// One user the server knows, with the token that authenticates them.
@@ -58,6 +61,7 @@ impl<P> ServerConfig<P> {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             body_limit: DEFAULT_BODY_LIMIT,
+            wire_mode: WireMode::Auto,
         }
     }
 
@@ -98,6 +102,18 @@ impl<P> ServerConfig<P> {
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
+    }
+
+    /// The generation of the wire the server answers in (default [`WireMode::Auto`]:
+    /// each caller in the one it speaks). Requests are read in either generation.
+    pub fn with_wire_mode(mut self, mode: WireMode) -> Self {
+        self.wire_mode = mode;
+        self
+    }
+
+    /// The generation of the wire the server answers in.
+    pub fn wire_mode(&self) -> WireMode {
+        self.wire_mode
     }
 
     /// The provider of repositories.

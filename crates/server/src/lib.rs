@@ -75,6 +75,7 @@ mod auth;
 mod config;
 mod error;
 mod extract;
+mod generation;
 mod handlers;
 mod json;
 mod logging;
@@ -84,11 +85,14 @@ mod provider;
 mod router;
 mod serve;
 mod state;
+mod versions;
 
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, ServerConfig,
 };
-pub use openapi::OPENAPI_JSON;
+pub use generation::WireMode;
+pub use openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
 pub use provider::RepositoryProvider;
 pub use router::router;
 pub use serve::{BoundServer, ServerHandle, bind, shutdown_signal};
+pub use versions::{LATEST_CLIENT_VERSION, MINIMUM_CLIENT_VERSION};
