@@ -24,6 +24,8 @@ use crate::token::random_u64;
 const STARTUP_DEADLINE: Duration = Duration::from_secs(20);
 /// How many ports to try when the one picked was taken meanwhile.
 const PORT_ATTEMPTS: usize = 5;
+/// The server's program, looked up on `PATH`.
+const PROGRAM: &str = "redis-server";
 /// What `redis-server` prints once it accepts connections.
 const READY_LINE: &str = "Ready to accept connections";
 
@@ -46,7 +48,7 @@ impl RedisServer {
         let mut last_failure = String::new();
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port();
-            match spawn(port) {
+            match spawn(PROGRAM, port) {
                 Ok(child) => {
                     return Self {
                         child: Some(child),
@@ -91,7 +93,7 @@ impl RedisServer {
     /// When it does not start (e.g. the port was taken meanwhile).
     pub fn restart(&mut self) {
         self.stop();
-        match spawn(self.port) {
+        match spawn(PROGRAM, self.port) {
             Ok(child) => self.child = Some(child),
             Err(failure) => panic!(
                 "redis-server did not restart on port {}: {failure}",
@@ -115,10 +117,10 @@ fn free_port() -> u16 {
         .expect("the OS gives an ephemeral loopback port")
 }
 
-/// Starts `redis-server` on `port` and waits for its ready line; the error says why
-/// it did not start.
-fn spawn(port: u16) -> Result<Child, String> {
-    let mut child = Command::new("redis-server")
+/// Starts `program` (`redis-server`) on `port` and waits for its ready line; the error
+/// says why it did not start.
+fn spawn(program: &str, port: u16) -> Result<Child, String> {
+    let mut child = Command::new(program)
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
         .args(["--protected-mode", "yes", "--loglevel", "notice"])
@@ -128,7 +130,7 @@ fn spawn(port: u16) -> Result<Child, String> {
         .spawn()
         .unwrap_or_else(|error| {
             panic!(
-                "cannot run redis-server ({error}): these tests need a real Redis; \
+                "cannot run {program} ({error}): these tests need a real Redis; \
                  install it with `apt-get install -y redis-server` (CI's .ci/run does)"
             )
         });
@@ -159,5 +161,33 @@ fn spawn(port: u16) -> Result<Child, String> {
                 "redis-server did not accept connections on port {port} within {STARTUP_DEADLINE:?}"
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(
+        expected = "these tests need a real Redis; install it with `apt-get install -y redis-server`"
+    )]
+    fn a_missing_redis_server_fails_the_test_saying_how_to_install_it() {
+        let _ = spawn("collab-test-no-such-redis-server", free_port());
+    }
+
+    #[test]
+    fn a_started_server_answers_and_is_gone_once_stopped() {
+        let mut server = RedisServer::start();
+        let address = ("127.0.0.1", server.port);
+        assert!(
+            std::net::TcpStream::connect(address).is_ok(),
+            "it accepts connections"
+        );
+        server.stop();
+        assert!(
+            std::net::TcpStream::connect(address).is_err(),
+            "stopped means gone"
+        );
     }
 }

@@ -19,7 +19,8 @@ use collab_redis::RedisCoordinator;
 use tokio::sync::{Notify, watch};
 
 use crate::support::{
-    PATIENCE, Replica, coordination_cause, dataset, redis, store, stored_users, until_reachable,
+    PATIENCE, Replica, capture_logs, coordination_cause, dataset, redis, store, stored_users,
+    until_reachable,
 };
 
 #[tokio::test]
@@ -62,15 +63,30 @@ async fn with_redis_down_grants_fail_clearly_and_write_nothing_and_reads_go_unca
     assert_eq!(stored_users(&store), ["ann@x.io"], "nothing was written");
 
     let before = replica.cache().stats();
-    assert_eq!(
-        replica.users().await,
-        ["ann@x.io"],
-        "reads still work, uncached"
-    );
+    let (logs, _capturing) = capture_logs();
+    assert_eq!(replica.users().await, ["ann@x.io"], "reads work, uncached");
     let after = replica.cache().stats();
     assert_eq!(after.uncached_reads, before.uncached_reads + 1, "{after:?}");
     assert_eq!(after.loads, before.loads + 1, "{after:?}");
     assert!(after.coherence_failures >= 1, "{after:?}");
+    let logged = logs.text();
+    assert!(
+        logged.contains("WARN")
+            && logged.contains("lists go uncached")
+            && logged.contains(&server.url()),
+        "one warning says so, naming the Redis: {logged}"
+    );
+
+    server.restart();
+    until_reachable(&replica.redis).await;
+    assert_eq!(replica.users().await, ["ann@x.io"]);
+    let logged = logs.text();
+    assert!(logged.contains("reachable again"), "{logged}");
+    assert_eq!(
+        logged.matches("lists go uncached").count(),
+        1,
+        "said once: {logged}"
+    );
 }
 
 #[tokio::test]
