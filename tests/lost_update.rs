@@ -1,7 +1,8 @@
 //! The lost-update reproduction of issue #12: after `collab share $D --user base@x.com`,
 //! 20 concurrent grants of one user each must leave exactly 21 users: as 20 `collab
-//! --redis URL grant` processes (the fleet lock on a real redis-server), and as 20
-//! concurrent calls in one process (the in-process lock, no Redis).
+//! --redis URL grant` processes against one `collab serve` process (the fleet lock on a
+//! real redis-server), and as 20 concurrent calls in one process (the in-process lock,
+//! no Redis).
 
 mod support;
 
@@ -13,7 +14,7 @@ use std::time::Duration;
 use collab::core::SharingService;
 use collab::http::HttpRepository;
 use collab::redis::testing::RedisServer;
-use support::{ALICE_TOKEN, Api, DATASET, Run, collab_command, dataset};
+use support::{ALICE_TOKEN, Api, DATASET, Run, collab_command, dataset, run_collab, serve};
 
 const GRANTS: usize = 20;
 
@@ -34,17 +35,28 @@ fn stored_users(api: &Api) -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn twenty_concurrent_cli_grants_with_redis_lose_nothing() {
     let redis = RedisServer::start();
-    let api = Api::start().await;
-    let base = api
-        .collab(&[
+    let served = serve(
+        &[
+            "--user",
+            &format!("alice={ALICE_TOKEN}"),
+            "--dataset",
+            &format!("{DATASET}=alice"),
+        ],
+        0,
+    );
+    let base = run_collab(
+        &served.url,
+        Some(ALICE_TOKEN),
+        &[
             "--redis",
             &redis.url(),
             "share",
             DATASET,
             "--user",
             "base@x.com",
-        ])
-        .await;
+        ],
+    )
+    .await;
     assert_eq!(base.code, 0, "{base:?}");
 
     // All started before any is waited for. Half name Redis with the flag, half with
@@ -53,7 +65,7 @@ async fn twenty_concurrent_cli_grants_with_redis_lose_nothing() {
         .map(|n| {
             let mut command = collab_command();
             command
-                .env("LIGHTLY_SERVER_LOCATION", api.url())
+                .env("LIGHTLY_SERVER_LOCATION", &served.url)
                 .env("LIGHTLY_TOKEN", ALICE_TOKEN)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped());
@@ -80,7 +92,17 @@ async fn twenty_concurrent_cli_grants_with_redis_lose_nothing() {
         assert_eq!(run.code, 0, "{user}: {run:?}");
         assert!(run.stdout.contains(&format!("+ user {user}")), "{run:?}");
     }
-    assert_eq!(stored_users(&api), expected_users(), "no grant lost");
+
+    let listed = run_collab(&served.url, Some(ALICE_TOKEN), &["--json", "list", DATASET]).await;
+    assert_eq!(listed.code, 0, "{listed:?}");
+    let configs: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    let users: BTreeSet<String> = configs[0]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|user| user.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(users, expected_users(), "no grant lost");
 }
 
 #[tokio::test(flavor = "multi_thread")]
