@@ -65,7 +65,7 @@ async fn a_holder_never_releases_a_lock_it_no_longer_holds() {
 #[tokio::test]
 async fn a_held_lease_is_renewed_past_its_time_to_live() {
     let (server, config) = redis();
-    let ttl = Duration::from_millis(300);
+    let ttl = Duration::from_millis(600);
     let holder = RedisCoordinator::new(config.clone().with_lease_time_to_live(ttl)).unwrap();
     let contender = RedisCoordinator::new(config.with_lock_wait(Duration::ZERO)).unwrap();
     let held = holder.lock(&dataset()).await.unwrap();
