@@ -31,9 +31,17 @@ use crate::DatasetId;
 ///     assert!(!locks.is_locked(&dataset));
 /// });
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct InProcessLocks {
     datasets: Arc<Mutex<HashMap<DatasetId, Queue>>>,
+}
+
+impl std::fmt::Debug for InProcessLocks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InProcessLocks")
+            .field("datasets_locked_or_awaited", &self.state().len())
+            .finish()
+    }
 }
 
 /// One dataset's lock: whether it is held, and who waits for it, in order.
