@@ -59,8 +59,8 @@ async fn twenty_concurrent_cli_grants_with_redis_lose_nothing() {
     .await;
     assert_eq!(base.code, 0, "{base:?}");
 
-    // All started before any is waited for. Half name Redis with the flag, half with
-    // REDIS_URL.
+    // All started before any is waited for. Redis is named with the flag before the
+    // command, after it, or with REDIS_URL.
     let children: Vec<_> = (0..GRANTS)
         .map(|n| {
             let mut command = collab_command();
@@ -69,13 +69,15 @@ async fn twenty_concurrent_cli_grants_with_redis_lose_nothing() {
                 .env("LIGHTLY_TOKEN", ALICE_TOKEN)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped());
-            if n % 2 == 0 {
-                command.args(["--redis", &redis.url()]);
-            } else {
-                command.env("REDIS_URL", redis.url());
-            }
             let user = format!("u{n}@x.com");
-            let child = command.args(["grant", DATASET, &user]).spawn().unwrap();
+            match n % 3 {
+                0 => command.args(["--redis", &redis.url(), "grant", DATASET, &user]),
+                1 => command.args(["grant", DATASET, &user, "--redis", &redis.url()]),
+                _ => command
+                    .env("REDIS_URL", redis.url())
+                    .args(["grant", DATASET, &user]),
+            };
+            let child = command.spawn().unwrap();
             (user, child)
         })
         .collect();
