@@ -28,6 +28,7 @@ demo:
 bench:
     cargo bench -p collab-fake --bench fake
     cargo bench -p collab-cache --bench cache
+    cargo bench -p collab-redis --bench redis
     cargo bench -p collab-http --bench list
     cargo run --release -p collab-server --example load
 

@@ -11,6 +11,7 @@
 //! | `cache` | `collab-cache` | caching decorator over any backend |
 //! | `server` | `collab-server` | serves the API over any backend |
 //! | `store` | `collab-store` | durable store (one SQLite file) with the fake's rules |
+//! | `redis` | `collab-redis` | fleet coordination on Redis: lock and cache coherence |
 //!
 //! Two more features: `cli` (default) builds the `collab` binary and what it needs
 //! (clap, the server, the fake, logging); `mock` adds mockall's
@@ -74,6 +75,8 @@ pub use collab_cache as cache;
 pub use collab_fake as fake;
 #[cfg(feature = "http")]
 pub use collab_http as http;
+#[cfg(feature = "redis")]
+pub use collab_redis as redis;
 #[cfg(feature = "server")]
 pub use collab_server as server;
 #[cfg(feature = "store")]

@@ -74,6 +74,34 @@
 //! ([`tokio::time::Instant`]), which paused-time tests control; moka's own expiry,
 //! set to the same duration, frees the memory of lists nobody reads again.
 //!
+//! # Coherence across a fleet
+//!
+//! Each cache's generations live in its own process, so by themselves they say nothing
+//! about writes made through *another* replica's cache. With
+//! [`CachedRepository::with_coherence`], the cache also follows a **shared**
+//! generation per dataset, kept by an implementation of the core's
+//! [`DatasetGenerations`](collab_core::coordination::DatasetGenerations) port that
+//! every replica reaches (`collab-redis`'s `RedisCoordinator`):
+//!
+//! - every write replaces the dataset's shared generation **before** it is sent (if
+//!   that fails, the write is not sent and fails as
+//!   [`Error::Unavailable`](collab_core::Error::Unavailable) saying nothing was
+//!   written) and **after** it ended (if that fails, the write's outcome is returned,
+//!   the failure is logged and counted in [`CacheStats::coherence_failures`]);
+//! - every `list` reads the shared generation (one round trip) and keys its entry by
+//!   it, next to the local one: an entry is served only while the generation it was
+//!   loaded under is current.
+//!
+//! So a `list` that starts on any replica after a write returned on any other reads a
+//! shared generation set after that write ended, and only serves an entry whose load
+//! began after that: the same argument as above, with the shared generation in the
+//! local one's place. The replacement before the write retires, at once, what other
+//! replicas held; the one after retires what they loaded while the write was in flight.
+//!
+//! When the shared generations cannot be read (Redis unreachable), `list` goes to the
+//! inner repository uncached (correct, slower): logged once when it starts and once
+//! when it ends, and counted in [`CacheStats::uncached_reads`].
+//!
 //! # Writes whose outcome is unknown
 //!
 //! A write that ends without the service's answer may change the dataset later than

@@ -2,9 +2,11 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use collab_core::coordination::{DatasetGenerations, Generation};
 use collab_core::{
     AccessConfigId, AccessConfigList, AccessConfigRepository, DatasetId, Result, ShareRequest,
 };
@@ -16,9 +18,13 @@ use crate::config::CacheConfig;
 use crate::generation::Generations;
 use crate::stats::{CacheStats, Counters};
 
-/// A cache entry's key: the dataset and the generation it was loaded in (see the crate
-/// docs, "Read-your-writes").
-type EntryKey = (DatasetId, u64);
+/// A cache entry's key: the dataset, the local generation it was loaded in (see the
+/// crate docs, "Read-your-writes") and the shared one (see "Coherence across a fleet";
+/// always [`NO_SHARED_GENERATION`] without coherence).
+type EntryKey = (DatasetId, u64, Generation);
+
+/// The shared generation of every entry of a cache without coherence.
+const NO_SHARED_GENERATION: Generation = Generation(0);
 
 /// The longest time to live moka accepts (1000 years); longer ones are clamped to it.
 const MOKA_MAX_TIME_TO_LIVE: Duration = Duration::from_secs(1_000 * 365 * 24 * 3600);
@@ -83,6 +89,11 @@ pub struct CachedRepository<R> {
     entries: Cache<EntryKey, CachedList>,
     generations: Generations,
     counters: Counters,
+    /// The fleet's shared generations, when the cache keeps coherent with other caches.
+    coherence: Option<Arc<dyn DatasetGenerations>>,
+    /// Whether the shared generations were unreachable at the last attempt (so that
+    /// the log says when that starts and ends, not at every call).
+    coherence_down: AtomicBool,
 }
 
 impl<R> CachedRepository<R> {
@@ -102,7 +113,31 @@ impl<R> CachedRepository<R> {
             entries,
             generations: Generations::new(),
             counters: Counters::default(),
+            coherence: None,
+            coherence_down: AtomicBool::new(false),
         }
+    }
+
+    /// Keeps this cache coherent with every other cache (in any process) that uses the
+    /// same shared `generations` (e.g. `collab-redis`'s): see the crate docs,
+    /// "Coherence across a fleet".
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use collab_cache::{CacheConfig, CachedRepository};
+    /// use collab_core::coordination::InProcessGenerations;
+    ///
+    /// let store = collab_fake::InMemoryStore::new();
+    /// let generations = Arc::new(InProcessGenerations::new()); // or collab-redis's
+    /// let replica_a = CachedRepository::new(store.session("alice"), CacheConfig::default())
+    ///     .with_coherence(generations.clone());
+    /// let replica_b = CachedRepository::new(store.session("alice"), CacheConfig::default())
+    ///     .with_coherence(generations);
+    /// ```
+    #[must_use]
+    pub fn with_coherence(mut self, generations: impl DatasetGenerations + 'static) -> Self {
+        self.coherence = Some(Arc::new(generations));
+        self
     }
 
     /// The wrapped repository.
@@ -136,7 +171,11 @@ impl<R> CachedRepository<R> {
     /// not answer calls made after this returns.
     pub async fn invalidate(&self, dataset: &DatasetId) {
         let left = self.retire(dataset);
-        self.entries.invalidate(&(*dataset, left)).await;
+        // Entries of the retired generation are unreachable whatever their shared one;
+        // moka frees them as they expire or are evicted.
+        self.entries
+            .invalidate(&(*dataset, left, NO_SHARED_GENERATION))
+            .await;
     }
 
     /// Retires the dataset's generation: no `list` starting from now on reads, or
@@ -199,6 +238,56 @@ impl<R> CachedRepository<R> {
         }
         self.counters.load();
         self.inner.list(&key.0).await
+    }
+
+    /// The dataset's shared generation, or `None` when the cache must not answer from
+    /// memory because the shared generations cannot be read (logged when it starts and
+    /// when it ends).
+    async fn shared_generation(&self, dataset: &DatasetId) -> Option<Generation> {
+        let Some(coherence) = &self.coherence else {
+            return Some(NO_SHARED_GENERATION);
+        };
+        match coherence.current(dataset).await {
+            Ok(generation) => {
+                if self.coherence_down.swap(false, Ordering::Relaxed) {
+                    tracing::info!(
+                        "shared cache generations reachable again: answering lists from memory"
+                    );
+                }
+                Some(generation)
+            }
+            Err(error) => {
+                if !self.coherence_down.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(%error, "shared cache generations unreachable: lists go uncached to the inner repository");
+                }
+                None
+            }
+        }
+    }
+
+    /// Before a write: replaces the shared generation, so that no cache of the fleet
+    /// keeps answering from before the write. If it cannot, the write is not sent.
+    async fn announce_write(&self, dataset: &DatasetId) -> Result<()> {
+        match &self.coherence {
+            Some(coherence) => coherence.advance(dataset).await.map_err(|error| {
+                self.counters.coherence_failure();
+                error.into_write_error(dataset)
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// After a write: replaces the shared generation again, retiring what any cache
+    /// loaded while the write was in flight. The write has happened, so a failure here
+    /// is logged and counted, not returned: caches that loaded during the write may
+    /// answer that load until their time to live runs out.
+    async fn confirm_write(&self, dataset: &DatasetId) {
+        if let Some(coherence) = &self.coherence
+            && let Err(error) = coherence.advance(dataset).await
+        {
+            self.counters.coherence_failure();
+            tracing::warn!(%dataset, %error, "could not retire the fleet's cached lists after a write; other caches may answer the state from during the write until their time to live runs out");
+        }
     }
 
     /// One call to the inner repository's `list`, stamped with when it began.
@@ -286,7 +375,9 @@ impl<R: AccessConfigRepository> AccessConfigRepository for CachedRepository<R> {
         request: &ShareRequest,
     ) -> Result<AccessConfigId> {
         let write = self.start_write(dataset);
+        self.announce_write(dataset).await?;
         let outcome = self.inner.create_or_update(dataset, request).await;
+        self.confirm_write(dataset).await;
         write.finish().await;
         outcome
     }
@@ -295,7 +386,9 @@ impl<R: AccessConfigRepository> AccessConfigRepository for CachedRepository<R> {
     /// whatever the outcome.
     async fn delete(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()> {
         let write = self.start_write(dataset);
+        self.announce_write(dataset).await?;
         let outcome = self.inner.delete(dataset, config).await;
+        self.confirm_write(dataset).await;
         write.finish().await;
         outcome
     }
@@ -310,7 +403,16 @@ impl<R: AccessConfigRepository> AccessConfigRepository for CachedRepository<R> {
             self.counters.load();
             return self.inner.list(dataset).await;
         }
-        let key = (*dataset, self.generations.current(dataset));
+        // The local generation first: a shared generation read after it can only be
+        // as new or newer, never older than the writes the local one reflects.
+        let local = self.generations.current(dataset);
+        let Some(shared) = self.shared_generation(dataset).await else {
+            self.counters.uncached_read();
+            self.counters.miss();
+            self.counters.load();
+            return self.inner.list(dataset).await;
+        };
+        let key = (*dataset, local, shared);
         if let Some(cached) = self.entries.get(&key).await
             && cached.is_fresh(time_to_live)
         {

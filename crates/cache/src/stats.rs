@@ -33,6 +33,14 @@ pub struct CacheStats {
     /// (`create_or_update` or `delete`, whether it succeeded, failed or was cancelled)
     /// and once per [`CachedRepository::invalidate`](crate::CachedRepository::invalidate).
     pub invalidations: u64,
+    /// `list` calls sent uncached to the inner repository because the fleet's shared
+    /// generations (see `CachedRepository::with_coherence`) could not be read, e.g.
+    /// Redis was unreachable. Each is also counted as a miss and a load.
+    pub uncached_reads: u64,
+    /// Writes whose shared generation could not be replaced: before the write (the
+    /// write was then not sent) or after it (other caches may answer the state from
+    /// during the write until their time to live runs out).
+    pub coherence_failures: u64,
 }
 
 /// The live counters behind [`CacheStats`].
@@ -45,6 +53,8 @@ pub(crate) struct Counters {
     loads: AtomicU64,
     coalesced_waits: AtomicU64,
     invalidations: AtomicU64,
+    uncached_reads: AtomicU64,
+    coherence_failures: AtomicU64,
 }
 
 impl Counters {
@@ -68,6 +78,14 @@ impl Counters {
         self.invalidations.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn uncached_read(&self) {
+        self.uncached_reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn coherence_failure(&self) {
+        self.coherence_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> CacheStats {
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
@@ -75,6 +93,8 @@ impl Counters {
             loads: self.loads.load(Ordering::Relaxed),
             coalesced_waits: self.coalesced_waits.load(Ordering::Relaxed),
             invalidations: self.invalidations.load(Ordering::Relaxed),
+            uncached_reads: self.uncached_reads.load(Ordering::Relaxed),
+            coherence_failures: self.coherence_failures.load(Ordering::Relaxed),
         }
     }
 }

@@ -103,7 +103,19 @@ pub struct ClientArgs {
         help = "The whole command's deadline in seconds, retries included (time spent answering a question does not count) [default: $COLLAB_TIMEOUT, else 20]"
     )]
     pub timeout: Option<Duration>,
+
+    /// `--redis`: the fleet's Redis; when absent, `REDIS_URL`. Read by
+    /// [`ClientArgs::redis_url`], not by clap's `env`, for the reason `--timeout` is.
+    #[arg(
+        long,
+        value_name = "URL",
+        help = "Redis URL (e.g. redis://127.0.0.1:6379): grant, revoke and share take a per-dataset lock there, so that concurrent processes lose no change [default: $REDIS_URL if set and not empty]"
+    )]
+    pub redis: Option<SecretString>,
 }
+
+/// The environment variable read when `--redis` is not given.
+pub const REDIS_URL_ENV: &str = "REDIS_URL";
 
 impl ClientArgs {
     /// These flags, completed by `before` (the flags given before the command): a
@@ -114,12 +126,30 @@ impl ClientArgs {
             token: self.token.or(before.token),
             json: self.json || before.json,
             timeout: self.timeout.or(before.timeout),
+            redis: self.redis.or(before.redis),
         }
+    }
+
+    /// The fleet's Redis URL: `--redis`, else [`REDIS_URL_ENV`]; none when empty.
+    pub fn redis_url(&self) -> Option<SecretString> {
+        use secrecy::ExposeSecret;
+        let url = match &self.redis {
+            Some(url) => url.expose_secret().trim().to_owned(),
+            None => std::env::var(REDIS_URL_ENV)
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        };
+        (!url.is_empty()).then(|| SecretString::from(url))
     }
 
     /// Whether any client flag was given.
     pub fn any_given(&self) -> bool {
-        self.api_url.is_some() || self.token.is_some() || self.json || self.timeout.is_some()
+        self.api_url.is_some()
+            || self.token.is_some()
+            || self.json
+            || self.timeout.is_some()
+            || self.redis.is_some()
     }
 
     /// The command's deadline: `--timeout`, else [`TIMEOUT_ENV`] when set and not

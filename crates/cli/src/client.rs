@@ -2,13 +2,20 @@
 
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use collab_cache::{CacheConfig, CachedRepository};
+use collab_core::coordination::CoordinationError;
 use collab_core::request::normalize_users;
 use collab_core::wire::WireGeneration;
-use collab_core::{AccessConfigRepository, Error, ShareRequest, SharingPlan, SharingService};
+use collab_core::{
+    AccessConfigRepository, Error, ShareRequest, SharingPlan, SharingService, UserChange,
+};
 use collab_http::{BuildError, HttpRepository, RetryPolicy, SERVER_LOCATION_ENV};
+use collab_redis::{RedisConfig, RedisCoordinator};
 use collab_server::WireMode;
+use secrecy::ExposeSecret;
 
 use crate::args::{ChangeArgs, ClientArgs, Command, ShareArgs};
 use crate::confirm::confirm;
@@ -39,6 +46,8 @@ struct Session {
     api_url: String,
     timeout: Duration,
     deadline: Instant,
+    /// With `--redis`: the fleet's lock and cache generations.
+    fleet: Option<Arc<RedisCoordinator>>,
 }
 
 impl Session {
@@ -69,6 +78,13 @@ impl Session {
             .build()
             .map_err(build_failure)?;
         let api_url = repo.base_url().as_str().trim_end_matches('/').to_owned();
+        let fleet = match flags.redis_url() {
+            None => None,
+            Some(url) => Some(Arc::new(
+                RedisCoordinator::new(RedisConfig::new().with_url(url.expose_secret()))
+                    .map_err(|error| Failure::Usage(format!("--redis: {error}")))?,
+            )),
+        };
         Ok(Self {
             flags: flags.clone(),
             wire,
@@ -76,7 +92,23 @@ impl Session {
             api_url,
             timeout,
             deadline,
+            fleet,
         })
+    }
+
+    /// The sharing service of the commands that write: with `--redis`, it takes the
+    /// fleet lock, and its writes retire the fleet's cached lists (through a cache that
+    /// keeps nothing itself), so that services sharing that Redis see them at once.
+    fn sharing(&self) -> SharingService<Arc<dyn AccessConfigRepository + '_>> {
+        match &self.fleet {
+            None => SharingService::new(Arc::new(&self.repo)),
+            Some(redis) => {
+                let no_cache = CacheConfig::new().with_time_to_live(Duration::ZERO);
+                let announcing =
+                    CachedRepository::new(&self.repo, no_cache).with_coherence(Arc::clone(redis));
+                SharingService::new(Arc::new(announcing) as _).with_fleet_locks(Arc::clone(redis))
+            }
+        }
     }
 
     /// Goes on after consent to `what` (see [`confirm`]): at once with `yes`, else
@@ -93,6 +125,24 @@ impl Session {
     /// An error of the port as the command's failure: one that ran into the deadline
     /// says so.
     fn failure(&self, error: Error) -> Failure {
+        // A failure to coordinate through Redis names Redis, not the API.
+        let coordination = match &error {
+            Error::Unavailable {
+                source: Some(source),
+                ..
+            } => source.downcast_ref::<CoordinationError>(),
+            _ => None,
+        };
+        match (coordination, &self.fleet) {
+            (Some(CoordinationError::Unreachable { .. }), Some(redis)) => {
+                return Failure::Api {
+                    api_url: redis.config().redacted_url(),
+                    error,
+                };
+            }
+            (Some(cause), _) => return Failure::Failed(format!("{error}: {cause}")),
+            (None, _) => {}
+        }
         if error.is_retryable() && Instant::now() >= self.deadline {
             return Failure::TimedOut {
                 api_url: self.api_url.clone(),
@@ -226,15 +276,15 @@ async fn share(session: Session, args: ShareArgs, json: bool) -> Result<String, 
     } else {
         session
     };
-    let plan = session
-        .call(SharingService::new(&session.repo).plan_request(&args.dataset, &request))
-        .await?;
+    let sharing = session.sharing();
     if args.dry_run {
+        let plan = session
+            .call(sharing.plan_request(&args.dataset, &request))
+            .await?;
         return Ok(show_plan(Change::Share, &plan, None, true, json));
     }
-    let id = session
-        .call(session.repo.create_or_update(&args.dataset, &request))
-        .await?;
+    // Planned and written under the dataset's lock.
+    let (plan, id) = session.call(sharing.share(&args.dataset, &request)).await?;
     Ok(if json {
         to_json(&plan_json(Change::Share, &plan, Some(&id), false))
     } else {
@@ -261,7 +311,7 @@ async fn change(
             change.name()
         )));
     }
-    let sharing = SharingService::new(&session.repo);
+    let sharing = session.sharing();
     let plan = match change {
         Change::Revoke => {
             session
@@ -278,18 +328,32 @@ async fn change(
         return Ok(show_plan(change, &plan, None, args.dry_run, json));
     }
     let empties = plan.users.is_empty() && plan.teams.is_empty();
-    let session = if empties {
-        let question = format!(
-            "{} would leave nobody with access to dataset {}",
-            change.name(),
-            args.dataset
-        );
-        session.after_consent(&question, args.yes)?
-    } else {
-        session
-    };
-    let sharing = SharingService::new(&session.repo);
-    let written = session.call(sharing.apply(&plan)).await?;
+    if !empties {
+        // Planned again and written under the dataset's lock, so that no change made
+        // since the plan above is lost.
+        let users = match change {
+            Change::Revoke => UserChange::Revoke(users),
+            _ => UserChange::Grant(users),
+        };
+        let applied = session.call(sharing.change(&args.dataset, users)).await?;
+        return Ok(show_plan(
+            change,
+            &applied.plan,
+            applied.written.as_ref(),
+            false,
+            json,
+        ));
+    }
+    drop(sharing);
+    let question = format!(
+        "{} would leave nobody with access to dataset {}",
+        change.name(),
+        args.dataset
+    );
+    let session = session.after_consent(&question, args.yes)?;
+    // What was consented to is written only if the dataset has not changed since (the
+    // check is made under the dataset's lock).
+    let written = session.call(session.sharing().apply(&plan)).await?;
     Ok(show_plan(change, &plan, written.as_ref(), false, json))
 }
 

@@ -84,7 +84,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         // otherwise be ignored without a word.
         if before.any_given() {
             return Err(Failure::Usage(format!(
-                "--api-url, --token, --json and --timeout apply to the client commands, not to `{}`",
+                "--api-url, --token, --json, --timeout and --redis apply to the client commands, not to `{}`",
                 command.name()
             )));
         }

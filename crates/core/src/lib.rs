@@ -41,6 +41,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod api_error;
+pub mod coordination;
 mod creator;
 mod error;
 mod id;
@@ -66,5 +67,5 @@ pub use model::{AccessConfig, CreateEntityResponse, SharedAccessType};
 pub use repository::MockAccessConfigRepository;
 pub use repository::{AccessConfigList, AccessConfigRepository};
 pub use request::ShareRequest;
-pub use sharing::{SharingPlan, SharingService};
+pub use sharing::{Applied, SharingPlan, SharingService, UserChange};
 pub use time::{BeforeEpoch, OutOfRange, Timestamp};

@@ -1,6 +1,9 @@
 //! Sharing logic over any repository: Lightly's helpers (`share_only_with`,
 //! `shared_users`) and incremental `grant` / `revoke`, each with a dry-run plan.
 
+use std::sync::Arc;
+
+use crate::coordination::{DatasetLocks, InProcessLease, InProcessLocks, Lease};
 use crate::request::{normalize_users, user_key};
 use crate::{
     AccessConfig, AccessConfigId, AccessConfigRepository, DatasetId, Result, ShareRequest,
@@ -135,14 +138,51 @@ impl SharingPlan {
     }
 }
 
+/// A change of who has access, for [`SharingService::change`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChange {
+    /// Add these users (validated as e-mail addresses), keeping the rest.
+    Grant(Vec<String>),
+    /// Remove these users (only trimmed), keeping the rest.
+    Revoke(Vec<String>),
+}
+
+/// What a writing method of [`SharingService`] did: the plan it applied, made from the
+/// state it read under the dataset's lock, and the config it wrote, if it wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The plan applied.
+    pub plan: SharingPlan,
+    /// The config written, or `None` when the plan changed nothing.
+    pub written: Option<AccessConfigId>,
+}
+
 /// Sharing logic over any [`AccessConfigRepository`], with the semantics of
 /// Lightly's own Python helpers and incremental changes on top.
 ///
 /// User e-mails are normalised as [`ShareRequest`] describes (trimmed, validated,
 /// duplicates ignoring ASCII case dropped, order of first appearance kept).
 ///
-/// `grant` and `revoke` read the current config, then write the whole list back:
-/// like Lightly's API itself, they are not atomic against a concurrent writer.
+/// # Concurrent changes
+///
+/// Lightly's API only replaces a config as a whole, so `grant` and `revoke` read the
+/// current config and write the whole list back. To lose no change, every method that
+/// writes ([`grant`](Self::grant), [`revoke`](Self::revoke), [`share`](Self::share),
+/// [`share_only_with`](Self::share_only_with), [`apply`](Self::apply)) holds the
+/// dataset's lock from its read to its write:
+///
+/// - always the process-wide in-process lock ([`InProcessLocks::process_wide`]), so
+///   concurrent calls in one process, through any `SharingService`, never lose a change;
+/// - and, with [`with_fleet_locks`](Self::with_fleet_locks), a lock shared by every
+///   process that uses the same one (`collab-redis`), so that replicas, workers, cron
+///   jobs and `collab --redis` cooperate. A fleet lock that cannot be taken fails the
+///   call with [`Error::Unavailable`](crate::Error::Unavailable) whose source is the
+///   [`CoordinationError`](crate::coordination::CoordinationError), and nothing is
+///   written; see [`coordination`](crate::coordination) for what a lease does and does
+///   not guarantee.
+///
+/// Writers that bypass the service (a direct `create_or_update`, Lightly's web app)
+/// take no lock and can still race with it.
 ///
 /// ```
 /// # async fn example(repo: impl collab_core::AccessConfigRepository, dataset: collab_core::DatasetId) -> collab_core::Result<()> {
@@ -156,12 +196,85 @@ impl SharingPlan {
 #[derive(Debug, Clone)]
 pub struct SharingService<R> {
     inner: R,
+    local_locks: InProcessLocks,
+    fleet_locks: Option<Arc<dyn DatasetLocks>>,
+}
+
+/// The locks a writing method holds from its read to its write.
+struct HeldLocks {
+    dataset: DatasetId,
+    fleet: Option<Box<dyn Lease>>,
+    /// Released when dropped, after the fleet lease.
+    _local: InProcessLease,
+}
+
+impl HeldLocks {
+    /// Confirms the fleet lease right before the write (a holder that stalled past its
+    /// time to live gives up here instead of writing).
+    async fn ensure_held(&self) -> Result<()> {
+        match &self.fleet {
+            Some(lease) => lease
+                .ensure_held()
+                .await
+                .map_err(|e| e.into_write_error(&self.dataset)),
+            None => Ok(()),
+        }
+    }
+
+    /// Gives the locks back. The write has happened; a fleet lease that cannot be
+    /// released expires on its own, so its error is not the caller's concern.
+    async fn release(self) {
+        if let Some(lease) = self.fleet {
+            let _expires_on_its_own = lease.release().await;
+        }
+    }
 }
 
 impl<R: AccessConfigRepository> SharingService<R> {
-    /// Sharing logic over `inner`.
+    /// Sharing logic over `inner`, serialised per dataset within this process.
     pub fn new(inner: R) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            local_locks: InProcessLocks::process_wide(),
+            fleet_locks: None,
+        }
+    }
+
+    /// Takes `locks` instead of the process-wide in-process locks: for services that
+    /// must not wait on each other although they share a process (in tests, each
+    /// stands for a process of its own).
+    #[must_use]
+    pub fn with_local_locks(mut self, locks: InProcessLocks) -> Self {
+        self.local_locks = locks;
+        self
+    }
+
+    /// Also takes `locks` (e.g. `collab-redis`'s lock) around every read-modify-write,
+    /// so that every process using the same locks cooperates. Taken after the
+    /// in-process lock, so callers in one process queue locally and only one of them
+    /// at a time waits on the fleet.
+    #[must_use]
+    pub fn with_fleet_locks(mut self, locks: impl DatasetLocks + 'static) -> Self {
+        self.fleet_locks = Some(Arc::new(locks));
+        self
+    }
+
+    async fn lock(&self, dataset: &DatasetId) -> Result<HeldLocks> {
+        let local = self.local_locks.acquire(dataset).await;
+        let fleet = match &self.fleet_locks {
+            Some(locks) => Some(
+                locks
+                    .lock(dataset)
+                    .await
+                    .map_err(|e| e.into_write_error(dataset))?,
+            ),
+            None => None,
+        };
+        Ok(HeldLocks {
+            dataset: *dataset,
+            fleet,
+            _local: local,
+        })
     }
 
     /// The repository underneath.
@@ -201,7 +314,27 @@ impl<R: AccessConfigRepository> SharingService<R> {
         I::Item: AsRef<str>,
     {
         let request = ShareRequest::write(users, std::iter::empty::<&str>())?;
-        self.inner.create_or_update(dataset, &request).await
+        let held = self.lock(dataset).await?;
+        held.ensure_held().await?;
+        let id = self.inner.create_or_update(dataset, &request).await?;
+        held.release().await;
+        Ok(id)
+    }
+
+    /// Replaces the `WRITE` config with exactly the request's users and teams, under
+    /// the dataset's lock; always writes (the API's create-or-update). Returns the plan
+    /// (what changed, from the state read under the lock) and the config's id.
+    pub async fn share(
+        &self,
+        dataset: &DatasetId,
+        request: &ShareRequest,
+    ) -> Result<(SharingPlan, AccessConfigId)> {
+        let held = self.lock(dataset).await?;
+        let plan = self.plan_request(dataset, request).await?;
+        held.ensure_held().await?;
+        let id = self.inner.create_or_update(dataset, request).await?;
+        held.release().await;
+        Ok((plan, id))
     }
 
     /// Plans replacing the `WRITE` config with exactly these users and teams
@@ -253,19 +386,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let remove = users
-            .into_iter()
-            .map(|user| {
-                let user = user.as_ref().trim();
-                if user.is_empty() {
-                    Err(crate::Error::InvalidRequest {
-                        message: "a user to revoke is empty".to_owned(),
-                    })
-                } else {
-                    Ok(user.to_owned())
-                }
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let remove = users_to_revoke(users)?;
         self.plan_change(dataset, |current| revoked(current, &remove))
             .await
     }
@@ -289,10 +410,40 @@ impl<R: AccessConfigRepository> SharingService<R> {
     /// The lists are sent as the plan holds them: entries the service already stored
     /// are kept even if they would not pass [`ShareRequest`]'s checks today (only the
     /// entries a plan adds were checked, when it was made).
+    ///
+    /// Under the dataset's lock, the `WRITE` config is read again first: if its users or
+    /// teams are no longer those the plan was made from (someone changed them since),
+    /// nothing is written and the call fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest): make a new plan.
     pub async fn apply(&self, plan: &SharingPlan) -> Result<Option<AccessConfigId>> {
         if plan.is_noop() {
             return Ok(None);
         }
+        let held = self.lock(&plan.dataset).await?;
+        let now = self.write_config(&plan.dataset).await?;
+        if sharing_of(now.as_ref()) != sharing_of(plan.current.as_ref()) {
+            return Err(crate::Error::InvalidRequest {
+                message: format!(
+                    "the sharing of dataset {} changed since the plan was made; nothing was written, plan again",
+                    plan.dataset
+                ),
+            });
+        }
+        let written = self.write_planned(&held, plan).await?;
+        held.release().await;
+        Ok(written)
+    }
+
+    /// Writes a plan made under `held`: one create-or-update, or nothing for a no-op.
+    async fn write_planned(
+        &self,
+        held: &HeldLocks,
+        plan: &SharingPlan,
+    ) -> Result<Option<AccessConfigId>> {
+        if plan.is_noop() {
+            return Ok(None);
+        }
+        held.ensure_held().await?;
         let request = ShareRequest::write_as_is(plan.users.clone(), plan.teams.clone());
         self.inner
             .create_or_update(&plan.dataset, &request)
@@ -300,25 +451,84 @@ impl<R: AccessConfigRepository> SharingService<R> {
             .map(Some)
     }
 
-    /// Adds users, keeping the rest; returns the plan that was applied.
+    /// Plans and applies a change under the dataset's lock, so that no concurrent
+    /// change is lost between the read and the write.
+    async fn change_locked(
+        &self,
+        dataset: &DatasetId,
+        change: impl FnOnce(&[String]) -> Vec<String>,
+    ) -> Result<Applied> {
+        let held = self.lock(dataset).await?;
+        let plan = self.plan_change(dataset, change).await?;
+        let written = self.write_planned(&held, &plan).await?;
+        held.release().await;
+        Ok(Applied { plan, written })
+    }
+
+    /// Grants or revokes under the dataset's lock (what [`grant`](Self::grant) and
+    /// [`revoke`](Self::revoke) do), telling which config was written.
+    pub async fn change(&self, dataset: &DatasetId, change: UserChange) -> Result<Applied> {
+        match change {
+            UserChange::Grant(users) => {
+                let add = normalize_users(users)?;
+                self.change_locked(dataset, |current| granted(current, &add))
+                    .await
+            }
+            UserChange::Revoke(users) => {
+                let remove = users_to_revoke(users)?;
+                self.change_locked(dataset, |current| revoked(current, &remove))
+                    .await
+            }
+        }
+    }
+
+    /// Adds users, keeping the rest, under the dataset's lock; returns the plan that
+    /// was applied.
     pub async fn grant<I>(&self, dataset: &DatasetId, users: I) -> Result<SharingPlan>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let plan = self.plan_grant(dataset, users).await?;
-        self.apply(&plan).await?;
-        Ok(plan)
+        let users = users.into_iter().map(|u| u.as_ref().to_owned()).collect();
+        Ok(self.change(dataset, UserChange::Grant(users)).await?.plan)
     }
 
-    /// Removes users, keeping the rest; returns the plan that was applied.
+    /// Removes users, keeping the rest, under the dataset's lock; returns the plan that
+    /// was applied.
     pub async fn revoke<I>(&self, dataset: &DatasetId, users: I) -> Result<SharingPlan>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let plan = self.plan_revoke(dataset, users).await?;
-        self.apply(&plan).await?;
-        Ok(plan)
+        let users = users.into_iter().map(|u| u.as_ref().to_owned()).collect();
+        Ok(self.change(dataset, UserChange::Revoke(users)).await?.plan)
     }
+}
+
+/// Who a `WRITE` config shares with (nobody when there is none).
+fn sharing_of(config: Option<&AccessConfig>) -> (&[String], &[String]) {
+    config
+        .map(|c| (c.users.as_slice(), c.teams.as_slice()))
+        .unwrap_or_default()
+}
+
+/// The users to revoke, only trimmed (see [`SharingService::plan_revoke`]).
+fn users_to_revoke<I>(users: I) -> Result<Vec<String>>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    users
+        .into_iter()
+        .map(|user| {
+            let user = user.as_ref().trim();
+            if user.is_empty() {
+                Err(crate::Error::InvalidRequest {
+                    message: "a user to revoke is empty".to_owned(),
+                })
+            } else {
+                Ok(user.to_owned())
+            }
+        })
+        .collect()
 }

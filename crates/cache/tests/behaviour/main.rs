@@ -1,7 +1,9 @@
 //! Behaviour of `CachedRepository` over a controllable inner repository: hits,
-//! coalescing, errors, read-your-writes (also with loads in flight), expiry and bounds.
+//! coalescing, errors, read-your-writes (also with loads in flight), expiry and bounds,
+//! coherence with other caches through shared generations.
 
 mod coalescing;
+mod coherence;
 mod errors;
 mod expiry_and_bounds;
 mod hits;

@@ -2,7 +2,7 @@
 //! same server over the in-memory fake, in one run.
 //!
 //! ```text
-//! cargo run --release -p collab-store --example load [-- --seconds 3 --connections 32 --rounds 3]
+//! cargo run --release -p collab-store --example durable_load [-- --seconds 3 --connections 32 --rounds 3]
 //! ```
 //!
 //! Both servers hold the same dataset with one config and answer the same bytes. The

@@ -1,0 +1,114 @@
+//! The lease lock: one holder at a time across connections, released only by its
+//! holder, renewed while held, busy after the configured wait.
+
+use std::time::{Duration, Instant};
+
+use collab_core::coordination::{CoordinationError, DatasetLocks};
+use collab_redis::RedisCoordinator;
+
+use crate::support::{PATIENCE, dataset, redis};
+
+#[tokio::test]
+async fn one_holder_at_a_time_and_a_busy_lock_fails_after_the_wait() {
+    let (_server, config) = redis();
+    let first = RedisCoordinator::new(config.clone()).unwrap();
+    let second = RedisCoordinator::new(config.with_lock_wait(Duration::from_millis(200))).unwrap();
+
+    let held = first.lock(&dataset()).await.unwrap();
+    let busy = second
+        .lock(&dataset())
+        .await
+        .err()
+        .expect("the lock is held");
+    assert!(
+        matches!(busy, CoordinationError::Busy { dataset: d, waited } if d == dataset() && waited >= Duration::from_millis(200)),
+        "{busy:?}"
+    );
+
+    held.release().await.unwrap();
+    let taken = second.lock(&dataset()).await;
+    assert!(taken.is_ok(), "free once released: {:?}", taken.err());
+}
+
+#[tokio::test]
+async fn a_holder_never_releases_a_lock_it_no_longer_holds() {
+    let (server, config) = redis();
+    let first = RedisCoordinator::new(config.clone()).unwrap();
+    let second = RedisCoordinator::new(config.clone().with_lock_wait(Duration::ZERO)).unwrap();
+    let held = first.lock(&dataset()).await.unwrap();
+
+    // The first holder's lease vanishes (as if it expired) and another owner takes it.
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    let key = format!("{}lock:{}", config.key_prefix, dataset());
+    let deleted: i64 = redis::cmd("DEL")
+        .arg(&key)
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1, "the lock lives at {key}");
+    let _second_holder = second.lock(&dataset()).await.unwrap();
+
+    let lost = held.ensure_held().await.expect_err("the lease is gone");
+    assert!(
+        matches!(lost, CoordinationError::LeaseLost { .. }),
+        "{lost:?}"
+    );
+    held.release().await.unwrap();
+    let still_held = second.lock(&dataset()).await.err();
+    assert!(
+        matches!(still_held, Some(CoordinationError::Busy { .. })),
+        "the first holder's release left the second holder's lock alone: {still_held:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_held_lease_is_renewed_past_its_time_to_live() {
+    let (server, config) = redis();
+    let ttl = Duration::from_millis(600);
+    let holder = RedisCoordinator::new(config.clone().with_lease_time_to_live(ttl)).unwrap();
+    let contender = RedisCoordinator::new(config.with_lock_wait(Duration::ZERO)).unwrap();
+    let held = holder.lock(&dataset()).await.unwrap();
+    let taken_at = Instant::now();
+
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    // Watch the lock for three times its time to live: it must stay ours throughout.
+    let mut renewals_seen = 0;
+    let mut last_ttl = i64::MAX;
+    while taken_at.elapsed() < 3 * ttl {
+        assert!(taken_at.elapsed() < PATIENCE);
+        let left: i64 = redis::cmd("PTTL")
+            .arg(format!("{}lock:{}", holder.config().key_prefix, dataset()))
+            .query_async(&mut raw)
+            .await
+            .unwrap();
+        assert!(left > 0, "the lease expired while held ({left})");
+        if left > last_ttl {
+            renewals_seen += 1;
+        }
+        last_ttl = left;
+        tokio::time::sleep(Duration::from_millis(10)).await; // pacing the watch, not a wait for anything
+    }
+    assert!(renewals_seen >= 2, "renewed {renewals_seen} times");
+    assert!(matches!(
+        contender.lock(&dataset()).await.err(),
+        Some(CoordinationError::Busy { .. })
+    ));
+    held.ensure_held().await.unwrap();
+    held.release().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_dropped_lease_is_given_back() {
+    let (_server, config) = redis();
+    let holder = RedisCoordinator::new(config.clone()).unwrap();
+    // Waits less than the lease's 10 s: only a release lets it in.
+    let contender = RedisCoordinator::new(config.with_lock_wait(Duration::from_secs(3))).unwrap();
+    drop(holder.lock(&dataset()).await.unwrap());
+    let taken = tokio::time::timeout(PATIENCE, contender.lock(&dataset())).await;
+    assert!(
+        matches!(taken, Ok(Ok(_))),
+        "a dropped lease is released (not left to expire after 10 s)"
+    );
+}
