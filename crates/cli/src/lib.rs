@@ -27,9 +27,14 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
-    init_logging(cli.verbose, matches!(cli.command, Command::Serve(_)));
+    let log = init_logging(cli.verbose, matches!(cli.command, Command::Serve(_)));
     let json = cli.json;
-    match run(cli) {
+    let result = run(cli);
+    if let Some((writer, guard)) = log {
+        drop(guard); // flushes the lines still buffered
+        serve::report_dropped_log_lines(&writer);
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(json),
     }
@@ -77,9 +82,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-/// Logs go to stderr: `serve` logs requests at info by default, the client commands
-/// only warnings unless `-v`; `RUST_LOG` overrides both.
-fn init_logging(verbose: u8, serving: bool) {
+/// Logs go to stderr: `serve` logs requests at info by default, through a
+/// non-blocking writer (see [`serve::log_writer`], whose writer and guard this
+/// returns), the client commands only warnings unless `-v`; `RUST_LOG` overrides both.
+fn init_logging(
+    verbose: u8,
+    serving: bool,
+) -> Option<(
+    tracing_appender::non_blocking::NonBlocking,
+    tracing_appender::non_blocking::WorkerGuard,
+)> {
     let level = match (verbose, serving) {
         (0, false) => "warn",
         (0, true) => "info",
@@ -88,9 +100,15 @@ fn init_logging(verbose: u8, serving: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        .with_ansi(std::io::stderr().is_terminal());
+    if serving {
+        let (writer, guard) = serve::log_writer();
+        builder.with_writer(writer.clone()).init();
+        Some((writer, guard))
+    } else {
+        builder.with_writer(std::io::stderr).init();
+        None
+    }
 }

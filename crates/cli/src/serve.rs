@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use collab_core::DatasetId;
 use collab_fake::InMemoryStore;
-use collab_server::ServerConfig;
+use std::time::Duration;
+
+use collab_server::{BoundServer, ServerConfig, ShutdownSignals};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::ServeArgs;
@@ -64,12 +66,19 @@ impl Population {
     }
 }
 
-/// Runs the server until SIGINT or SIGTERM.
+/// Runs the server until SIGINT or SIGTERM, then stops within `--shutdown-grace`; a
+/// second signal stops it at once.
 pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     let population = Population::from_args(&args)?;
     let store = InMemoryStore::new();
     let provider_store = store.clone();
-    let mut config = ServerConfig::new(move |user: &str| provider_store.session(user));
+    let mut config = ServerConfig::new(move |user: &str| provider_store.session(user))
+        .with_header_read_timeout(args.header_timeout.0)
+        .with_idle_timeout(args.idle_timeout.0)
+        .with_body_read_timeout(args.body_timeout.0)
+        .with_write_timeout(args.write_timeout.0)
+        .with_max_connections(args.max_connections)
+        .with_shutdown_grace(args.shutdown_grace.0);
     for (name, token) in &population.users {
         store.add_user(name.clone());
         config = config.with_user(name.clone(), token.clone());
@@ -77,6 +86,10 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     for (dataset, owner) in &population.datasets {
         store.add_dataset(*dataset, owner.clone());
     }
+    // Listening from before the first line, so that no signal finds the default
+    // action (which would end the process without the graceful stop).
+    let signals = ShutdownSignals::new()
+        .map_err(|e| Failure::Failed(format!("cannot listen for shutdown signals: {e}")))?;
     let server = collab_server::bind(args.listen, config)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -93,10 +106,62 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         );
     }
     tracing::info!(%url, users = population.users.len(), datasets = population.datasets.len(), "serving");
-    server
-        .serve(collab_server::shutdown_signal())
-        .await
-        .map_err(|e| Failure::Failed(format!("server failed: {e}")))
+    serve_until_signalled(server, signals, args.shutdown_grace.0).await
+}
+
+/// Serves until the first signal, then stops within the grace period; a second
+/// signal gives up waiting and ends at once, with a failure.
+async fn serve_until_signalled(
+    server: BoundServer,
+    mut signals: ShutdownSignals,
+    grace: Duration,
+) -> Result<(), Failure> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = server.serve(async move {
+        let _ = stopped.await;
+    });
+    tokio::pin!(serving);
+    let failed = |e: std::io::Error| Failure::Failed(format!("server failed: {e}"));
+    tokio::select! {
+        served = &mut serving => return served.map_err(failed),
+        signal = signals.recv() => {
+            tracing::info!(%signal, grace_ms = grace.as_millis() as u64, "shutting down: a second signal stops at once");
+            let _ = stop.send(());
+        }
+    }
+    tokio::select! {
+        served = serving => served.map_err(failed),
+        signal = signals.recv() => Err(Failure::Failed(format!(
+            "{signal} during the shutdown: stopped without waiting for the requests in flight"
+        ))),
+    }
+}
+
+/// The writer of `serve`'s log: lines are handed to a background thread that
+/// writes them to stderr, so that requests never wait for stderr. When stderr
+/// falls behind by more than [`LOG_LINES_BUFFERED`] lines, new lines are dropped
+/// (and counted) rather than slowing the server down; the guard flushes what is
+/// buffered when dropped, and [`report_dropped_log_lines`] says how many were lost.
+pub fn log_writer() -> (
+    tracing_appender::non_blocking::NonBlocking,
+    tracing_appender::non_blocking::WorkerGuard,
+) {
+    tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_LINES_BUFFERED)
+        .thread_name("collab-log")
+        .finish(std::io::stderr())
+}
+
+/// How many log lines may wait for stderr before new ones are dropped.
+pub const LOG_LINES_BUFFERED: usize = 128_000;
+
+/// Says on stderr how many log lines the writer dropped, if any.
+pub fn report_dropped_log_lines(writer: &tracing_appender::non_blocking::NonBlocking) {
+    let dropped = writer.error_counter().dropped_lines();
+    if dropped > 0 {
+        eprintln!("warning: stderr fell behind: {dropped} log lines were dropped");
+    }
 }
 
 fn demo_instructions(url: &str) -> String {

@@ -72,23 +72,32 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod auth;
+mod busy;
 mod config;
 mod error;
 mod extract;
 mod handlers;
+mod in_flight;
 mod json;
 mod logging;
 mod object_only;
 mod openapi;
 mod provider;
+mod retry_after;
 mod router;
 mod serve;
+mod signals;
 mod state;
+mod watched_io;
 
 pub use config::{
-    DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, ServerConfig,
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_LINGER_BYTES, DEFAULT_LINGER_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
+    DEFAULT_WRITE_TIMEOUT, ServerConfig,
 };
 pub use openapi::OPENAPI_JSON;
 pub use provider::RepositoryProvider;
 pub use router::router;
 pub use serve::{BoundServer, ServerHandle, bind, shutdown_signal};
+pub use signals::{ShutdownSignal, ShutdownSignals};

@@ -86,6 +86,7 @@ pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
                     .make_span_with(RequestSpan)
                     .on_response(LogResponse),
             )
+            .layer(axum::middleware::map_response(crate::retry_after::on_unavailable))
             .layer(map_response_with_state(
                 Limits { timeout, limit },
                 give_bare_errors_a_body,
