@@ -1,20 +1,22 @@
 //! What the requests of one connection are doing: [`Activity`], shared by the
-//! connection's socket (which closes it when idle) and its service (which counts
-//! requests from their head until their answer is written).
+//! connection's socket (which closes it when idle, and lingers on close only when a
+//! body was left unread) and its service (which counts requests from their head
+//! until their answer is written, and sees whether their bodies were read).
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
-use hyper::body::{Frame, SizeHint};
+use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 
 /// The requests of one connection: how many are being answered, how many were.
 #[derive(Debug, Default)]
 pub(crate) struct Activity {
     in_flight: AtomicUsize,
     answered: AtomicU64,
+    body_left_unread: AtomicBool,
 }
 
 impl Activity {
@@ -32,6 +34,57 @@ impl Activity {
     /// How many requests were answered (or abandoned) so far.
     pub(crate) fn answered(&self) -> u64 {
         self.answered.load(Ordering::SeqCst)
+    }
+
+    /// Whether a request's body was dropped before its end: the client may still be
+    /// sending it.
+    pub(crate) fn body_left_unread(&self) -> bool {
+        self.body_left_unread.load(Ordering::SeqCst)
+    }
+}
+
+/// A request's body that tells its connection's [`Activity`] when it is dropped
+/// before its end (an early `413`, say).
+#[derive(Debug)]
+pub(crate) struct WatchedRequestBody {
+    body: Incoming,
+    activity: Arc<Activity>,
+}
+
+impl WatchedRequestBody {
+    pub(crate) fn new(body: Incoming, activity: &Arc<Activity>) -> Self {
+        Self {
+            body,
+            activity: Arc::clone(activity),
+        }
+    }
+}
+
+impl Drop for WatchedRequestBody {
+    fn drop(&mut self) {
+        if !self.body.is_end_stream() {
+            self.activity.body_left_unread.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+impl hyper::body::Body for WatchedRequestBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }
 

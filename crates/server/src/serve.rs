@@ -20,7 +20,7 @@ use tower::Service;
 
 use crate::busy::answer_busy;
 use crate::config::ConnectionLimits;
-use crate::in_flight::{Activity, InFlightBody};
+use crate::in_flight::{Activity, InFlightBody, WatchedRequestBody};
 use crate::watched_io::WatchedIo;
 use crate::{RepositoryProvider, ServerConfig, router};
 
@@ -223,7 +223,8 @@ impl Served {
             let router = self.router.clone();
             let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
                 let in_flight = activity.begin();
-                let answer = router.clone().call(request.map(Body::new));
+                let request = request.map(|body| Body::new(WatchedRequestBody::new(body, &activity)));
+                let answer = router.clone().call(request);
                 async move {
                     let response = answer.await?;
                     Ok::<_, std::convert::Infallible>(
@@ -306,7 +307,7 @@ async fn stopped(stopping: &mut watch::Receiver<bool>) {
 /// are its own business, logged at debug.
 fn log_end(served: Result<(), Box<dyn std::error::Error + Send + Sync>>) {
     if let Err(error) = served {
-        tracing::debug!(%error, "connection closed");
+        tracing::debug!(?error, "connection closed");
     }
 }
 

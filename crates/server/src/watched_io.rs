@@ -10,10 +10,10 @@
 //!   idle timeout;
 //! - **write**: a write that makes no progress (the client does not read) fails
 //!   after the write timeout, and hyper drops the connection and its answer;
-//! - **lingering close**: when hyper closes the connection, the socket stops
-//!   writing, then reads and discards what the client still sends (bounded in time
-//!   and bytes), so that a client still sending a body reads the answer instead of
-//!   a reset.
+//! - **lingering close**: when hyper closes a connection on which a request body
+//!   was left unread (an early `413`), the socket stops writing, then reads and
+//!   discards what the client still sends (bounded in time and bytes), so that a
+//!   client still sending the body reads the answer instead of a reset.
 //!
 //! A deadline that passes fails the read or write with [`io::ErrorKind::TimedOut`].
 
@@ -223,8 +223,9 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WatchedIo<I> {
         let this = self.get_mut();
         if this.lingering.is_none() {
             let result = ready!(Pin::new(&mut this.inner).poll_shutdown(cx));
-            if result.is_err() {
-                // Not connected any more: there is nothing left to protect.
+            if result.is_err() || !this.activity.body_left_unread() {
+                // Not connected any more, or the client is not sending: there is
+                // nothing left to protect.
                 return Poll::Ready(Ok(()));
             }
             this.lingering = Some(Lingering {
