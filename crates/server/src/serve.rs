@@ -237,11 +237,13 @@ impl Served {
                 let _open = open;
                 tokio::pin!(connection);
                 tokio::select! {
-                    served = connection.as_mut() => log_end(served),
+                    // The stop first: an answer made after it says `Connection: close`.
+                    biased;
                     () = stopped(&mut stopping) => {
                         connection.as_mut().graceful_shutdown();
                         log_end(connection.await);
                     }
+                    served = connection.as_mut() => log_end(served),
                 }
             });
         } else if let Ok(slot) = Arc::clone(&self.busy_slots).try_acquire_owned() {
