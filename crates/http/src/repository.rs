@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use crate::auth::{Auth, Redactor};
 use crate::endpoint::BaseUrl;
 use crate::response::{self, Answer, transport_error};
+use crate::retry::wait_asked_by;
 use crate::{HttpRepositoryBuilder, RetryPolicy};
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -135,7 +136,7 @@ impl HttpRepository {
         .retry(policy.backoff())
         .when(Error::is_retryable)
         .adjust(|error, proposed| {
-            policy.next_delay(proposed, error.retry_after(), started.elapsed())
+            policy.next_delay(proposed, wait_asked_by(error), started.elapsed())
         })
         .notify(|error, delay| {
             tracing::debug!(
