@@ -1,5 +1,6 @@
 //! End-to-end: `collab serve` stops within its grace period even when a client is
-//! half-way through a request, and a second signal stops it at once.
+//! half-way through a request, a second signal stops it at once, and its deadline
+//! and limit flags refuse nonsense before listening.
 
 mod support;
 
@@ -131,4 +132,25 @@ fn a_second_signal_exits_at_once() {
         took < Duration::from_secs(10),
         "exited {took:?} after the second signal, with 600 s of grace left"
     );
+}
+
+#[test]
+fn deadline_and_limit_flags_refuse_what_is_not_positive() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["--header-timeout", "0"], "not a positive number of seconds"),
+        (&["--write-timeout", "-1"], "not a positive number of seconds"),
+        (&["--shutdown-grace", "soon"], "not a number of seconds"),
+        (&["--max-connections", "0"], "not a positive number of connections"),
+    ];
+    for (args, expected) in cases {
+        let output = collab_command()
+            .args(["serve", "--demo"])
+            .args(args)
+            .output()
+            .expect("collab runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "nothing listened: {args:?}");
+    }
 }
