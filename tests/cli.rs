@@ -115,11 +115,7 @@ async fn grant_and_revoke_keep_the_others_and_print_the_change() {
         config.users,
         ["ann@example.com", "bob@example.com", "cy@example.com"]
     );
-    assert_eq!(
-        config.teams,
-        ["acme"],
-        "grant keeps the teams"
-    );
+    assert_eq!(config.teams, ["acme"], "grant keeps the teams");
 
     let revoked = api.collab(&["revoke", DATASET, "ANN@example.com"]).await;
     assert_eq!(revoked.code, 0, "{revoked:?}");

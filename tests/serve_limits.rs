@@ -30,7 +30,13 @@ impl Drop for Served {
 /// it listens.
 fn serve(args: &[&str]) -> Served {
     let mut child = collab_command()
-        .args(["serve", "--user", "alice=alice-token", "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--user",
+            "alice=alice-token",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -100,7 +106,10 @@ fn sigterm_with_a_half_sent_request_exits_within_the_grace_period() {
     let _half_sent = half_sent_request(served.addr);
     signal(&served, "TERM");
     let (status, took) = exit_within(&mut served, Duration::from_secs(30));
-    assert!(status.success(), "the grace period ended a graceful stop: {status}");
+    assert!(
+        status.success(),
+        "the grace period ended a graceful stop: {status}"
+    );
     assert!(
         took >= Duration::from_secs(1),
         "exited {took:?} after SIGTERM: the half-sent request should have held it for the 1 s grace period"
@@ -127,7 +136,11 @@ fn a_second_signal_exits_at_once() {
     }
     signal(&served, "INT");
     let (status, took) = exit_within(&mut served, Duration::from_secs(30));
-    assert_eq!(status.code(), Some(1), "a stop that gave up waiting is a failure");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "a stop that gave up waiting is a failure"
+    );
     assert!(
         took < Duration::from_secs(10),
         "exited {took:?} after the second signal, with 600 s of grace left"
@@ -137,10 +150,19 @@ fn a_second_signal_exits_at_once() {
 #[test]
 fn deadline_and_limit_flags_refuse_what_is_not_positive() {
     let cases: [(&[&str], &str); 4] = [
-        (&["--header-timeout", "0"], "not a positive number of seconds"),
-        (&["--write-timeout", "-1"], "not a positive number of seconds"),
+        (
+            &["--header-timeout", "0"],
+            "not a positive number of seconds",
+        ),
+        (
+            &["--write-timeout", "-1"],
+            "not a positive number of seconds",
+        ),
         (&["--shutdown-grace", "soon"], "not a number of seconds"),
-        (&["--max-connections", "0"], "not a positive number of connections"),
+        (
+            &["--max-connections", "0"],
+            "not a positive number of connections",
+        ),
     ];
     for (args, expected) in cases {
         let output = collab_command()

@@ -30,9 +30,8 @@ pub fn main() -> ExitCode {
     let log = init_logging(cli.verbose, matches!(cli.command, Command::Serve(_)));
     let json = cli.json;
     let result = run(cli);
-    if let Some((writer, guard)) = log {
-        drop(guard); // flushes the lines still buffered
-        serve::report_dropped_log_lines(&writer);
+    if let Some(guard) = log {
+        serve::report_dropped_log_lines(guard); // flushes the lines still buffered
     }
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -83,15 +82,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 /// Logs go to stderr: `serve` logs requests at info by default, through a
-/// non-blocking writer (see [`serve::log_writer`], whose writer and guard this
-/// returns), the client commands only warnings unless `-v`; `RUST_LOG` overrides both.
-fn init_logging(
-    verbose: u8,
-    serving: bool,
-) -> Option<(
-    tracing_appender::non_blocking::NonBlocking,
-    tracing_appender::non_blocking::WorkerGuard,
-)> {
+/// non-blocking writer (see [`serve::log_writer`], whose guard this returns), the
+/// client commands only warnings unless `-v`; `RUST_LOG` overrides both.
+fn init_logging(verbose: u8, serving: bool) -> Option<collab_server::BatchedLogGuard> {
     let level = match (verbose, serving) {
         (0, false) => "warn",
         (0, true) => "info",
@@ -105,8 +98,8 @@ fn init_logging(
         .with_ansi(std::io::stderr().is_terminal());
     if serving {
         let (writer, guard) = serve::log_writer();
-        builder.with_writer(writer.clone()).init();
-        Some((writer, guard))
+        builder.with_writer(move || writer.clone()).init();
+        Some(guard)
     } else {
         builder.with_writer(std::io::stderr).init();
         None

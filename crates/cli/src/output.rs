@@ -30,15 +30,7 @@ pub(crate) fn config_table(dataset: &DatasetId, configs: &[AccessConfig]) -> Str
     if configs.is_empty() {
         return format!("dataset {dataset} is not shared (no access configs)\n");
     }
-    let header = [
-        "ID",
-        "ACCESS",
-        "USERS",
-        "TEAMS",
-        "CREATED",
-        "LAST MODIFIED",
-    ]
-    .map(str::to_owned);
+    let header = ["ID", "ACCESS", "USERS", "TEAMS", "CREATED", "LAST MODIFIED"].map(str::to_owned);
     let rows: Vec<[String; 6]> = configs
         .iter()
         .map(|c| {

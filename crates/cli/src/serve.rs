@@ -137,35 +137,27 @@ async fn serve_until_signalled(
     }
 }
 
-/// The writer of `serve`'s log: lines are handed to a background thread that
-/// writes them to stderr, so that requests never wait for stderr. When stderr
-/// falls behind by more than [`LOG_LINES_BUFFERED`] lines, new lines are dropped
-/// (and counted) rather than slowing the server down; the guard flushes what is
-/// buffered when dropped, and [`report_dropped_log_lines`] says how many were lost.
-pub fn log_writer() -> (
-    tracing_appender::non_blocking::NonBlocking,
-    tracing_appender::non_blocking::WorkerGuard,
-) {
-    tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(true)
-        .buffered_lines_limit(LOG_LINES_BUFFERED)
-        .thread_name("collab-log")
-        // Buffered: the writer thread drains every waiting line, then flushes, so
-        // a busy server pays one write to stderr per batch, an idle one per line.
-        .finish(std::io::BufWriter::new(std::io::stderr()))
+/// The writer of `serve`'s log: lines go in batches to a background thread that
+/// writes them to stderr, so that requests never wait for stderr (see
+/// [`collab_server::BatchedLog`]: when stderr falls behind, batches are dropped and
+/// counted rather than slowing the server down; [`report_dropped_log_lines`] says
+/// how many were lost).
+pub fn log_writer() -> (collab_server::BatchedLog, collab_server::BatchedLogGuard) {
+    // Buffered: the writer thread drains every waiting batch, then flushes.
+    collab_server::BatchedLog::new(std::io::BufWriter::new(std::io::stderr()))
 }
 
-/// How many log lines may wait for stderr before new ones are dropped.
-pub const LOG_LINES_BUFFERED: usize = 128_000;
-
-/// Says on stderr how many log lines the writer dropped, if any.
-pub fn report_dropped_log_lines(writer: &tracing_appender::non_blocking::NonBlocking) {
-    let dropped = writer.error_counter().dropped_lines();
+/// Flushes the log, then says on stderr how many batches of it were dropped, if any.
+pub fn report_dropped_log_lines(guard: collab_server::BatchedLogGuard) {
+    let dropped = guard.dropped_batches();
+    drop(guard);
     if dropped > 0 {
-        eprintln!("warning: stderr fell behind: {dropped} log lines were dropped");
+        eprintln!(
+            "warning: stderr fell behind: {dropped} batches of log lines (up to {} KiB each) were dropped",
+            collab_server::LOG_BATCH_BYTES / 1024
+        );
     }
 }
-
 fn demo_instructions(url: &str) -> String {
     format!(
         "\

@@ -76,11 +76,7 @@ impl TryFrom<WireShareRequest> for ShareRequest {
 
 impl ShareRequest {
     /// A request of the given access type, validated and normalised (see the type's docs).
-    pub fn new<U, O>(
-        access_type: SharedAccessType,
-        users: U,
-        teams: O,
-    ) -> Result<Self, Error>
+    pub fn new<U, O>(access_type: SharedAccessType, users: U, teams: O) -> Result<Self, Error>
     where
         U: IntoIterator,
         U::Item: AsRef<str>,

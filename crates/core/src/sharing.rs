@@ -108,8 +108,7 @@ impl SharingPlan {
             .map(|c| (c.users.as_slice(), c.teams.as_slice()))
             .unwrap_or_default();
         let (added_users, removed_users) = difference(before_users, &users, user_key);
-        let (added_teams, removed_teams) =
-            difference(before_orgs, &teams, str::to_owned);
+        let (added_teams, removed_teams) = difference(before_orgs, &teams, str::to_owned);
         let gains = !added_users.is_empty() || !added_teams.is_empty();
         let creates = current.is_none() && (create_if_missing || gains);
         Self {
@@ -232,13 +231,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
     ) -> Result<SharingPlan> {
         let current = self.write_config(dataset).await?;
         let (users, teams) = (request.users().to_vec(), request.teams().to_vec());
-        Ok(SharingPlan::new(
-            *dataset,
-            current,
-            users,
-            teams,
-            true,
-        ))
+        Ok(SharingPlan::new(*dataset, current, users, teams, true))
     }
 
     /// Plans adding users, keeping the users and teams that have access.
@@ -287,13 +280,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
             Some(config) => (change(&config.users), config.teams.clone()),
             None => (change(&[]), Vec::new()),
         };
-        Ok(SharingPlan::new(
-            *dataset,
-            current,
-            users,
-            teams,
-            false,
-        ))
+        Ok(SharingPlan::new(*dataset, current, users, teams, false))
     }
 
     /// Applies a plan: one create-or-update with the plan's lists, or no write at all

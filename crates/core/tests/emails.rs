@@ -25,7 +25,10 @@ fn invisible_characters_are_refused_by_name() {
             message.contains("invisible character") && message.contains(code),
             "{user:?}: {message}"
         );
-        assert!(!message.contains(user), "the raw character is not echoed: {message}");
+        assert!(
+            !message.contains(user),
+            "the raw character is not echoed: {message}"
+        );
     }
 }
 

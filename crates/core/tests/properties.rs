@@ -35,17 +35,15 @@ fn access_config() -> impl Strategy<Value = AccessConfig> {
         any::<u32>(),
         any::<u32>(),
     )
-        .prop_map(
-            |(id, owner, users, teams, created, delta)| AccessConfig {
-                id: id.into(),
-                owner,
-                access_type: SharedAccessType::Write,
-                users,
-                teams,
-                created_at: Timestamp::from_millis(u64::from(created)),
-                last_modified_at: Timestamp::from_millis(u64::from(created) + u64::from(delta)),
-            },
-        )
+        .prop_map(|(id, owner, users, teams, created, delta)| AccessConfig {
+            id: id.into(),
+            owner,
+            access_type: SharedAccessType::Write,
+            users,
+            teams,
+            created_at: Timestamp::from_millis(u64::from(created)),
+            last_modified_at: Timestamp::from_millis(u64::from(created) + u64::from(delta)),
+        })
 }
 
 proptest! {

@@ -186,8 +186,14 @@ mod tests {
 
     #[test]
     fn the_wait_asked_by_a_503_is_honoured_as_a_429s() {
-        assert_eq!(wait_asked_by(&answered(503, Some(ms(2000)))), Some(ms(2000)));
-        assert_eq!(wait_asked_by(&answered(429, Some(ms(3000)))), Some(ms(3000)));
+        assert_eq!(
+            wait_asked_by(&answered(503, Some(ms(2000)))),
+            Some(ms(2000))
+        );
+        assert_eq!(
+            wait_asked_by(&answered(429, Some(ms(3000)))),
+            Some(ms(3000))
+        );
         assert_eq!(wait_asked_by(&answered(503, None)), None);
         assert_eq!(wait_asked_by(&answered(404, Some(ms(1000)))), None);
         let unavailable = answered(503, Some(ms(2000)));

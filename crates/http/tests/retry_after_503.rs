@@ -49,7 +49,10 @@ async fn a_503_waits_for_its_retry_after_then_succeeds() {
         .await;
 
     let started = std::time::Instant::now();
-    repo(&server).list(&dataset()).await.expect("the retry succeeds");
+    repo(&server)
+        .list(&dataset())
+        .await
+        .expect("the retry succeeds");
 
     // Only a lower bound: the backoff alone (5 ms) would be far shorter.
     assert!(
@@ -82,5 +85,9 @@ async fn a_503_asking_for_more_than_the_max_backoff_is_handed_back_at_once() {
         Some(&wire::RetryAfter(Duration::from_secs(60))),
         "{error:?}"
     );
-    assert_eq!(requests(&server).await, 1, "no retry: it would only be refused");
+    assert_eq!(
+        requests(&server).await,
+        1,
+        "no retry: it would only be refused"
+    );
 }

@@ -111,7 +111,8 @@ impl Served {
     /// Starts `command`, its stderr to a file, and reads the address from its first
     /// line (`listening on http://ADDR`).
     fn start(mut command: Command, name: &str) -> Result<Self, Failure> {
-        let log = std::env::temp_dir().join(format!("collab-load-{}-{name}.log", std::process::id()));
+        let log =
+            std::env::temp_dir().join(format!("collab-load-{}-{name}.log", std::process::id()));
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -161,7 +162,8 @@ async fn run(settings: Settings) -> Result<(), Failure> {
     let logged = Served::collab(&settings.collab, "log-on", None)?;
     let quiet = Served::collab(&settings.collab, "log-off", Some("warn"))?;
     let path = format!("/v1/datasets/{DATASET}/collaboration/access?token={TOKEN}");
-    let share = r#"{"accessType":"WRITE","users":["ann@example.com","bob@example.com"],"teams":["acme"]}"#;
+    let share =
+        r#"{"accessType":"WRITE","users":["ann@example.com","bob@example.com"],"teams":["acme"]}"#;
     let mut bodies = Vec::new();
     for served in [&logged, &quiet] {
         post(served.addr, &path, share).await?;
@@ -223,7 +225,9 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 /// A fresh HTTP/1 connection's sender.
-async fn connect(addr: SocketAddr) -> Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>, Failure> {
+async fn connect(
+    addr: SocketAddr,
+) -> Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>, Failure> {
     let stream = TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;

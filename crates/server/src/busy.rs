@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use collab_core::Error;
 
 use crate::error::ServerError;
-use crate::retry_after::UNAVAILABLE_RETRY_AFTER_SECS;
+use crate::retry_after::on_unavailable;
 
 /// `503` with an error body, `Retry-After` and `Connection: close`, whatever was asked:
 /// the server already serves as many connections as it may.
@@ -23,11 +23,9 @@ pub(crate) async fn answer_busy<B>(
         source: None,
     })
     .into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::RETRY_AFTER,
-        HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
-    );
-    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    on_unavailable(&mut response);
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
     Ok(response)
 }

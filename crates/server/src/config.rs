@@ -343,7 +343,12 @@ mod tests {
         let limits = config.connection_limits();
         assert_eq!(limits.linger_timeout, Duration::from_secs(5));
         assert_eq!(limits.linger_bytes, 64 * 1024 * 1024);
-        assert_eq!(ServerConfig::new(()).with_max_connections(0).max_connections(), 1);
+        assert_eq!(
+            ServerConfig::new(())
+                .with_max_connections(0)
+                .max_connections(),
+            1
+        );
     }
 
     #[test]

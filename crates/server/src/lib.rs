@@ -101,6 +101,7 @@ mod extract;
 mod handlers;
 mod in_flight;
 mod json;
+mod log_batches;
 mod logging;
 mod object_only;
 mod openapi;
@@ -114,9 +115,11 @@ mod watched_io;
 
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
-    DEFAULT_IDLE_TIMEOUT, DEFAULT_LINGER_BYTES, DEFAULT_LINGER_TIMEOUT,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
-    DEFAULT_WRITE_TIMEOUT, ServerConfig,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_LINGER_BYTES, DEFAULT_LINGER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, ServerConfig,
+};
+pub use log_batches::{
+    BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES, LOG_BATCHES_QUEUED, LOG_FLUSH_INTERVAL,
 };
 pub use openapi::OPENAPI_JSON;
 pub use provider::RepositoryProvider;

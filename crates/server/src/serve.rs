@@ -223,7 +223,8 @@ impl Served {
             let router = self.router.clone();
             let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
                 let in_flight = activity.begin();
-                let request = request.map(|body| Body::new(WatchedRequestBody::new(body, &activity)));
+                let request =
+                    request.map(|body| Body::new(WatchedRequestBody::new(body, &activity)));
                 let answer = router.clone().call(request);
                 async move {
                     let response = answer.await?;
@@ -256,7 +257,11 @@ impl Served {
                 header_read_timeout: BUSY_HEADER_READ_TIMEOUT,
                 ..self.limits
             };
-            let io = TokioIo::new(WatchedIo::new(stream, Arc::new(Activity::default()), limits));
+            let io = TokioIo::new(WatchedIo::new(
+                stream,
+                Arc::new(Activity::default()),
+                limits,
+            ));
             let max = self.limits.max_connections;
             let service = hyper::service::service_fn(move |request| answer_busy(request, max));
             let connection = self.busy_builder.serve_connection(io, service).into_owned();

@@ -109,7 +109,11 @@ fn timed_out(what: &'static str) -> io::Error {
 
 impl<I: AsyncRead + AsyncWrite + Unpin> WatchedIo<I> {
     /// A write's outcome, failing it when it has made no progress for too long.
-    fn watch_write<T>(&mut self, result: Poll<io::Result<T>>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+    fn watch_write<T>(
+        &mut self,
+        result: Poll<io::Result<T>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<T>> {
         match result {
             Poll::Ready(result) => {
                 self.write_deadline = None;
@@ -191,7 +195,11 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for WatchedIo<I> {
 }
 
 impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WatchedIo<I> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let result = Pin::new(&mut this.inner).poll_write(cx, buf);
         this.watch_write(result, cx)

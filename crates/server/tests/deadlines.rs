@@ -34,7 +34,12 @@ async fn a_silent_connection_is_closed_at_its_header_deadline() {
         .expect("connect");
     until_open_connections(&server.handle, 1).await;
     let connected = Instant::now();
-    let received = within(Duration::from_secs(120), "the close", read_until_closed(&mut stream)).await;
+    let received = within(
+        Duration::from_secs(120),
+        "the close",
+        read_until_closed(&mut stream),
+    )
+    .await;
     let waited = connected.elapsed();
     assert!(received.is_empty(), "no answer to nothing: {received:?}");
     assert!(
@@ -47,10 +52,9 @@ async fn a_silent_connection_is_closed_at_its_header_deadline() {
 
 #[tokio::test(start_paused = true)]
 async fn a_head_sent_a_byte_a_second_is_closed_at_its_header_deadline() {
-    let server = TestServer::start_with(|config| {
-        config.with_header_read_timeout(Duration::from_secs(5))
-    })
-    .await;
+    let server =
+        TestServer::start_with(|config| config.with_header_read_timeout(Duration::from_secs(5)))
+            .await;
     let stream = promptly("connect", TcpStream::connect(server.handle.local_addr()))
         .await
         .expect("connect");
@@ -68,9 +72,17 @@ async fn a_head_sent_a_byte_a_second_is_closed_at_its_header_deadline() {
         }
         panic!("the whole head was sent: the server waited too long");
     });
-    let received = within(Duration::from_secs(60), "the close", read_until_closed(&mut reader)).await;
+    let received = within(
+        Duration::from_secs(60),
+        "the close",
+        read_until_closed(&mut reader),
+    )
+    .await;
     let waited = connected.elapsed();
-    assert!(received.is_empty(), "no answer to half a head: {received:?}");
+    assert!(
+        received.is_empty(),
+        "no answer to half a head: {received:?}"
+    );
     assert!(
         waited >= Duration::from_secs(5) && waited < Duration::from_secs(6),
         "closed after {waited:?}, not at the 5 s header deadline"
@@ -91,18 +103,31 @@ async fn an_idle_keep_alive_connection_is_closed_at_its_idle_deadline() {
     let mut stream = promptly("connect", TcpStream::connect(server.handle.local_addr()))
         .await
         .expect("connect");
-    stream.write_all(list_request().as_bytes()).await.expect("send");
-    let first = promptly("the answer", read_answer(&mut stream)).await.expect("an answer");
+    stream
+        .write_all(list_request().as_bytes())
+        .await
+        .expect("send");
+    let first = promptly("the answer", read_answer(&mut stream))
+        .await
+        .expect("an answer");
     assert_eq!(first.status, 200);
     // Silent for less than the idle deadline: the connection is kept for the next.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    stream.write_all(list_request().as_bytes()).await.expect("send");
+    stream
+        .write_all(list_request().as_bytes())
+        .await
+        .expect("send");
     let second = promptly("the second answer", read_answer(&mut stream))
         .await
         .expect("a second answer on the same connection");
     assert_eq!(second.status, 200);
     let answered = Instant::now();
-    let received = within(Duration::from_secs(60), "the close", read_until_closed(&mut stream)).await;
+    let received = within(
+        Duration::from_secs(60),
+        "the close",
+        read_until_closed(&mut stream),
+    )
+    .await;
     let waited = answered.elapsed();
     assert!(received.is_empty(), "{received:?}");
     assert!(
@@ -112,4 +137,3 @@ async fn an_idle_keep_alive_connection_is_closed_at_its_idle_deadline() {
     until_open_connections(&server.handle, 0).await;
     server.handle.shutdown().await;
 }
-

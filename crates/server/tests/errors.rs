@@ -88,10 +88,7 @@ async fn a_json_value_of_the_wrong_type_answers_400_naming_the_field() {
             r#"{"accessType": "WRITE", "users": "ann@example.com"}"#,
             "users",
         ),
-        (
-            r#"{"accessType": "WRITE", "teams": [1]}"#,
-            "teams",
-        ),
+        (r#"{"accessType": "WRITE", "teams": [1]}"#, "teams"),
         (r#"["WRITE"]"#, "sequence"),
         (r#"{}"#, "accessType"),
     ] {

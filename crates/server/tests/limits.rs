@@ -34,7 +34,10 @@ async fn over_the_connection_limit_clients_get_a_503_at_once_then_a_close() {
     until_open_connections(&server.handle, 2).await;
 
     let mut extra = connect(&server).await;
-    extra.write_all(list_request().as_bytes()).await.expect("send");
+    extra
+        .write_all(list_request().as_bytes())
+        .await
+        .expect("send");
     let answer = promptly("the 503", read_answer(&mut extra))
         .await
         .expect("an answer, not a hang");
@@ -43,9 +46,20 @@ async fn over_the_connection_limit_clients_get_a_503_at_once_then_a_close() {
     assert_eq!(answer.header("connection"), Some("close"), "{answer:?}");
     assert_eq!(answer.header("content-type"), Some("application/json"));
     let body: ApiErrorResponse = serde_json::from_slice(&answer.body).expect("an error body");
-    assert_eq!(body.code, ApiErrorCode::Unknown("SERVICE_UNAVAILABLE".into()));
-    assert!(body.message.contains("limit of 2 connections"), "{}", body.message);
-    assert!(promptly("the close", read_until_closed(&mut extra)).await.is_empty());
+    assert_eq!(
+        body.code,
+        ApiErrorCode::Unknown("SERVICE_UNAVAILABLE".into())
+    );
+    assert!(
+        body.message.contains("limit of 2 connections"),
+        "{}",
+        body.message
+    );
+    assert!(
+        promptly("the close", read_until_closed(&mut extra))
+            .await
+            .is_empty()
+    );
 
     // 64 more connections that say nothing take every 503 answer: the next one is
     // closed at once, without an answer, and without the clock moving.
@@ -64,8 +78,12 @@ async fn over_the_connection_limit_clients_get_a_503_at_once_then_a_close() {
     drop(silent);
     until_open_connections(&server.handle, 0).await;
     let mut next = connect(&server).await;
-    next.write_all(list_request().as_bytes()).await.expect("send");
-    let served = promptly("the answer", read_answer(&mut next)).await.expect("an answer");
+    next.write_all(list_request().as_bytes())
+        .await
+        .expect("send");
+    let served = promptly("the answer", read_answer(&mut next))
+        .await
+        .expect("an answer");
     assert_eq!(served.status, 200);
     server.handle.shutdown().await;
 }
@@ -121,8 +139,13 @@ async fn clients_that_never_read_lose_their_connections_at_the_write_deadline() 
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(server.handle.open_connections(), CLIENTS);
     let mut polite = connect(&server).await;
-    polite.write_all(list_request().as_bytes()).await.expect("send");
-    let answer = promptly("the answer", read_answer(&mut polite)).await.expect("an answer");
+    polite
+        .write_all(list_request().as_bytes())
+        .await
+        .expect("send");
+    let answer = promptly("the answer", read_answer(&mut polite))
+        .await
+        .expect("an answer");
     assert_eq!(answer.status, 200);
     drop(polite);
     until_open_connections(&server.handle, CLIENTS).await;
@@ -136,7 +159,14 @@ async fn clients_that_never_read_lose_their_connections_at_the_write_deadline() 
     })
     .await;
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_secs(5), "let go after {waited:?}: before the deadline");
-    assert_eq!(careless.len(), CLIENTS, "the clients still hold their sockets");
+    assert!(
+        waited >= Duration::from_secs(5),
+        "let go after {waited:?}: before the deadline"
+    );
+    assert_eq!(
+        careless.len(),
+        CLIENTS,
+        "the clients still hold their sockets"
+    );
     server.handle.shutdown().await;
 }

@@ -37,7 +37,9 @@ async fn upload(addr: std::net::SocketAddr, length: usize) -> (Option<RawAnswer>
     (answer, sent)
 }
 
-async fn uploads_answered_413(configure: impl FnOnce(ServerConfig<common::StoreProvider>) -> ServerConfig<common::StoreProvider>) -> usize {
+async fn uploads_answered_413(
+    configure: impl FnOnce(ServerConfig<common::StoreProvider>) -> ServerConfig<common::StoreProvider>,
+) -> usize {
     let server = TestServer::start_with(|config| configure(config.with_body_limit(LIMIT))).await;
     let addr = server.handle.local_addr();
     let mut answered = 0;
@@ -46,13 +48,19 @@ async fn uploads_answered_413(configure: impl FnOnce(ServerConfig<common::StoreP
             .map(|i| {
                 // From just over the limit to 16 times it.
                 let length = LIMIT + 1 + (batch * AT_ONCE + i) * LIMIT * 15 / ATTEMPTS;
-                tokio::spawn(tokio::time::timeout(Duration::from_secs(30), upload(addr, length)))
+                tokio::spawn(tokio::time::timeout(
+                    Duration::from_secs(30),
+                    upload(addr, length),
+                ))
             })
             .collect();
         for upload in uploads {
             let (answer, sent) = upload.await.expect("task").expect("done within 30 s");
             let Some(answer) = answer else { continue };
-            assert!(sent, "the answer came, but the body could not be sent in full");
+            assert!(
+                sent,
+                "the answer came, but the body could not be sent in full"
+            );
             assert_eq!(answer.status, 413, "{answer:?}");
             let body: ApiErrorResponse = serde_json::from_slice(&answer.body).expect("JSON");
             assert_eq!(body.code, ApiErrorCode::Unknown("PAYLOAD_TOO_LARGE".into()));
@@ -73,4 +81,3 @@ async fn every_client_that_sends_its_whole_oversized_body_reads_the_json_413() {
     let answered = uploads_answered_413(|config| config).await;
     assert_eq!(answered, ATTEMPTS, "every upload must read its 413");
 }
-

@@ -67,8 +67,7 @@ async fn a_503_of_an_unavailable_backend_says_when_to_retry() {
         message: "backend down".into(),
         source: None,
     });
-    let config =
-        ServerConfig::new(move |_: &str| repository.clone()).with_user("alice", ALICE);
+    let config = ServerConfig::new(move |_: &str| repository.clone()).with_user("alice", ALICE);
     let server = common::spawn(config).await;
     let response = common::list_as_alice(&server).await;
     assert_eq!(response.headers()["retry-after"], "1");

@@ -58,7 +58,12 @@ async fn a_half_sent_request_is_closed_when_the_grace_period_ends() {
 
     let started = Instant::now();
     let shutdown = tokio::spawn(server.handle.shutdown());
-    let received = within(Duration::from_secs(60), "the close", read_until_closed(&mut stream)).await;
+    let received = within(
+        Duration::from_secs(60),
+        "the close",
+        read_until_closed(&mut stream),
+    )
+    .await;
     let waited = started.elapsed();
     assert!(received.is_empty(), "{received:?}");
     assert!(
@@ -79,8 +84,13 @@ async fn a_request_in_flight_at_shutdown_is_answered_with_connection_close() {
         .with_shutdown_grace(Duration::from_secs(60));
     let server = common::spawn(config).await;
     let addr = server.local_addr();
-    let mut stream = promptly("connect", TcpStream::connect(addr)).await.expect("connect");
-    stream.write_all(list_request().as_bytes()).await.expect("send");
+    let mut stream = promptly("connect", TcpStream::connect(addr))
+        .await
+        .expect("connect");
+    stream
+        .write_all(list_request().as_bytes())
+        .await
+        .expect("send");
     promptly("the request in the repository", gate.entered.notified()).await;
 
     let started = Instant::now();
@@ -92,7 +102,13 @@ async fn a_request_in_flight_at_shutdown_is_answered_with_connection_close() {
         .expect("answered, not dropped");
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("connection"), Some("close"), "{answer:?}");
-    assert!(promptly("the close", read_until_closed(&mut stream)).await.is_empty());
-    promptly("the shutdown", shutdown).await.expect("shutdown task");
+    assert!(
+        promptly("the close", read_until_closed(&mut stream))
+            .await
+            .is_empty()
+    );
+    promptly("the shutdown", shutdown)
+        .await
+        .expect("shutdown task");
     assert_eq!(started.elapsed(), Duration::ZERO, "no deadline was needed");
 }

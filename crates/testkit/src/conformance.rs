@@ -141,10 +141,7 @@ pub async fn update_replaces_and_keeps_identity<R: AccessConfigRepository>(fixtu
         ["cy@example.com"],
         "users are replaced, not merged"
     );
-    assert!(
-        after.teams.is_empty(),
-        "teams are replaced: {after:?}"
-    );
+    assert!(after.teams.is_empty(), "teams are replaced: {after:?}");
 }
 
 /// The backend stores the normalised request: trimmed, duplicates dropped, order kept.

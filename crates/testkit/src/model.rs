@@ -67,10 +67,7 @@ impl ReferenceStateMachine for SharingModel {
             proptest::sample::subsequence(USERS, 0..=USERS.len()),
             proptest::sample::subsequence(TEAMS, 0..=TEAMS.len()),
         )
-            .prop_map(|(users, teams)| Step::Share {
-                users,
-                teams,
-            });
+            .prop_map(|(users, teams)| Step::Share { users, teams });
         prop_oneof![
             4 => share,
             2 => Just(Step::DeleteCurrent),
@@ -87,12 +84,8 @@ impl ReferenceStateMachine for SharingModel {
 
     fn apply(mut state: ModelState, step: &Step) -> ModelState {
         match step {
-            Step::Share {
-                users,
-                teams,
-            } => {
-                let request =
-                    ShareRequest::write(users, teams).expect("pool entries are valid");
+            Step::Share { users, teams } => {
+                let request = ShareRequest::write(users, teams).expect("pool entries are valid");
                 state.config = Some((request.users().to_vec(), request.teams().to_vec()));
             }
             Step::DeleteCurrent => state.config = None,
@@ -182,10 +175,7 @@ async fn apply_step<R: AccessConfigRepository>(
     observed: &mut Observed,
 ) -> Result<(), String> {
     match step {
-        Step::Share {
-            users,
-            teams,
-        } => {
+        Step::Share { users, teams } => {
             let request = ShareRequest::write(users, teams).map_err(|e| e.to_string())?;
             let id = fixture
                 .owner
@@ -262,10 +252,7 @@ async fn compare<R: AccessConfigRepository>(
                     "the listed id is the one create answered",
                 ),
                 (&config.users == users, "users match the model"),
-                (
-                    &config.teams == teams,
-                    "teams match the model",
-                ),
+                (&config.teams == teams, "teams match the model"),
                 (
                     config.owner == fixture.owner_name,
                     "owner is the dataset's owner",

@@ -97,8 +97,7 @@ async fn every_answer_matches_the_document_and_every_documented_status_happens()
     let client = server.client.clone();
     let access = |dataset: &str| server.access_url(dataset);
     let config = |dataset: &str, config: &str| server.config_url(dataset, config);
-    let share =
-        json!({"accessType": "WRITE", "users": ["ann@example.com"], "teams": ["acme"]});
+    let share = json!({"accessType": "WRITE", "users": ["ann@example.com"], "teams": ["acme"]});
 
     // Create or update.
     let post = |url: String| client.post(url).bearer_auth(ALICE);
