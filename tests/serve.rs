@@ -3,56 +3,9 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use support::{collab_command, run_collab};
-
-/// A `collab serve` child process, killed if the test fails before stopping it.
-struct Served {
-    child: Child,
-    url: String,
-    rest_of_stdout: Vec<String>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `collab serve ARGS` on an ephemeral port and reads its first line.
-fn serve(args: &[&str], demo_lines: usize) -> Served {
-    let mut child = collab_command()
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let url = first
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line is `listening on URL`, got {first:?}"))
-        .to_owned();
-    let rest_of_stdout = (0..demo_lines)
-        .map(|_| {
-            let mut line = String::new();
-            stdout.read_line(&mut line).unwrap();
-            line
-        })
-        .collect();
-    Served {
-        child,
-        url,
-        rest_of_stdout,
-    }
-}
+use support::{collab_command, run_collab, serve};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_prints_a_working_example_and_stops_on_sigterm() {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 use collab_core::{AccessConfigId, DatasetId};
+use collab_server::WireMode;
 use secrecy::SecretString;
 
 /// Manage who a Lightly dataset is shared with, against Lightly's API or against a
@@ -33,6 +34,17 @@ pub struct Cli {
         help = "API token, sent as the `token` query parameter [default: $LIGHTLY_TOKEN, trimmed]"
     )]
     pub token: Option<SecretString>,
+
+    /// `--wire`: the generation of the wire; see [`WireMode`].
+    #[arg(
+        long,
+        global = true,
+        value_name = "GENERATION",
+        default_value = "auto",
+        value_parser = parse_wire,
+        help = "Wire generation (auto, current, 2022): `serve` answers each caller in the one it speaks (auto) or pins one; client commands write today's (auto, current) or the 2022 one"
+    )]
+    pub wire: WireMode,
 
     /// Print the API's JSON instead of text; errors become JSON on stderr.
     #[arg(long, global = true)]
@@ -182,6 +194,10 @@ fn parse_connections(text: &str) -> Result<usize, String> {
         Ok(connections) if connections > 0 => Ok(connections),
         _ => Err(format!("not a positive number of connections: {text:?}")),
     }
+}
+
+fn parse_wire(text: &str) -> Result<WireMode, String> {
+    text.parse().map_err(|e| format!("{e}, or `auto`"))
 }
 
 fn parse_dataset(text: &str) -> Result<DatasetId, String> {

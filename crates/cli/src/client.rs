@@ -4,7 +4,9 @@ use collab_core::request::normalize_users;
 use collab_core::{AccessConfigRepository, Error, ShareRequest, SharingService};
 use std::time::Duration;
 
+use collab_core::wire::WireGeneration;
 use collab_http::{BuildError, HttpRepository, RetryPolicy};
+use collab_server::WireMode;
 use secrecy::SecretString;
 
 use crate::args::{ChangeArgs, Command};
@@ -29,6 +31,8 @@ pub(crate) struct Connection {
     pub(crate) api_url: Option<String>,
     /// `--token`, if given.
     pub(crate) token: Option<SecretString>,
+    /// `--wire`: the generation requests are written in (`auto` is today's).
+    pub(crate) wire: WireMode,
 }
 
 impl Connection {
@@ -41,7 +45,12 @@ impl Connection {
             Some(token) => builder.with_api_token(token.clone()),
             None => builder.token_from_env().map_err(usage)?,
         };
+        let generation = match self.wire {
+            WireMode::Pinned(generation) => generation,
+            _ => WireGeneration::Current,
+        };
         builder
+            .with_wire_generation(generation)
             .with_retry(INTERACTIVE_RETRIES)
             .with_connect_timeout(Duration::from_secs(5))
             .with_request_timeout(Duration::from_secs(30))

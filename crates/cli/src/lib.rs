@@ -64,7 +64,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
     match cli.command {
-        Command::Serve(args) => runtime.block_on(serve::run(args)),
+        Command::Serve(args) => runtime.block_on(serve::run(args, cli.wire)),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "collab", &mut std::io::stdout());
             Ok(())
@@ -73,6 +73,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let connection = Connection {
                 api_url: cli.api_url,
                 token: cli.token,
+                wire: cli.wire,
             };
             let output = runtime.block_on(client::run(&connection, command, cli.json))?;
             print!("{output}");

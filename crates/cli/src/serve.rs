@@ -6,7 +6,7 @@ use collab_core::DatasetId;
 use collab_fake::InMemoryStore;
 use std::time::Duration;
 
-use collab_server::{BoundServer, ServerConfig, ShutdownSignals};
+use collab_server::{BoundServer, ServerConfig, ShutdownSignals, WireMode};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::ServeArgs;
@@ -67,12 +67,14 @@ impl Population {
 }
 
 /// Runs the server until SIGINT or SIGTERM, then stops within `--shutdown-grace`; a
-/// second signal stops it at once.
-pub async fn run(args: ServeArgs) -> Result<(), Failure> {
+/// second signal stops it at once. `wire` chooses the generation of the answers
+/// (`--wire`).
+pub async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
     let population = Population::from_args(&args)?;
     let store = InMemoryStore::new();
     let provider_store = store.clone();
     let mut config = ServerConfig::new(move |user: &str| provider_store.session(user))
+        .with_wire_mode(wire)
         .with_header_read_timeout(args.header_timeout.0)
         .with_idle_timeout(args.idle_timeout.0)
         .with_body_read_timeout(args.body_timeout.0)
@@ -105,7 +107,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
             "warning: no users, so every call is unauthorized: pass --user NAME=TOKEN or --demo"
         );
     }
-    tracing::info!(%url, users = population.users.len(), datasets = population.datasets.len(), "serving");
+    tracing::info!(%url, %wire, users = population.users.len(), datasets = population.datasets.len(), "serving");
     serve_until_signalled(server, signals, args.shutdown_grace.0).await
 }
 

@@ -1,20 +1,24 @@
 //! The API's error body (`ApiErrorResponse`) and its error codes (`ApiErrorCode`).
 
-use std::fmt;
+use serde::{Deserialize, Serialize, Serializer};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use crate::wire::WireGeneration;
 
 macro_rules! api_error_codes {
-    ($($variant:ident => $text:literal,)*) => {
-        /// An `ApiErrorCode` of the API. Codes this generation does not know are kept,
-        /// with their text, in [`ApiErrorCode::Unknown`] rather than failing the read.
+    ($($variant:ident => $text:literal, $since:ident,)*) => {
+        /// An `ApiErrorCode` of the API: the 77 codes of today's generation, which hold
+        /// the 2022 generation's 55. Codes this crate does not know are kept, with their
+        /// text, in [`ApiErrorCode::Unknown`] rather than failing the read.
         ///
         /// ```
         /// use collab_core::ApiErrorCode;
+        /// use collab_core::wire::WireGeneration;
         /// assert_eq!("DATASET_UNKNOWN".parse::<ApiErrorCode>(), Ok(ApiErrorCode::DatasetUnknown));
+        /// assert_eq!("TEAM_UNKNOWN".parse::<ApiErrorCode>(), Ok(ApiErrorCode::TeamUnknown));
+        /// assert_eq!(ApiErrorCode::TeamUnknown.defined_since(), Some(WireGeneration::Current));
         /// assert_eq!(
-        ///     "PAYLOAD_TOO_LARGE".parse::<ApiErrorCode>(),
-        ///     Ok(ApiErrorCode::Unknown("PAYLOAD_TOO_LARGE".into()))
+        ///     "SOMETHING_NEWER".parse::<ApiErrorCode>(),
+        ///     Ok(ApiErrorCode::Unknown("SOMETHING_NEWER".into()))
         /// );
         /// ```
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -24,12 +28,12 @@ macro_rules! api_error_codes {
                 #[doc = concat!("`", $text, "`")]
                 $variant,
             )*
-            /// A code this generation of the API does not define, with its text.
+            /// A code this crate does not know, with its text.
             Unknown(String),
         }
 
         impl ApiErrorCode {
-            /// Every code this generation defines, in the spec's order.
+            /// Every code today's generation defines, in its order.
             pub const ALL: &'static [ApiErrorCode] = &[$(ApiErrorCode::$variant,)*];
 
             /// The code's spelling on the wire.
@@ -37,6 +41,15 @@ macro_rules! api_error_codes {
                 match self {
                     $(Self::$variant => $text,)*
                     Self::Unknown(text) => text,
+                }
+            }
+
+            /// The first generation of the wire that defines this code; `None` for a
+            /// code this crate does not know.
+            pub fn defined_since(&self) -> Option<WireGeneration> {
+                match self {
+                    $(Self::$variant => Some(WireGeneration::$since),)*
+                    Self::Unknown(_) => None,
                 }
             }
 
@@ -51,93 +64,93 @@ macro_rules! api_error_codes {
 }
 
 api_error_codes! {
-    BadRequest => "BAD_REQUEST",
-    NotImplemented => "NOT_IMPLEMENTED",
-    Forbidden => "FORBIDDEN",
-    Unauthorized => "UNAUTHORIZED",
-    NotFound => "NOT_FOUND",
-    MalformedRequest => "MALFORMED_REQUEST",
-    MalformedResponse => "MALFORMED_RESPONSE",
-    JwtInvalid => "JWT_INVALID",
-    JwtMalformed => "JWT_MALFORMED",
-    JobCreationFailed => "JOB_CREATION_FAILED",
-    JobUnknown => "JOB_UNKNOWN",
-    UserNotKnown => "USER_NOT_KNOWN",
-    UserAccountDeactivated => "USER_ACCOUNT_DEACTIVATED",
-    UserAccountBlocked => "USER_ACCOUNT_BLOCKED",
-    TeamAccountPlanInsufficient => "TEAM_ACCOUNT_PLAN_INSUFFICIENT",
-    DatasetUnknown => "DATASET_UNKNOWN",
-    DatasetTagInvalid => "DATASET_TAG_INVALID",
-    DatasetNameExists => "DATASET_NAME_EXISTS",
-    DatasetAtMaxCapacity => "DATASET_AT_MAX_CAPACITY",
-    DatasetDatasourceUnknown => "DATASET_DATASOURCE_UNKNOWN",
-    DatasetDatasourceCredentialsError => "DATASET_DATASOURCE_CREDENTIALS_ERROR",
-    DatasetDatasourceInvalid => "DATASET_DATASOURCE_INVALID",
-    DatasetDatasourceActionNotImplemented => "DATASET_DATASOURCE_ACTION_NOT_IMPLEMENTED",
-    DatasetDatasourceIllegalAction => "DATASET_DATASOURCE_ILLEGAL_ACTION",
-    AccessControlUnknown => "ACCESS_CONTROL_UNKNOWN",
-    EmbeddingUnknown => "EMBEDDING_UNKNOWN",
-    EmbeddingNameExists => "EMBEDDING_NAME_EXISTS",
-    EmbeddingInvalid => "EMBEDDING_INVALID",
-    EmbeddingNotReady => "EMBEDDING_NOT_READY",
-    EmbeddingRowCountUnknown => "EMBEDDING_ROW_COUNT_UNKNOWN",
-    EmbeddingRowCountInvalid => "EMBEDDING_ROW_COUNT_INVALID",
-    Embedding2dUnknown => "EMBEDDING_2D_UNKNOWN",
-    TagUnknown => "TAG_UNKNOWN",
-    TagNameExists => "TAG_NAME_EXISTS",
-    TagInitialExists => "TAG_INITIAL_EXISTS",
-    TagUndeletableNotALeaf => "TAG_UNDELETABLE_NOT_A_LEAF",
-    TagUndeletableIsInitial => "TAG_UNDELETABLE_IS_INITIAL",
-    TagNoTagInDataset => "TAG_NO_TAG_IN_DATASET",
-    TagPrevtagNotInDataset => "TAG_PREVTAG_NOT_IN_DATASET",
-    TagQuerytagNotInDataset => "TAG_QUERYTAG_NOT_IN_DATASET",
-    TagPreselectedtagNotInDataset => "TAG_PRESELECTEDTAG_NOT_IN_DATASET",
-    TagNoScoresAvailable => "TAG_NO_SCORES_AVAILABLE",
-    SampleUnknown => "SAMPLE_UNKNOWN",
-    SampleThumbnameUnknown => "SAMPLE_THUMBNAME_UNKNOWN",
-    SampleCreateRequestInvalidFormat => "SAMPLE_CREATE_REQUEST_INVALID_FORMAT",
-    ScoreUnknown => "SCORE_UNKNOWN",
-    DockerRunUnknown => "DOCKER_RUN_UNKNOWN",
-    DockerRunReportUnavailable => "DOCKER_RUN_REPORT_UNAVAILABLE",
-    DockerWorkerUnknown => "DOCKER_WORKER_UNKNOWN",
-    DockerWorkerConfigUnknown => "DOCKER_WORKER_CONFIG_UNKNOWN",
-    DockerWorkerConfigInUse => "DOCKER_WORKER_CONFIG_IN_USE",
-    DockerWorkerScheduleUnknown => "DOCKER_WORKER_SCHEDULE_UNKNOWN",
-    DockerWorkerScheduleUpdateFailed => "DOCKER_WORKER_SCHEDULE_UPDATE_FAILED",
-    MetadataConfigurationUnknown => "METADATA_CONFIGURATION_UNKNOWN",
-    CustomMetadataAtMaxSize => "CUSTOM_METADATA_AT_MAX_SIZE",
+    BadRequest => "BAD_REQUEST", V2022,
+    NotImplemented => "NOT_IMPLEMENTED", V2022,
+    Forbidden => "FORBIDDEN", V2022,
+    Unauthorized => "UNAUTHORIZED", V2022,
+    NotFound => "NOT_FOUND", V2022,
+    NotModified => "NOT_MODIFIED", Current,
+    Conflict => "CONFLICT", Current,
+    MalformedRequest => "MALFORMED_REQUEST", V2022,
+    MalformedResponse => "MALFORMED_RESPONSE", V2022,
+    PayloadTooLarge => "PAYLOAD_TOO_LARGE", Current,
+    JwtInvalid => "JWT_INVALID", V2022,
+    JwtMalformed => "JWT_MALFORMED", V2022,
+    CreationFailed => "CREATION_FAILED", Current,
+    JobCreationFailed => "JOB_CREATION_FAILED", V2022,
+    JobUnknown => "JOB_UNKNOWN", V2022,
+    UserNotKnown => "USER_NOT_KNOWN", V2022,
+    UserAccountDeactivated => "USER_ACCOUNT_DEACTIVATED", V2022,
+    UserAccountBlocked => "USER_ACCOUNT_BLOCKED", V2022,
+    TeamAccountPlanInsufficient => "TEAM_ACCOUNT_PLAN_INSUFFICIENT", V2022,
+    IllegalActionResourceInUse => "ILLEGAL_ACTION_RESOURCE_IN_USE", Current,
+    DatasetUnknown => "DATASET_UNKNOWN", V2022,
+    DatasetNotSupported => "DATASET_NOT_SUPPORTED", Current,
+    DatasetTagInvalid => "DATASET_TAG_INVALID", V2022,
+    DatasetNameExists => "DATASET_NAME_EXISTS", V2022,
+    DatasetAtMaxCapacity => "DATASET_AT_MAX_CAPACITY", V2022,
+    DatasetDatasourceUnknown => "DATASET_DATASOURCE_UNKNOWN", V2022,
+    DatasetDatasourceCredentialsError => "DATASET_DATASOURCE_CREDENTIALS_ERROR", V2022,
+    DatasetDatasourceInvalid => "DATASET_DATASOURCE_INVALID", V2022,
+    DatasetDatasourceActionNotImplemented => "DATASET_DATASOURCE_ACTION_NOT_IMPLEMENTED", V2022,
+    DatasetDatasourceIllegalAction => "DATASET_DATASOURCE_ILLEGAL_ACTION", V2022,
+    DatasetDatasourceFileTooLarge => "DATASET_DATASOURCE_FILE_TOO_LARGE", Current,
+    DatasetDatasourceRelevantFilenamesInvalid => "DATASET_DATASOURCE_RELEVANT_FILENAMES_INVALID", Current,
+    AccessControlUnknown => "ACCESS_CONTROL_UNKNOWN", V2022,
+    EmbeddingUnknown => "EMBEDDING_UNKNOWN", V2022,
+    EmbeddingNameExists => "EMBEDDING_NAME_EXISTS", V2022,
+    EmbeddingInvalid => "EMBEDDING_INVALID", V2022,
+    EmbeddingNotReady => "EMBEDDING_NOT_READY", V2022,
+    EmbeddingRowCountUnknown => "EMBEDDING_ROW_COUNT_UNKNOWN", V2022,
+    EmbeddingRowCountInvalid => "EMBEDDING_ROW_COUNT_INVALID", V2022,
+    Embedding2dUnknown => "EMBEDDING_2D_UNKNOWN", V2022,
+    TagUnknown => "TAG_UNKNOWN", V2022,
+    TagNameExists => "TAG_NAME_EXISTS", V2022,
+    TagInitialExists => "TAG_INITIAL_EXISTS", V2022,
+    TagUndeletableNotALeaf => "TAG_UNDELETABLE_NOT_A_LEAF", V2022,
+    TagUndeletableIsInitial => "TAG_UNDELETABLE_IS_INITIAL", V2022,
+    TagNoTagInDataset => "TAG_NO_TAG_IN_DATASET", V2022,
+    TagPrevtagNotInDataset => "TAG_PREVTAG_NOT_IN_DATASET", V2022,
+    TagQuerytagNotInDataset => "TAG_QUERYTAG_NOT_IN_DATASET", V2022,
+    TagPreselectedtagNotInDataset => "TAG_PRESELECTEDTAG_NOT_IN_DATASET", V2022,
+    TagNoScoresAvailable => "TAG_NO_SCORES_AVAILABLE", V2022,
+    SampleUnknown => "SAMPLE_UNKNOWN", V2022,
+    SampleThumbnameUnknown => "SAMPLE_THUMBNAME_UNKNOWN", V2022,
+    SampleCreateRequestInvalidFormat => "SAMPLE_CREATE_REQUEST_INVALID_FORMAT", V2022,
+    SampleCreateRequestInvalidCropData => "SAMPLE_CREATE_REQUEST_INVALID_CROP_DATA", Current,
+    PredictionTaskSchemaUnknown => "PREDICTION_TASK_SCHEMA_UNKNOWN", Current,
+    PredictionTaskSchemaCategoriesNotUnique => "PREDICTION_TASK_SCHEMA_CATEGORIES_NOT_UNIQUE", Current,
+    ScoreUnknown => "SCORE_UNKNOWN", V2022,
+    ScoresCannotBeSet => "SCORES_CANNOT_BE_SET", Current,
+    DockerRunUnknown => "DOCKER_RUN_UNKNOWN", V2022,
+    DockerRunDatasetUnavailable => "DOCKER_RUN_DATASET_UNAVAILABLE", Current,
+    DockerRunReportUnavailable => "DOCKER_RUN_REPORT_UNAVAILABLE", V2022,
+    DockerRunArtifactUnknown => "DOCKER_RUN_ARTIFACT_UNKNOWN", Current,
+    DockerRunArtifactExists => "DOCKER_RUN_ARTIFACT_EXISTS", Current,
+    DockerRunArtifactUnavailable => "DOCKER_RUN_ARTIFACT_UNAVAILABLE", Current,
+    DockerWorkerUnknown => "DOCKER_WORKER_UNKNOWN", V2022,
+    DockerWorkerConfigUnknown => "DOCKER_WORKER_CONFIG_UNKNOWN", V2022,
+    DockerWorkerConfigNotCompatibleWithDatasource => "DOCKER_WORKER_CONFIG_NOT_COMPATIBLE_WITH_DATASOURCE", Current,
+    DockerWorkerConfigReferencesInvalidFiles => "DOCKER_WORKER_CONFIG_REFERENCES_INVALID_FILES", Current,
+    DockerWorkerConfigInUse => "DOCKER_WORKER_CONFIG_IN_USE", V2022,
+    DockerWorkerConfigInvalid => "DOCKER_WORKER_CONFIG_INVALID", Current,
+    DockerWorkerScheduleUnknown => "DOCKER_WORKER_SCHEDULE_UNKNOWN", V2022,
+    DockerWorkerScheduleUpdateFailed => "DOCKER_WORKER_SCHEDULE_UPDATE_FAILED", V2022,
+    MetadataConfigurationUnknown => "METADATA_CONFIGURATION_UNKNOWN", V2022,
+    CustomMetadataAtMaxSize => "CUSTOM_METADATA_AT_MAX_SIZE", V2022,
+    OnpremSubscriptionInsufficient => "ONPREM_SUBSCRIPTION_INSUFFICIENT", Current,
+    AccountSubscriptionInsufficient => "ACCOUNT_SUBSCRIPTION_INSUFFICIENT", Current,
+    TeamUnknown => "TEAM_UNKNOWN", Current,
 }
 
-impl std::str::FromStr for ApiErrorCode {
-    type Err = std::convert::Infallible;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from_text(text))
-    }
-}
+crate::text_enum::text_enum!(ApiErrorCode);
 
-impl fmt::Display for ApiErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for ApiErrorCode {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ApiErrorCode {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Ok(Self::from_text(&text))
-    }
-}
-
-/// The API's error body: `{"code": ..., "message": ...}`.
+/// The API's error body (`ApiErrorResponse`), in the words of either generation.
 ///
-/// Reads both this generation's `message` and later generations' `error` for the text,
-/// and keeps a `requestId` when one is sent. Writes this generation's shape.
+/// The 2022 generation sends `{"code", "message"}`; today's sends `{"code", "error"}`
+/// with an optional `requestId` (quote it to Lightly's support) and `errorLabels`.
+/// Reading accepts either shape; [`WireGeneration::on_wire`] writes exactly one
+/// generation's fields, and `Serialize` writes today's.
 ///
 /// ```
 /// use collab_core::{ApiErrorCode, ApiErrorResponse};
@@ -145,18 +158,21 @@ impl<'de> Deserialize<'de> for ApiErrorCode {
 ///     serde_json::from_str(r#"{"code":"DATASET_UNKNOWN","error":"no such dataset","requestId":"r1"}"#)?;
 /// assert_eq!(body.code, ApiErrorCode::DatasetUnknown);
 /// assert_eq!(body.message, "no such dataset");
+/// assert_eq!(body.request_id.as_deref(), Some("r1"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "WireApiError")]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "crate::wire::generation::AnyGenerationError")]
 pub struct ApiErrorResponse {
     /// What went wrong, as a code.
     pub code: ApiErrorCode,
-    /// What went wrong, for people.
+    /// What went wrong, for people (`message` in 2022, `error` today).
     pub message: String,
     /// The service's id for the request, when it sends one.
-    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Labels the service attaches to some errors (e.g. database errors), today's
+    /// generation only; empty when none were sent.
+    pub error_labels: Vec<String>,
 }
 
 impl ApiErrorResponse {
@@ -166,27 +182,19 @@ impl ApiErrorResponse {
             code,
             message: message.into(),
             request_id: None,
+            error_labels: Vec::new(),
         }
+    }
+
+    /// The same body with the service's request id.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
     }
 }
 
-#[derive(Deserialize)]
-struct WireApiError {
-    code: ApiErrorCode,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default, rename = "requestId")]
-    request_id: Option<String>,
-}
-
-impl From<WireApiError> for ApiErrorResponse {
-    fn from(wire: WireApiError) -> Self {
-        Self {
-            code: wire.code,
-            message: wire.message.or(wire.error).unwrap_or_default(),
-            request_id: wire.request_id,
-        }
+impl Serialize for ApiErrorResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireGeneration::Current.on_wire(self).serialize(serializer)
     }
 }

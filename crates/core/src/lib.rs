@@ -34,16 +34,19 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod api_error;
+mod creator;
 mod error;
 mod id;
 mod model;
 mod repository;
 pub mod request;
 pub mod sharing;
+mod text_enum;
 pub mod time;
 pub mod wire;
 
 pub use api_error::{ApiErrorCode, ApiErrorResponse};
+pub use creator::Creator;
 pub use error::{Error, ErrorSource, Result};
 pub use id::{AccessConfigId, DatasetId, OBJECT_ID_LEN, ObjectId, ParseIdError};
 pub use model::{AccessConfig, CreateEntityResponse, SharedAccessType};

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::wire::WireGeneration;
 use crate::{AccessConfigId, ObjectId, Timestamp};
 
 /// The kind of access a shared config grants. The API knows one: `WRITE`.
@@ -33,9 +34,22 @@ impl std::fmt::Display for SharedAccessType {
 
 /// One shared access config of a dataset (`SharedAccessConfigData`).
 ///
-/// Readers ignore fields they do not know, as later generations of the API add some.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Reading accepts either generation of the wire (`teams` today, `organizations` in
+/// 2022) and ignores fields it does not know, such as a `creator` echoed back.
+/// `Serialize` writes today's generation; [`WireGeneration::on_wire`] writes either.
+///
+/// ```
+/// use collab_core::AccessConfig;
+/// let config: AccessConfig = serde_json::from_str(r#"{
+///     "id": "0123456789abcdef01234567", "owner": "alice", "accessType": "WRITE",
+///     "users": ["ann@example.com"], "teams": ["acme"], "creator": "USER_PIP",
+///     "createdAt": 1, "lastModifiedAt": 2}"#)?;
+/// assert_eq!(config.teams, ["acme"]);
+/// assert!(serde_json::to_string(&config)?.contains(r#""teams":["acme"]"#));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(from = "crate::wire::generation::AnyGenerationConfig")]
 pub struct AccessConfig {
     /// The config's id; stable across updates.
     pub id: AccessConfigId,
@@ -45,12 +59,18 @@ pub struct AccessConfig {
     pub access_type: SharedAccessType,
     /// E-mail addresses of the users with access.
     pub users: Vec<String>,
-    /// Teams with access.
+    /// Teams with access (`organizations` on the 2022 wire).
     pub teams: Vec<String>,
     /// When the config was first created.
     pub created_at: Timestamp,
     /// When the config was last replaced; never before `created_at`.
     pub last_modified_at: Timestamp,
+}
+
+impl Serialize for AccessConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireGeneration::Current.on_wire(self).serialize(serializer)
+    }
 }
 
 /// The body of a successful create: `{"id": ...}` (`CreateEntityResponse`).

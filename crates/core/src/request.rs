@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, SharedAccessType};
+use crate::{Creator, Error, SharedAccessType};
 
 /// The most users or teams one request may name.
 pub const MAX_PRINCIPALS: usize = 10_000;
@@ -29,48 +29,39 @@ pub const MAX_TEAM_LEN: usize = 256;
 /// Deserialising applies the same rules, so a server rejects bad input with a clear
 /// [`Error::InvalidRequest`]. On the wire `users` and `teams` are optional and
 /// a missing list means an empty one: a create-or-update replaces both lists.
+/// Reading accepts either generation's spelling of the teams (`teams`, or the 2022
+/// `organizations`); `Serialize` writes today's generation, and
+/// [`WireGeneration::on_wire`](crate::wire::WireGeneration::on_wire) either.
+///
+/// The optional [`Creator`] says which kind of client sent the request; it is sent only
+/// when set, and only in today's generation.
 ///
 /// ```
-/// use collab_core::ShareRequest;
+/// use collab_core::{Creator, ShareRequest};
 /// let request = ShareRequest::write(
 ///     [" ann@example.com", "bob@example.com", "ANN@example.com"],
 ///     ["acme"],
-/// )?;
+/// )?
+/// .with_creator(Creator::UserPip);
 /// assert_eq!(request.users(), ["ann@example.com", "bob@example.com"]);
+/// assert_eq!(request.creator(), Some(&Creator::UserPip));
 /// assert!(ShareRequest::write(["not an e-mail"], [""; 0]).is_err());
 /// # Ok::<(), collab_core::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", try_from = "WireShareRequest")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "crate::wire::generation::AnyGenerationRequest")]
 pub struct ShareRequest {
     access_type: SharedAccessType,
     users: Vec<String>,
     teams: Vec<String>,
+    creator: Option<Creator>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WireShareRequest {
-    access_type: SharedAccessType,
-    #[serde(default)]
-    users: Option<Vec<String>>,
-    #[serde(default)]
-    teams: Option<Vec<String>>,
-}
-
-impl TryFrom<WireShareRequest> for ShareRequest {
-    /// The reason alone: serde puts it in its own error, which callers wrap again.
-    type Error = String;
-    fn try_from(wire: WireShareRequest) -> Result<Self, Self::Error> {
-        Self::new(
-            wire.access_type,
-            wire.users.unwrap_or_default(),
-            wire.teams.unwrap_or_default(),
-        )
-        .map_err(|error| match error {
-            Error::InvalidRequest { message } => message,
-            other => other.to_string(),
-        })
+impl Serialize for ShareRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::wire::WireGeneration::Current
+            .on_wire(self)
+            .serialize(serializer)
     }
 }
 
@@ -87,6 +78,7 @@ impl ShareRequest {
             access_type,
             users: normalize_users(users)?,
             teams: normalize_teams(teams)?,
+            creator: None,
         })
     }
 
@@ -109,7 +101,19 @@ impl ShareRequest {
             access_type: SharedAccessType::Write,
             users,
             teams,
+            creator: None,
         }
+    }
+
+    /// The same request, saying which kind of client sends it (today's `creator`).
+    pub fn with_creator(mut self, creator: Creator) -> Self {
+        self.creator = Some(creator);
+        self
+    }
+
+    /// Which kind of client sends the request, when the caller said.
+    pub fn creator(&self) -> Option<&Creator> {
+        self.creator.as_ref()
     }
 
     /// The access type requested.

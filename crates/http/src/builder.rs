@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use collab_core::wire::WireGeneration;
 use reqwest::header::HeaderValue;
 use secrecy::SecretString;
 
@@ -53,6 +54,7 @@ pub struct HttpRepositoryBuilder {
     request_timeout: Duration,
     retry: RetryPolicy,
     user_agent: String,
+    wire: WireGeneration,
     client: Option<reqwest::Client>,
 }
 
@@ -71,6 +73,7 @@ impl fmt::Debug for HttpRepositoryBuilder {
             .field("request_timeout", &self.request_timeout)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
+            .field("wire", &self.wire)
             .field("client", &self.client.as_ref().map(|_| "caller-supplied"))
             .finish()
     }
@@ -89,6 +92,7 @@ impl HttpRepositoryBuilder {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
+            wire: WireGeneration::Current,
             client: None,
         }
     }
@@ -189,6 +193,27 @@ impl HttpRepositoryBuilder {
         self
     }
 
+    /// The generation of the wire the requests are written in (default
+    /// [`WireGeneration::Current`], what Lightly's API speaks today). Pin
+    /// [`WireGeneration::V2022`] for a server that still speaks the 2022 generation
+    /// (`organizations`, no `creator`). Answers are read in either generation whatever
+    /// this says.
+    ///
+    /// ```
+    /// use collab_core::wire::WireGeneration;
+    /// use collab_http::HttpRepository;
+    /// let repo = HttpRepository::builder()
+    ///     .with_api_token("t")
+    ///     .with_wire_generation(WireGeneration::V2022)
+    ///     .build()?;
+    /// assert_eq!(repo.wire_generation(), WireGeneration::V2022);
+    /// # Ok::<(), collab_http::BuildError>(())
+    /// ```
+    pub fn with_wire_generation(mut self, generation: WireGeneration) -> Self {
+        self.wire = generation;
+        self
+    }
+
     /// Sends requests through a client the caller built (to share its connection pool,
     /// proxy or TLS settings). Its connect timeout and redirect policy apply; the
     /// repository's request timeout, user agent and credential are set on each request.
@@ -233,6 +258,7 @@ impl HttpRepositoryBuilder {
             redactor: Redactor::new(auth.secret()),
             auth,
             user_agent,
+            wire: self.wire,
             request_timeout: self.request_timeout,
             retry: self.retry,
         }))

@@ -47,6 +47,14 @@
 //! # Ok::<(), collab_http::BuildError>(())
 //! ```
 //!
+//! # Generations of the wire
+//!
+//! Requests are written in today's generation (`teams`; `creator` only when the
+//! caller set one) unless
+//! [`HttpRepositoryBuilder::with_wire_generation`] pins the 2022 one (`organizations`,
+//! no `creator`) for a server that still speaks it. Answers are read in either
+//! generation whatever the setting.
+//!
 //! # Errors
 //!
 //! Every non-success answer goes through [`collab_core::wire::error_from_response`], the
@@ -54,8 +62,9 @@
 //! [`Error`](collab_core::Error) variants: `404 DATASET_UNKNOWN` is
 //! `DatasetNotFound`, `404 ACCESS_CONTROL_UNKNOWN` is `AccessConfigNotFound`, `401`
 //! `Unauthorized`, `403` `Forbidden`, `400` `InvalidRequest`, `429` `RateLimited`, `5xx`
-//! `Unavailable`. An error body may name its text `message` or (in later generations of
-//! the API) `error`; unknown fields and codes are tolerated. A success whose body is
+//! `Unavailable`. An error body may name its text `message` (2022) or `error` (today);
+//! unknown fields and codes are tolerated, and the service's `requestId` is kept in the
+//! error's message (quote it to Lightly's support). A success whose body is
 //! not what the API defines is `UnexpectedResponse`, with the status and at most 200
 //! characters of the body. A transport failure or timeout is `Unavailable`, with
 //! reqwest's error (its URL removed) as the source.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use backon::Retryable;
-use collab_core::wire::CallTarget;
+use collab_core::wire::{CallTarget, WireGeneration};
 use collab_core::{
     AccessConfig, AccessConfigId, AccessConfigList, AccessConfigRepository, CreateEntityResponse,
     DatasetId, Error, Result, ShareRequest,
@@ -60,6 +60,8 @@ pub(crate) struct Settings {
     /// Every spelling of the credential, to keep it out of what the service sends back.
     pub(crate) redactor: Redactor,
     pub(crate) user_agent: HeaderValue,
+    /// The generation requests are written in; answers are read in either.
+    pub(crate) wire: WireGeneration,
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
 }
@@ -71,6 +73,7 @@ impl fmt::Debug for HttpRepository {
             .field("base_url", &settings.base_url.as_url().as_str())
             .field("auth", &settings.auth.describe())
             .field("user_agent", &settings.user_agent)
+            .field("wire", &settings.wire)
             .field("request_timeout", &settings.request_timeout)
             .field("retry", &settings.retry)
             .finish_non_exhaustive()
@@ -113,6 +116,12 @@ impl HttpRepository {
     /// The base URL requests go to (never holds a credential).
     pub fn base_url(&self) -> &Url {
         self.inner.base_url.as_url()
+    }
+
+    /// The generation of the wire requests are written in; see
+    /// [`HttpRepositoryBuilder::with_wire_generation`].
+    pub fn wire_generation(&self) -> WireGeneration {
+        self.inner.wire
     }
 
     /// The retry policy in force.
@@ -258,8 +267,10 @@ impl AccessConfigRepository for HttpRepository {
         dataset: &DatasetId,
         request: &ShareRequest,
     ) -> Result<AccessConfigId> {
-        let body = serde_json::to_vec(request).map_err(|error| Error::InvalidRequest {
-            message: format!("cannot encode the request: {error}"),
+        let body = serde_json::to_vec(&self.inner.wire.on_wire(request)).map_err(|error| {
+            Error::InvalidRequest {
+                message: format!("cannot encode the request: {error}"),
+            }
         })?;
         let call = self.call(Method::POST, dataset, None, Some(&body));
         let answer = self.execute(&call).await.result?;

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+use crate::WireMode;
+
 /// The largest request body accepted by default: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
@@ -71,6 +73,7 @@ pub struct ServerConfig<P> {
     body_read_timeout: Duration,
     body_limit: usize,
     connections: ConnectionLimits,
+    wire_mode: WireMode,
 }
 
 /// The deadlines and limits of connections, which [`bind`](crate::bind) applies
@@ -121,6 +124,7 @@ impl<P> ServerConfig<P> {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             body_limit: DEFAULT_BODY_LIMIT,
             connections: ConnectionLimits::default(),
+            wire_mode: WireMode::Auto,
         }
     }
 
@@ -248,6 +252,18 @@ impl<P> ServerConfig<P> {
 
     pub(crate) fn connection_limits(&self) -> ConnectionLimits {
         self.connections
+    }
+
+    /// The generation of the wire the server answers in (default [`WireMode::Auto`]:
+    /// each caller in the one it speaks). Requests are read in either generation.
+    pub fn with_wire_mode(mut self, mode: WireMode) -> Self {
+        self.wire_mode = mode;
+        self
+    }
+
+    /// The generation of the wire the server answers in.
+    pub fn wire_mode(&self) -> WireMode {
+        self.wire_mode
     }
 
     /// The provider of repositories.

@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use collab_core::{ApiErrorCode, ApiErrorResponse, Error, wire};
 
+use crate::generation::ErrorBody;
 use crate::json::json_response;
 
 /// Why a request failed. Errors of the port ([`Error`]) are mapped by
@@ -54,8 +55,6 @@ pub(crate) enum ServerError {
     },
 }
 
-/// Code of a `413` answer; later generations of Lightly's API use this spelling.
-const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
 /// Code of a `500` answer, which this generation of the API does not define.
 const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
 
@@ -81,10 +80,9 @@ impl ServerError {
             Self::MethodNotAllowed { .. } => {
                 (StatusCode::METHOD_NOT_ALLOWED, ApiErrorCode::BadRequest)
             }
-            Self::PayloadTooLarge { .. } => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ApiErrorCode::Unknown(PAYLOAD_TOO_LARGE.into()),
-            ),
+            Self::PayloadTooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ApiErrorCode::PayloadTooLarge)
+            }
             Self::UnsupportedMediaType { .. } => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, ApiErrorCode::BadRequest)
             }
@@ -105,6 +103,8 @@ impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let (status, body) = self.status_and_body();
         let mut response = json_response(status, &body);
+        // The placing layer writes the body again for a caller of another generation.
+        response.extensions_mut().insert(ErrorBody(body));
         if let Self::Api(error) = &self
             && let Some(wait) = error.retry_after()
         {

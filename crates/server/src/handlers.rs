@@ -3,33 +3,53 @@
 
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use collab_core::{AccessConfigRepository, CreateEntityResponse, ShareRequest};
+use collab_core::wire::IncomingShareRequest;
+use collab_core::{AccessConfigRepository, CreateEntityResponse};
 
 use crate::RepositoryProvider;
 use crate::auth::Caller;
 use crate::error::ServerError;
 use crate::extract::{ConfigPath, DatasetPath, IgnoredBody, JsonBody};
+use crate::generation::{AnsweredIn, Placement};
 use crate::json::{APPLICATION_JSON, json_response};
-use crate::openapi::OPENAPI_JSON;
+use crate::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
 
 /// `POST /v1/datasets/{datasetId}/collaboration/access`: `201` with `{"id": ...}`.
+/// Either generation's spelling is accepted; a caller nothing else placed is answered
+/// in the generation its body is spelled in.
 pub(crate) async fn create_or_update<P: RepositoryProvider>(
+    placement: Placement,
     Caller(repository): Caller<P::Repository>,
     DatasetPath(dataset): DatasetPath,
-    JsonBody(request): JsonBody<ShareRequest>,
-) -> Result<Response, ServerError> {
-    let id = repository.create_or_update(&dataset, &request).await?;
-    let body = CreateEntityResponse { id: id.object_id() };
-    Ok(json_response(StatusCode::CREATED, &body))
+    JsonBody(incoming): JsonBody<IncomingShareRequest>,
+) -> Response {
+    let mut response = match repository
+        .create_or_update(&dataset, &incoming.request)
+        .await
+    {
+        Ok(id) => json_response(
+            StatusCode::CREATED,
+            &CreateEntityResponse { id: id.object_id() },
+        ),
+        Err(error) => ServerError::from(error).into_response(),
+    };
+    let generation = placement.with_body(incoming.spelled_in);
+    response.extensions_mut().insert(AnsweredIn(generation));
+    response
 }
 
-/// `GET /v1/datasets/{datasetId}/collaboration/access`: `200` with the list.
+/// `GET /v1/datasets/{datasetId}/collaboration/access`: `200` with the list, in the
+/// caller's generation.
 pub(crate) async fn list<P: RepositoryProvider>(
+    placement: Placement,
     Caller(repository): Caller<P::Repository>,
     DatasetPath(dataset): DatasetPath,
 ) -> Result<Response, ServerError> {
     let configs = repository.list(&dataset).await?;
-    Ok(json_response(StatusCode::OK, &*configs))
+    Ok(json_response(
+        StatusCode::OK,
+        &placement.generation.on_wire(&*configs),
+    ))
 }
 
 /// `DELETE /v1/datasets/{datasetId}/collaboration/access/{accessConfigId}`: `200`
@@ -43,9 +63,19 @@ pub(crate) async fn delete<P: RepositoryProvider>(
     Ok(StatusCode::OK)
 }
 
-/// `GET /openapi.json`: the OpenAPI document, without authentication.
+/// `GET /openapi.json`: the OpenAPI document of today's generation, without
+/// authentication.
 pub(crate) async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, APPLICATION_JSON)], OPENAPI_JSON)
+}
+
+/// `GET /openapi-2022.json`: the OpenAPI document of the 2022 generation, without
+/// authentication.
+pub(crate) async fn openapi_2022() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, APPLICATION_JSON)],
+        OPENAPI_2022_JSON,
+    )
 }
 
 /// The answer for a path no route has: `404` with an error body.

@@ -98,6 +98,7 @@ mod busy;
 mod config;
 mod error;
 mod extract;
+mod generation;
 mod handlers;
 mod in_flight;
 mod json;
@@ -111,6 +112,7 @@ mod router;
 mod serve;
 mod signals;
 mod state;
+mod versions;
 mod watched_io;
 
 pub use config::{
@@ -118,11 +120,13 @@ pub use config::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_LINGER_BYTES, DEFAULT_LINGER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, ServerConfig,
 };
+pub use generation::WireMode;
 pub use log_batches::{
     BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES, LOG_BATCHES_QUEUED, LOG_FLUSH_INTERVAL,
 };
-pub use openapi::OPENAPI_JSON;
+pub use openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
 pub use provider::RepositoryProvider;
 pub use router::router;
 pub use serve::{BoundServer, ServerHandle, bind, shutdown_signal};
 pub use signals::{ShutdownSignal, ShutdownSignals};
+pub use versions::{LATEST_CLIENT_VERSION, MINIMUM_CLIENT_VERSION};

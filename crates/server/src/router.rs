@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
-use axum::middleware::map_response_with_state;
+use axum::middleware::{from_fn_with_state, map_response_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use tower::ServiceBuilder;
@@ -17,11 +17,12 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ServerError;
-use crate::handlers;
+use crate::generation::place_and_answer;
 use crate::json::is_json;
 use crate::logging::{LogResponse, RequestSpan};
 use crate::state::AppState;
 use crate::{RepositoryProvider, ServerConfig};
+use crate::{handlers, versions};
 
 /// Path of the create-or-update and list operations.
 pub(crate) const ACCESS_PATH: &str = "/v1/datasets/{datasetId}/collaboration/access";
@@ -37,8 +38,24 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// - `GET /v1/datasets/{datasetId}/collaboration/access` → `200 [SharedAccessConfigData]`
 /// - `DELETE /v1/datasets/{datasetId}/collaboration/access/{accessConfigId}` → `200`,
 ///   no body (a request body such as `{}` is accepted and ignored)
-/// - `GET /openapi.json` → the [`OPENAPI_JSON`](crate::OPENAPI_JSON) document, no
-///   authentication
+/// - `GET /openapi.json` → the [`OPENAPI_JSON`](crate::OPENAPI_JSON) document (today's
+///   generation), `GET /openapi-2022.json` → [`OPENAPI_2022_JSON`](crate::OPENAPI_2022_JSON);
+///   no authentication
+/// - `GET /v1/versions/pip/minimum` and `GET /v1/versions/pip/latest` → a JSON string
+///   ([`MINIMUM_CLIENT_VERSION`](crate::MINIMUM_CLIENT_VERSION),
+///   [`LATEST_CLIENT_VERSION`](crate::LATEST_CLIENT_VERSION)), no authentication: Lightly's
+///   clients call them when they start
+///
+/// # Generations of the wire
+///
+/// Requests are read in either generation's spelling (`teams` or `organizations`, an
+/// optional `creator`). Answers (the list and every error body) are written in one
+/// generation, chosen by [`ServerConfig::with_wire_mode`]: pinned, or with
+/// [`WireMode::Auto`](crate::WireMode::Auto) (the default) the caller's, placed by its
+/// `User-Agent` when it is one of Lightly's official clients
+/// ([`WireGeneration::from_user_agent`](collab_core::wire::WireGeneration::from_user_agent)),
+/// else by the spelling of its body, else today's. An answer never holds a field the
+/// caller's generation rejects.
 ///
 /// Every API route needs a token of a user added with
 /// [`ServerConfig::with_user`]: in the `token` query parameter (Lightly's
@@ -47,8 +64,8 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// [`RepositoryProvider::for_user`] as that user.
 ///
 /// Every failure of a request that reaches the router answers a `4xx` (or, for a
-/// failing backend, `5xx`) with an `ApiErrorResponse` body
-/// `{"code": ..., "message": ...}`: errors of the port are mapped by
+/// failing backend, `5xx`) with an `ApiErrorResponse` body, `{"code": ..., "error":
+/// ...}` today and `{"code": ..., "message": ...}` for a 2022 caller: errors of the port are mapped by
 /// [`collab_core::wire::error_to_response`]; a malformed id or body is `400`, and so
 /// is a body not complete within [`ServerConfig::body_read_timeout`]; missing
 /// credentials `401`, a body not declared as JSON `415`, a body over the limit `413`,
@@ -67,6 +84,7 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// to serve it on its own.
 pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
     let (timeout, limit) = (config.request_timeout(), config.body_limit());
+    let wire_mode = config.wire_mode();
     let routes = Router::new()
         .route(
             ACCESS_PATH,
@@ -74,11 +92,15 @@ pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
         )
         .route(ACCESS_CONFIG_PATH, delete(handlers::delete::<P>))
         .route("/openapi.json", get(handlers::openapi))
+        .route("/openapi-2022.json", get(handlers::openapi_2022))
+        .route("/v1/versions/pip/minimum", get(versions::minimum))
+        .route("/v1/versions/pip/latest", get(versions::latest))
         .fallback(handlers::route_not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .with_state(AppState::new(config));
-    // Outermost first. The log sees the final answer; the body filler gives the
-    // bare answers of the layers below it an error body.
+    // Outermost first. The log sees the final answer; the placing layer writes error
+    // bodies in the caller's generation; the body filler gives the bare answers of
+    // the layers below it an error body.
     routes.layer(
         ServiceBuilder::new()
             .layer(
@@ -86,6 +108,7 @@ pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
                     .make_span_with(RequestSpan)
                     .on_response(LogResponse),
             )
+            .layer(from_fn_with_state(wire_mode, place_and_answer))
             .layer(map_response_with_state(
                 Limits { timeout, limit },
                 give_bare_errors_a_body,

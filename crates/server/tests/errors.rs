@@ -230,7 +230,7 @@ async fn a_body_over_one_mebibyte_answers_413() {
     let body = expect_error(
         post_raw(&server, padded_body()).await,
         StatusCode::PAYLOAD_TOO_LARGE,
-        ApiErrorCode::Unknown("PAYLOAD_TOO_LARGE".into()),
+        ApiErrorCode::PayloadTooLarge,
     )
     .await;
     assert!(body.message.contains("1048576"), "{}", body.message);
@@ -246,7 +246,7 @@ async fn a_body_over_one_mebibyte_answers_413() {
     expect_error(
         delete,
         StatusCode::PAYLOAD_TOO_LARGE,
-        ApiErrorCode::Unknown("PAYLOAD_TOO_LARGE".into()),
+        ApiErrorCode::PayloadTooLarge,
     )
     .await;
     assert_eq!(server.store.configs(&server.dataset), Some(Vec::new()));

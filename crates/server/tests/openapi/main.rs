@@ -80,12 +80,48 @@ async fn server_over<P: RepositoryProvider>(provider: P) -> collab_server::Serve
     common::spawn(config).await
 }
 
+/// What an official client of each generation sends, and the document it reads.
+struct Generation {
+    /// The `User-Agent` of the generation's generated client.
+    user_agent: &'static str,
+    /// Where the server serves the generation's document.
+    document: &'static str,
+    /// The field that names the teams.
+    teams_field: &'static str,
+}
+
+const TODAY: Generation = Generation {
+    user_agent: "OpenAPI-Generator/1.0.0/python",
+    document: "/openapi.json",
+    teams_field: "teams",
+};
+
+const V2022: Generation = Generation {
+    user_agent: "Swagger-Codegen/1.0.0/python",
+    document: "/openapi-2022.json",
+    teams_field: "organizations",
+};
+
 #[tokio::test]
-async fn every_answer_matches_the_document_and_every_documented_status_happens() {
+async fn todays_answers_match_todays_document_and_every_documented_status_happens() {
+    every_answer_matches_the_document(TODAY).await;
+}
+
+#[tokio::test]
+async fn answers_to_a_2022_client_match_the_2022_document_and_every_status_happens() {
+    every_answer_matches_the_document(V2022).await;
+}
+
+/// One server with no generation flag, called as the generation's official client:
+/// every answer matches that generation's document.
+async fn every_answer_matches_the_document(generation: Generation) {
     let server = TestServer::start().await;
-    let response = server
-        .client
-        .get(server.url("/openapi.json"))
+    let client = reqwest::Client::builder()
+        .user_agent(generation.user_agent)
+        .build()
+        .expect("client");
+    let response = client
+        .get(server.url(generation.document))
         .send()
         .await
         .expect("request");
@@ -94,10 +130,9 @@ async fn every_answer_matches_the_document_and_every_documented_status_happens()
         doc,
         seen: BTreeSet::new(),
     };
-    let client = server.client.clone();
     let access = |dataset: &str| server.access_url(dataset);
     let config = |dataset: &str, config: &str| server.config_url(dataset, config);
-    let share = json!({"accessType": "WRITE", "users": ["ann@example.com"], "teams": ["acme"]});
+    let share = json!({"accessType": "WRITE", "users": ["ann@example.com"], generation.teams_field: ["acme"]});
 
     // Create or update.
     let post = |url: String| client.post(url).bearer_auth(ALICE);
@@ -192,13 +227,18 @@ async fn every_answer_matches_the_document_and_every_documented_status_happens()
     )
     .await;
 
-    // The document itself.
-    api.check(
-        "get",
+    // The documents and the version routes, which need no credentials.
+    for route in [
         "/openapi.json",
-        client.get(server.url("/openapi.json")),
-    )
-    .await;
+        "/openapi-2022.json",
+        "/v1/versions/pip/minimum",
+        "/v1/versions/pip/latest",
+    ] {
+        assert_eq!(
+            api.check("get", route, client.get(server.url(route))).await,
+            200
+        );
+    }
 
     // Backends that fail: rate limited, broken, unavailable, panicking, too slow.
     let (gate, _dropped) = Gate::new();
@@ -269,8 +309,49 @@ async fn every_answer_matches_the_document_and_every_documented_status_happens()
 }
 
 #[test]
+fn each_document_spells_the_teams_and_errors_of_its_generation() {
+    let today: Value = serde_json::from_str(collab_server::OPENAPI_JSON).expect("JSON");
+    let old: Value = serde_json::from_str(collab_server::OPENAPI_2022_JSON).expect("JSON");
+    let data = |doc: &Value| doc["components"]["schemas"]["SharedAccessConfigData"].clone();
+    let error = |doc: &Value| doc["components"]["schemas"]["ApiErrorResponse"].clone();
+    assert!(
+        data(&today)["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("teams"))
+    );
+    assert!(data(&today)["properties"].get("organizations").is_none());
+    // Today's clients reject fields they do not know: the document says so.
+    assert_eq!(data(&today)["additionalProperties"], json!(false));
+    assert_eq!(error(&today)["required"], json!(["code", "error"]));
+    assert!(
+        data(&old)["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("organizations"))
+    );
+    assert!(data(&old)["properties"].get("teams").is_none());
+    assert_eq!(error(&old)["required"], json!(["code", "message"]));
+    let creator = &today["components"]["schemas"]["Creator"]["enum"];
+    let expected: Vec<&str> = collab_core::Creator::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(creator, &json!(expected));
+}
+
+#[test]
 fn the_document_describes_the_api_models_and_security() {
-    let doc: Value = serde_json::from_str(collab_server::OPENAPI_JSON).expect("JSON");
+    for text in [
+        collab_server::OPENAPI_JSON,
+        collab_server::OPENAPI_2022_JSON,
+    ] {
+        describes_the_api_models_and_security(text);
+    }
+}
+
+fn describes_the_api_models_and_security(text: &str) {
+    let doc: Value = serde_json::from_str(text).expect("JSON");
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let schemas = &doc["components"]["schemas"];
     for model in [
@@ -287,10 +368,20 @@ fn the_document_describes_the_api_models_and_security() {
     }
     assert_eq!(schemas["MongoObjectID"]["pattern"], "^[a-f0-9]{24}$");
     assert_eq!(schemas["SharedAccessType"]["enum"], json!(["WRITE"]));
-    // Every code of this generation is in the document's enum.
+    // Every code of the document's generation is in its enum.
     let codes = schemas["ApiErrorCode"]["enum"].as_array().expect("codes");
+    let generation = if schemas["SharedAccessConfigData"]["properties"]["teams"].is_object() {
+        collab_core::wire::WireGeneration::Current
+    } else {
+        collab_core::wire::WireGeneration::V2022
+    };
     for code in collab_core::ApiErrorCode::ALL {
-        assert!(codes.contains(&json!(code.as_str())), "{code} missing");
+        if code
+            .defined_since()
+            .is_some_and(|since| since <= generation)
+        {
+            assert!(codes.contains(&json!(code.as_str())), "{code} missing");
+        }
     }
     let security = &doc["components"]["securitySchemes"];
     assert_eq!(

@@ -65,9 +65,20 @@ pub(crate) fn check_schema(
                     }
                 }
             }
-            "additionalProperties" => {
-                assert_eq!(rule, &Value::Bool(true), "{at}: only `true` is supported");
-            }
+            "additionalProperties" => match rule {
+                Value::Bool(true) => {}
+                // Today's clients reject unknown fields: an answer may hold only the
+                // documented properties.
+                Value::Bool(false) => {
+                    let documented = schema.get("properties").and_then(Value::as_object);
+                    for name in value.as_object().into_iter().flat_map(|map| map.keys()) {
+                        if !documented.is_some_and(|properties| properties.contains_key(name)) {
+                            errors.push(format!("{at}: property {name} is not in the document"));
+                        }
+                    }
+                }
+                other => panic!("{at}: only `true` and `false` are supported, not {other}"),
+            },
             "items" => {
                 for (index, item) in value.as_array().into_iter().flatten().enumerate() {
                     check_schema(doc, rule, item, &format!("{at}[{index}]"), errors);

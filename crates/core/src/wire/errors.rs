@@ -56,7 +56,8 @@ pub fn error_to_response(error: &Error) -> (u16, ApiErrorResponse) {
 }
 
 /// The [`Error`] for a non-success HTTP answer: its status, its parsed error body (if
-/// it had one) and its `Retry-After` (if any).
+/// it had one, in either generation's shape) and its `Retry-After` (if any). The
+/// body's text, code and `requestId` end up in the error's message.
 ///
 /// ```
 /// use collab_core::{wire, ApiErrorCode, ApiErrorResponse, DatasetId, Error};
@@ -73,10 +74,17 @@ pub fn error_from_response(
     retry_after: Option<Duration>,
     target: CallTarget,
 ) -> Error {
-    let message = || {
-        body.as_ref()
-            .map(|b| format!("{} ({})", b.message, b.code))
-            .unwrap_or_else(|| format!("status {status}"))
+    // The service's request id stays in the message: it is what users quote to
+    // Lightly's support.
+    let message = || match &body {
+        Some(ApiErrorResponse {
+            message,
+            code,
+            request_id: Some(request_id),
+            ..
+        }) => format!("{message} ({code}; request id {request_id})"),
+        Some(body) => format!("{} ({})", body.message, body.code),
+        None => format!("status {status}"),
     };
     let code = body.as_ref().map(|b| &b.code);
     match status {

@@ -1,0 +1,216 @@
+//! End-to-end: Lightly's two official Python clients, each in the generation of the
+//! wire it speaks, against ONE `collab serve` started with no generation flag.
+//!
+//! - `lightly==1.5.26` (today's generation): `ApiWorkflowClient`'s helpers and its
+//!   generated `CollaborationApi` (`tests/python/scenario_current.py`);
+//! - `lightly==1.2.30` (the 2022 generation): its generated `VersioningApi` and
+//!   `CollaborationApi` (`tests/python/scenario_2022.py`).
+//!
+//! Each scenario creates, replaces (same id, `createdAt` kept), lists, meets the
+//! 400/401/403/404 answers and deletes; then this test reads what they left through
+//! `collab-http`. The clients are installed by `tests/python/setup-clients.sh` into
+//! `target/python-clients` (or `$COLLAB_PYTHON_CLIENTS`) on first use, as `.ci/run`
+//! does; without Python or PyPI the test fails and says what is missing.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use collab::core::AccessConfigRepository;
+use collab::core::wire::WireGeneration;
+use collab::http::HttpRepository;
+use support::serve;
+
+const OWNER_TOKEN: &str = "py-owner-token-5d1";
+const STRANGER_TOKEN: &str = "py-stranger-token-9e2";
+const DATASET_2022: &str = "5f0e4a6b2c1d3e4f5a6b7c01";
+const DATASET_CURRENT: &str = "5f0e4a6b2c1d3e4f5a6b7c02";
+const DATASET_HELPERS: &str = "5f0e4a6b2c1d3e4f5a6b7c03";
+const UNKNOWN_DATASET: &str = "aaaaaaaaaaaaaaaaaaaaaaaa";
+const UNKNOWN_CONFIG: &str = "eeeeeeeeeeeeeeeeeeeeeeee";
+
+/// The folder of the clients' venvs, installed once per test binary.
+fn clients_dir() -> &'static PathBuf {
+    static READY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        let dir = std::env::var_os("COLLAB_PYTHON_CLIENTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/python-clients")
+            });
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/setup-clients.sh");
+        // `timeout` bounds the installation (pip from PyPI) in time.
+        let output = std::process::Command::new("timeout")
+            .args(["900", "bash", script])
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {script} (needs bash and coreutils' timeout): {e}"))?;
+        if output.status.success() {
+            Ok(dir)
+        } else {
+            Err(format!(
+                "Lightly's Python clients are missing and could not be installed into {} \
+                 (needs python3 with venv and pip, and PyPI): {}",
+                dir.display(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+        }
+    });
+    match ready {
+        Ok(dir) => dir,
+        Err(missing) => panic!("{missing}"),
+    }
+}
+
+/// Runs one scenario script with the venv's Python; returns its last line of stdout.
+async fn run_scenario(venv: &str, script: &str, url: &str, dataset: &str) -> String {
+    let python = clients_dir().join(venv).join("bin/python");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script);
+    let mut command = tokio::process::Command::new(&python);
+    command
+        .arg(&script)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("LIGHTLY_SERVER_LOCATION", url)
+        .env("OWNER_TOKEN", OWNER_TOKEN)
+        .env("STRANGER_TOKEN", STRANGER_TOKEN)
+        .env("DATASET", dataset)
+        .env("HELPER_DATASET", DATASET_HELPERS)
+        .env("UNKNOWN_DATASET", UNKNOWN_DATASET)
+        .env("UNKNOWN_CONFIG", UNKNOWN_CONFIG)
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(Duration::from_secs(120), command.output())
+        .await
+        .unwrap_or_else(|_| panic!("{} did not finish within 120 s", script.display()))
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{} failed against collab serve:\n{}\n{}",
+        script.display(),
+        stdout,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout.lines().last().unwrap_or_default().to_owned()
+}
+
+fn repository(url: &str, generation: WireGeneration) -> HttpRepository {
+    HttpRepository::builder()
+        .with_base_url(url)
+        .with_api_token(OWNER_TOKEN)
+        .with_wire_generation(generation)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_official_clients_pass_their_scenario_against_one_server_with_no_generation_flag() {
+    clients_dir();
+    let owner = format!("alice={OWNER_TOKEN}");
+    let stranger = format!("bob={STRANGER_TOKEN}");
+    let datasets = [DATASET_2022, DATASET_CURRENT, DATASET_HELPERS].map(|d| format!("{d}=alice"));
+    let mut args = vec!["--user", &owner, "--user", &stranger];
+    for dataset in &datasets {
+        args.extend(["--dataset", dataset.as_str()]);
+    }
+    let served = serve(&args, 0);
+
+    // Both generations at once, on one server.
+    let (summary_2022, summary_current) = tokio::join!(
+        run_scenario(
+            "lightly-1.2.30",
+            "scenario_2022.py",
+            &served.url,
+            DATASET_2022
+        ),
+        run_scenario(
+            "lightly-1.5.26",
+            "scenario_current.py",
+            &served.url,
+            DATASET_CURRENT
+        ),
+    );
+    let summary_2022: serde_json::Value = serde_json::from_str(&summary_2022).unwrap();
+    let summary_current: serde_json::Value = serde_json::from_str(&summary_current).unwrap();
+
+    // What the clients left is what Rust reads, in either generation.
+    for generation in WireGeneration::ALL {
+        let repo = repository(&served.url, generation);
+        let kept = repo.list(&DATASET_2022.parse().unwrap()).await.unwrap();
+        assert_eq!(kept.len(), 1, "{generation}");
+        assert_eq!(
+            kept[0].id.to_string(),
+            summary_2022["kept"].as_str().unwrap()
+        );
+        assert_eq!(kept[0].users, ["dee@example.com"]);
+        assert_eq!(
+            kept[0].teams,
+            ["org-2"],
+            "the 2022 organizations are today's teams"
+        );
+        let deleted = repo.list(&DATASET_CURRENT.parse().unwrap()).await.unwrap();
+        assert!(deleted.is_empty(), "{deleted:?}");
+        let helpers = repo.list(&DATASET_HELPERS.parse().unwrap()).await.unwrap();
+        assert_eq!(helpers[0].users, ["cy@example.com"]);
+        assert_eq!(
+            summary_current["helper_dataset_users"],
+            serde_json::json!(["cy@example.com"])
+        );
+    }
+}
+
+/// The Python snippets of the README, as written: each `VENV/bin/python -c '...'` block.
+fn readme_snippets() -> Vec<(String, String)> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut snippets = Vec::new();
+    let mut rest = readme.as_str();
+    while let Some(at) = rest.find("/bin/python -c '") {
+        let venv = rest[..at].rsplit(".venvs/").next().unwrap().to_owned();
+        let code = &rest[at + "/bin/python -c '".len()..];
+        let end = code.find('\'').expect("the snippet's closing quote");
+        snippets.push((venv, code[..end].to_owned()));
+        rest = &code[end..];
+    }
+    snippets
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readmes_python_snippets_work_as_written_with_either_client() {
+    let snippets = readme_snippets();
+    let venvs: Vec<&str> = snippets.iter().map(|(venv, _)| venv.as_str()).collect();
+    assert_eq!(
+        venvs,
+        ["lightly-1.5.26", "lightly-1.2.30"],
+        "the README's snippets"
+    );
+    let served = serve(&["--demo"], 0);
+    for (venv, code) in &snippets {
+        let python = clients_dir().join(venv).join("bin/python");
+        let code = code.replace("http://127.0.0.1:8080", &served.url);
+        let run = tokio::process::Command::new(&python)
+            .args(["-c", &code])
+            .env("LIGHTLY_SERVER_LOCATION", &served.url)
+            .env("LIGHTLY_TOKEN", "demo-token")
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(Duration::from_secs(120), run)
+            .await
+            .expect("the snippet finished within 120 s")
+            .expect("python started");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("ann@example.com"),
+            "{venv} snippet failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
