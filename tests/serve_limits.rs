@@ -154,10 +154,7 @@ fn deadline_and_limit_flags_refuse_what_is_not_positive() {
             &["--header-timeout", "0"],
             "not a positive number of seconds",
         ),
-        (
-            &["--write-timeout", "-1"],
-            "not a positive number of seconds",
-        ),
+        (&["--write-timeout=-1"], "not a positive number of seconds"),
         (&["--shutdown-grace", "soon"], "not a number of seconds"),
         (
             &["--max-connections", "0"],

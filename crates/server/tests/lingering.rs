@@ -63,7 +63,7 @@ async fn uploads_answered_413(
             );
             assert_eq!(answer.status, 413, "{answer:?}");
             let body: ApiErrorResponse = serde_json::from_slice(&answer.body).expect("JSON");
-            assert_eq!(body.code, ApiErrorCode::Unknown("PAYLOAD_TOO_LARGE".into()));
+            assert_eq!(body.code, ApiErrorCode::PayloadTooLarge);
             answered += 1;
         }
     }
