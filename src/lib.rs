@@ -1,7 +1,7 @@
 //! Work with Lightly's Collaboration API from Rust: one port, several backends.
 //!
 //! This facade re-exports the workspace's crates, each behind a feature of the same
-//! name (all on by default):
+//! name (all but `mock` on by default):
 //!
 //! | module | crate | what |
 //! |---|---|---|
@@ -10,6 +10,43 @@
 //! | `http` | `collab-http` | the real API (or `collab serve`) over HTTP |
 //! | `cache` | `collab-cache` | caching decorator over any backend |
 //! | `server` | `collab-server` | serves the API over any backend |
+//!
+//! Two more features: `cli` (default) builds the `collab` binary and what it needs
+//! (clap, the server, the fake, logging); `mock` adds mockall's
+//! `core::MockAccessConfigRepository`. A library that only talks to the API needs
+//! neither:
+//!
+//! ```toml
+//! collab = { version = "0.1", default-features = false, features = ["http"] }
+//! ```
+//!
+//! Implementing the port needs no `async-trait` dependency of your own: the attribute
+//! is re-exported as `collab::core::async_trait`.
+//!
+//! ```
+//! use collab::core::{
+//!     AccessConfigId, AccessConfigList, AccessConfigRepository, DatasetId, Error, Result,
+//!     ShareRequest,
+//! };
+//!
+//! /// A backend that refuses everything, e.g. for a read-only deployment.
+//! struct ReadOnly;
+//!
+//! #[collab::core::async_trait]
+//! impl AccessConfigRepository for ReadOnly {
+//!     async fn create_or_update(&self, _: &DatasetId, _: &ShareRequest) -> Result<AccessConfigId> {
+//!         Err(Error::Forbidden { message: "read-only".into() })
+//!     }
+//!     async fn delete(&self, _: &DatasetId, _: &AccessConfigId) -> Result<()> {
+//!         Err(Error::Forbidden { message: "read-only".into() })
+//!     }
+//!     async fn list(&self, _: &DatasetId) -> Result<AccessConfigList> {
+//!         Ok(Vec::new().into())
+//!     }
+//! }
+//! let repo: std::sync::Arc<dyn AccessConfigRepository> = std::sync::Arc::new(ReadOnly);
+//! # drop(repo);
+//! ```
 //!
 //! ```
 //! # #[cfg(feature = "fake")] {
@@ -21,7 +58,7 @@
 //! let store = InMemoryStore::new();
 //! store.add_dataset(dataset, "alice");
 //! let repo = store.session("alice");
-//! repo.create_or_update(&dataset, &ShareRequest::write(["ann@example.com"], [""; 0])?).await?;
+//! repo.create_or_update(&dataset, &ShareRequest::users_only(["ann@example.com"])?).await?;
 //! assert_eq!(repo.list(&dataset).await?[0].users, ["ann@example.com"]);
 //! # Ok::<(), collab::core::Error>(()) }).unwrap();
 //! # }

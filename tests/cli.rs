@@ -143,11 +143,33 @@ async fn a_grant_that_changes_nothing_writes_nothing() {
     );
 
     let json = api
-        .collab(&["--json", "revoke", DATASET, "zed@example.com"])
+        .collab(&["--json", "grant", DATASET, "ann@example.com"])
         .await;
     let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(plan["changed"], false);
-    assert_eq!(plan["id"], serde_json::Value::Null);
+    assert_eq!(plan["written"], false);
+    assert_eq!(
+        plan["id"],
+        before.id.to_string(),
+        "the existing config's id, although nothing was written"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoke_of_nobody_with_access_says_so() {
+    let api = Api::start().await;
+    share(&api, &["ann@example.com"]).await;
+    let run = api.collab(&["revoke", DATASET, "nobody@example.com"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        format!("no change: none of the users named has access to dataset {DATASET}\n")
+    );
+    let run = api.collab(&["grant", DATASET, "ann@example.com"]).await;
+    assert_eq!(
+        run.stdout,
+        format!("no change: every user named already has access to dataset {DATASET}\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -184,7 +206,21 @@ async fn delete_removes_one_config() {
     let api = Api::start().await;
     let config = share(&api, &["ann@example.com"]).await;
     let id = config.id.to_string();
-    let run = api.collab(&["delete", DATASET, &id]).await;
+    let refused = api.collab(&["delete", DATASET, &id]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert_eq!(
+        refused.stderr,
+        format!(
+            "error: delete access config {id} of dataset {DATASET}: pass --yes to confirm (stdin is not a terminal, so collab cannot ask); nothing was changed\n"
+        )
+    );
+    assert_eq!(
+        api.store.configs(&dataset()).unwrap().len(),
+        1,
+        "nothing deleted"
+    );
+
+    let run = api.collab(&["delete", DATASET, &id, "--yes"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout.contains(&format!("deleted access config {id}")),
@@ -192,7 +228,7 @@ async fn delete_removes_one_config() {
     );
     assert!(api.store.configs(&dataset()).unwrap().is_empty());
 
-    let again = api.collab(&["delete", DATASET, &id]).await;
+    let again = api.collab(&["delete", DATASET, &id, "--yes"]).await;
     assert_eq!(again.code, 3, "{again:?}");
     assert_eq!(
         again.stderr.trim(),
@@ -261,14 +297,15 @@ async fn input_checked_before_any_call_is_a_usage_error() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn bad_command_lines_are_one_line_and_json_with_json() {
+async fn bad_command_lines_keep_claps_detail_and_json_with_json() {
     let api = Api::start().await;
     let run = api.collab(&["list", "nope"]).await;
     assert_eq!(run.code, 2, "{run:?}");
-    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
     assert!(
-        run.stderr.starts_with("error: invalid value 'nope'")
-            && run.stderr.contains("collab --help"),
+        run.stderr
+            .starts_with("error: invalid value 'nope' for '<DATASET>'")
+            && run.stderr.contains("not a dataset id")
+            && run.stderr.contains("--help"),
         "{run:?}"
     );
 
@@ -276,11 +313,15 @@ async fn bad_command_lines_are_one_line_and_json_with_json() {
     assert_eq!(run.code, 2, "{run:?}");
     let error: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
     assert_eq!(error["error"]["kind"], "usage");
+    assert_eq!(
+        error["error"]["message"],
+        "unrecognized subcommand 'frobnicate'"
+    );
     assert!(
-        error["error"]["message"]
+        error["error"]["detail"]
             .as_str()
             .unwrap()
-            .contains("frobnicate"),
+            .contains("Usage: collab"),
         "{error}"
     );
 
@@ -302,7 +343,8 @@ async fn credentials_in_the_api_url_are_never_echoed() {
         let run = run_collab(url, Some(ALICE_TOKEN), &["list", DATASET]).await;
         assert_eq!(run.code, 2, "{url}: {run:?}");
         assert!(
-            run.stderr.starts_with("error: invalid base URL"),
+            run.stderr
+                .starts_with("error: LIGHTLY_SERVER_LOCATION is not a usable API URL"),
             "{url}: {run:?}"
         );
         assert!(!run.stderr.contains("pw-secret"), "{url}: {run:?}");
@@ -398,7 +440,11 @@ async fn sharing_a_dataset_without_config_says_it_creates_one() {
         "{dry:?}"
     );
     assert!(api.store.configs(&dataset()).unwrap().is_empty());
-    let real = api.collab(&["share", DATASET]).await;
+    let refused = api.collab(&["share", DATASET]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("pass --yes"), "{refused:?}");
+    assert!(api.store.configs(&dataset()).unwrap().is_empty());
+    let real = api.collab(&["share", DATASET, "--yes"]).await;
     assert_eq!(real.code, 0, "{real:?}");
     assert_eq!(
         api.store.configs(&dataset()).unwrap().len(),
@@ -554,4 +600,462 @@ async fn an_answer_outside_the_api_exits_5() {
         "{run:?}"
     );
     assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+}
+
+/// A peer on a loopback port that answers every request with `answer` (a whole HTTP
+/// response), or, with `None`, accepts and never answers. Aborted by the caller.
+async fn peer(answer: Option<String>) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            match &answer {
+                Some(answer) => {
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                }
+                None => held.push(stream),
+            }
+        }
+    });
+    (url, task)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_errors_keep_names_suggestions_values_and_the_usage_line() {
+    let api = Api::start().await;
+    let missing = api.collab(&["grant", DATASET]).await;
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert!(
+        missing.stderr.starts_with(
+            "error: the following required arguments were not provided:\n  <EMAIL>..."
+        ) && missing.stderr.contains("Usage: collab grant"),
+        "{missing:?}"
+    );
+
+    let typo = api.collab(&["lst", DATASET]).await;
+    assert_eq!(typo.code, 2, "{typo:?}");
+    assert!(
+        typo.stderr.contains("a similar subcommand exists: 'list'"),
+        "{typo:?}"
+    );
+
+    let flag = api.collab(&["list", DATASET, "--jsn"]).await;
+    assert_eq!(flag.code, 2, "{flag:?}");
+    assert!(
+        flag.stderr.contains("a similar argument exists: '--json'"),
+        "{flag:?}"
+    );
+
+    let shell = api.collab(&["completions", "nushell"]).await;
+    assert_eq!(shell.code, 2, "{shell:?}");
+    assert!(
+        shell
+            .stderr
+            .contains("[possible values: bash, elvish, fish, powershell, zsh]"),
+        "{shell:?}"
+    );
+
+    let bare = api.collab(&[]).await;
+    assert_eq!(bare.code, 2, "{bare:?}");
+    assert!(bare.stdout.is_empty(), "{bare:?}");
+    assert!(
+        bare.stderr.contains("Usage: collab [OPTIONS] <COMMAND>")
+            && bare.stderr.contains("Commands:")
+            && !bare.stderr.starts_with("error:"),
+        "the help, not an error: {bare:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_api_url_names_its_source_and_suggests_one() {
+    let flag = support::collab_command()
+        .args(["--api-url", "127.0.0.1:8080", "--token", ALICE_TOKEN])
+        .args(["list", DATASET])
+        .output()
+        .unwrap();
+    assert_eq!(flag.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&flag.stderr),
+        "error: --api-url is not a usable API URL: it must start with http:// or https://; give one like http://127.0.0.1:8080\n"
+    );
+    let env = run_collab("localhost:8080", Some(ALICE_TOKEN), &["list", DATASET]).await;
+    assert_eq!(env.code, 2, "{env:?}");
+    assert_eq!(
+        env.stderr,
+        "error: LIGHTLY_SERVER_LOCATION is not a usable API URL: it must start with http:// or https://; give one like http://127.0.0.1:8080\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_does_not_implement_the_call_is_not_the_api() {
+    // What `python3 -m http.server` answers to a DELETE.
+    let body = "<html>Unsupported method ('DELETE')</html>";
+    let answer = format!(
+        "HTTP/1.0 501 Unsupported method\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (url, task) = peer(Some(answer)).await;
+    let run = run_collab(
+        &url,
+        Some(ALICE_TOKEN),
+        &["delete", DATASET, DATASET, "--yes"],
+    )
+    .await;
+    task.abort();
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("error: unexpected response (status 501)")
+            && run.stderr.contains(&format!("check the API URL ({url})")),
+        "{run:?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_api_ends_at_the_commands_deadline() {
+    let (url, task) = peer(None).await;
+    let expected = format!(
+        "error: no answer from {url} within 1 s (raise it with --timeout SECS or COLLAB_TIMEOUT)\n"
+    );
+    let by_flag = run_collab(
+        &url,
+        Some(ALICE_TOKEN),
+        &["--timeout", "1", "list", DATASET],
+    )
+    .await;
+    assert_eq!(by_flag.code, 4, "{by_flag:?}");
+    assert_eq!(
+        by_flag.stderr, expected,
+        "no spinner when stderr is not a terminal"
+    );
+
+    let mut command = support::collab_command();
+    command
+        .env("LIGHTLY_SERVER_LOCATION", &url)
+        .env("LIGHTLY_TOKEN", ALICE_TOKEN)
+        .env("COLLAB_TIMEOUT", "1")
+        .args(["--json", "grant", DATASET, "ann@example.com"]);
+    let by_env = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap();
+    task.abort();
+    assert_eq!(by_env.status.code(), Some(4));
+    let error: serde_json::Value = serde_json::from_slice(&by_env.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "timed_out");
+
+    let bad = run_collab(
+        &url,
+        Some(ALICE_TOKEN),
+        &["list", DATASET, "--timeout", "0"],
+    )
+    .await;
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad.stderr.contains("more than 0"), "{bad:?}");
+    let bad_env = support::collab_command()
+        .env("COLLAB_TIMEOUT", "soon")
+        .args(["--token", ALICE_TOKEN, "--api-url", &url, "list", DATASET])
+        .output()
+        .unwrap();
+    assert_eq!(bad_env.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&bad_env.stderr),
+        "error: COLLAB_TIMEOUT is not a usable timeout: expected a number of seconds, e.g. 10 or 2.5\n"
+    );
+    // Only the client commands read it: a bad value does not stop the others.
+    let local = support::collab_command()
+        .env("COLLAB_TIMEOUT", "soon")
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert_eq!(local.status.code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_has_one_shape_per_command_with_or_without_dry_run() {
+    let api = Api::start().await;
+    let parse = |run: &support::Run| -> serde_json::Value {
+        assert_eq!(run.code, 0, "{run:?}");
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+    let keys = |value: &serde_json::Value| -> Vec<String> {
+        value.as_object().unwrap().keys().cloned().collect()
+    };
+    let share = ["share", DATASET, "--user", "ann@example.com", "--json"];
+    let dry = parse(&api.collab(&[&share[..], &["--dry-run"]].concat()).await);
+    assert_eq!(dry["dryRun"], true);
+    assert_eq!(dry["written"], false);
+    assert_eq!(dry["id"], serde_json::Value::Null, "no config exists yet");
+    assert_eq!(dry["creates"], true);
+
+    let real = parse(&api.collab(&share).await);
+    let config = api.store.configs(&dataset()).unwrap()[0].clone();
+    assert_eq!(keys(&dry), keys(&real), "one shape: {dry} {real}");
+    assert_eq!(real["command"], "share");
+    assert_eq!(real["written"], true);
+    assert_eq!(real["id"], config.id.to_string());
+    assert_eq!(real["addedUsers"][0], "ann@example.com");
+
+    for command in ["grant", "revoke"] {
+        let args = [command, DATASET, "bob@example.com", "--json"];
+        let dry = parse(&api.collab(&[&args[..], &["--dry-run"]].concat()).await);
+        let real = parse(&api.collab(&args).await);
+        assert_eq!(keys(&dry), keys(&real), "{command}");
+        assert_eq!(keys(&real), keys(&parse(&api.collab(&share).await)));
+        assert_eq!(real["command"], command);
+        assert_eq!(
+            dry["id"],
+            config.id.to_string(),
+            "{command}: the existing id"
+        );
+        assert_eq!(real["id"], config.id.to_string());
+    }
+
+    let id = config.id.to_string();
+    let deleted = parse(
+        &api.collab(&["delete", DATASET, &id, "--yes", "--json"])
+            .await,
+    );
+    assert_eq!(
+        deleted,
+        serde_json::json!({"command": "delete", "datasetId": DATASET, "id": id, "deleted": true})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoke_that_leaves_nobody_needs_yes_and_a_dry_run_never_asks() {
+    use collab::core::AccessConfigRepository;
+    let api = Api::start().await;
+    let before = api
+        .store
+        .session("alice")
+        .create_or_update(
+            &dataset(),
+            &ShareRequest::users_only(["ann@example.com"]).unwrap(),
+        )
+        .await
+        .unwrap();
+    let dry = api
+        .collab(&["revoke", DATASET, "ann@example.com", "--dry-run"])
+        .await;
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let refused = api.collab(&["revoke", DATASET, "ann@example.com"]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("revoke would leave nobody with access to dataset")
+            && refused.stderr.contains("--yes"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        api.store.configs(&dataset()).unwrap()[0].users,
+        ["ann@example.com"]
+    );
+    let done = api
+        .collab(&["revoke", DATASET, "ann@example.com", "--yes"])
+        .await;
+    assert_eq!(done.code, 0, "{done:?}");
+    let after = api.store.configs(&dataset()).unwrap()[0].clone();
+    assert_eq!(after.id, before);
+    assert!(after.users.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grant_and_revoke_read_emails_from_a_file_or_stdin() {
+    let api = Api::start().await;
+    let dir = std::env::temp_dir().join(format!("collab-cli-from-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("users.txt");
+    std::fs::write(&file, "# new hires\nann@example.com\n\nbob@example.com\n").unwrap();
+    let granted = api
+        .collab(&[
+            "grant",
+            DATASET,
+            "cy@example.com",
+            "--from-file",
+            file.to_str().unwrap(),
+        ])
+        .await;
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(granted.code, 0, "{granted:?}");
+    assert_eq!(
+        api.store.configs(&dataset()).unwrap()[0].users,
+        ["cy@example.com", "ann@example.com", "bob@example.com"]
+    );
+
+    let mut command = support::collab_command();
+    command
+        .env("LIGHTLY_SERVER_LOCATION", api.url())
+        .env("LIGHTLY_TOKEN", ALICE_TOKEN)
+        .args(["revoke", DATASET, "--from-file", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let revoked = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = command.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"ann@example.com\nbob@example.com\n")
+            .unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        revoked.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    assert_eq!(
+        api.store.configs(&dataset()).unwrap()[0].users,
+        ["cy@example.com"]
+    );
+
+    let missing = api
+        .collab(&["grant", DATASET, "--from-file", "/nonexistent/users.txt"])
+        .await;
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert!(
+        missing
+            .stderr
+            .starts_with("error: cannot read --from-file /nonexistent/users.txt"),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_to_another_host_warns_once_that_the_token_travels_readable() {
+    // 0.0.0.0 reaches this machine but is not a loopback address: the warning's case,
+    // on a port where nothing listens.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://0.0.0.0:{port}");
+    let run = run_collab(&url, Some(ALICE_TOKEN), &["list", DATASET]).await;
+    assert_eq!(run.code, 4, "{run:?}");
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("warning:"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "warning: {url} is plain http:// to another machine: the API token travels in the URL, readable on the way (use https://)"
+        )],
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains(ALICE_TOKEN), "{run:?}");
+
+    let api = Api::start().await;
+    let local = api.collab(&["list", DATASET]).await;
+    assert!(local.stderr.is_empty(), "loopback: no warning: {local:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_v_logs_our_crates_and_two_add_the_http_stack() {
+    let api = Api::start().await;
+    let targets = |stderr: &str| -> Vec<String> {
+        // A log line: "<time>  LEVEL target: message".
+        stderr
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace().skip(2);
+                words
+                    .next()
+                    .map(|target| target.trim_end_matches(':').to_owned())
+            })
+            .collect()
+    };
+    let once = api.collab(&["-v", "list", DATASET]).await;
+    assert_eq!(once.code, 0, "{once:?}");
+    let ours = targets(&once.stderr);
+    assert!(
+        ours.iter().any(|t| t.starts_with("collab_http")),
+        "{once:?}"
+    );
+    assert!(
+        ours.iter().all(|t| t.starts_with("collab")),
+        "only our crates at -v: {ours:?}"
+    );
+    let twice = api.collab(&["list", DATASET, "-vv"]).await;
+    assert_eq!(twice.code, 0, "{twice:?}");
+    let all = targets(&twice.stderr);
+    assert!(
+        all.iter()
+            .any(|t| t.starts_with("hyper") || t.starts_with("reqwest")),
+        "the HTTP stack at -vv: {all:?}"
+    );
+    assert!(!twice.stderr.contains(ALICE_TOKEN), "{twice:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_flags_belong_to_the_client_commands() {
+    let api = Api::start().await;
+    for command in ["serve", "completions"] {
+        let help = api.collab(&[command, "--help"]).await;
+        assert_eq!(help.code, 0, "{help:?}");
+        for flag in ["--api-url", "--token", "--json", "--timeout"] {
+            assert!(
+                !help.stdout.contains(flag),
+                "`{command} --help` lists {flag}: {}",
+                help.stdout
+            );
+        }
+    }
+    let list_help = api.collab(&["list", "--help"]).await;
+    for flag in ["--api-url", "--token", "--json", "--timeout"] {
+        assert!(list_help.stdout.contains(flag), "{}", list_help.stdout);
+    }
+    let misplaced = api.collab(&["--json", "completions", "bash"]).await;
+    assert_eq!(misplaced.code, 2, "{misplaced:?}");
+    assert!(
+        misplaced.stderr.contains("not to `completions`"),
+        "{misplaced:?}"
+    );
+    let after = api.collab(&["list", DATASET, "--json"]).await;
+    assert_eq!(after.code, 0, "{after:?}");
+    assert_eq!(after.stdout, "[]\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_command_has_examples_in_its_help() {
+    let api = Api::start().await;
+    for command in [
+        "serve",
+        "list",
+        "share",
+        "grant",
+        "revoke",
+        "delete",
+        "completions",
+    ] {
+        let help = api.collab(&[command, "--help"]).await;
+        assert_eq!(help.code, 0, "{help:?}");
+        let examples = help
+            .stdout
+            .split_once("\nExamples:\n")
+            .unwrap_or_else(|| panic!("`{command} --help` has no Examples: {}", help.stdout))
+            .1;
+        assert!(
+            examples
+                .lines()
+                .any(|line| line.trim_start().starts_with(&format!("collab {command} "))),
+            "{command}: {examples}"
+        );
+    }
 }

@@ -143,3 +143,61 @@ fn a_busy_address_is_a_clear_failure() {
         "{stderr}"
     );
 }
+
+/// The demo's example lines of `collab serve --demo` started by `command`.
+fn demo_banner(mut command: std::process::Command) -> String {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = command
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let banner: String = (0..7)
+        .map(|_| {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            line
+        })
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    banner
+}
+
+#[test]
+fn the_demo_banner_names_the_binary_as_it_was_started() {
+    // Installed: found as `collab` on the PATH.
+    let dir = std::env::temp_dir().join(format!("collab-banner-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("collab");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_collab"), &link).unwrap();
+    let mut installed = std::process::Command::new("collab");
+    installed
+        .env("PATH", &dir)
+        .env_remove("CARGO")
+        .env_remove("CARGO_PKG_NAME");
+    let banner = demo_banner(installed);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        banner.contains("\n  collab grant 5f0e4a6b2c1d3e4f5a6b7c8d ann@example.com"),
+        "{banner}"
+    );
+    assert!(!banner.contains("cargo run"), "{banner}");
+
+    // Under `cargo run` of this package.
+    let mut under_cargo = std::process::Command::new(env!("CARGO_BIN_EXE_collab"));
+    under_cargo
+        .env("CARGO", "cargo")
+        .env("CARGO_PKG_NAME", "collab");
+    let banner = demo_banner(under_cargo);
+    assert!(
+        banner.contains("\n  cargo run -q -- grant 5f0e4a6b2c1d3e4f5a6b7c8d"),
+        "{banner}"
+    );
+}

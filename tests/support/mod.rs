@@ -88,6 +88,8 @@ pub fn collab_command() -> Command {
         .env_remove("LIGHTLY_TOKEN")
         .env_remove("LIGHTLY_SERVER_LOCATION")
         .env_remove("RUST_LOG")
+        .env_remove("COLLAB_TIMEOUT")
+        .env_remove("NO_COLOR")
         .env("TZ", "UTC")
         .stdin(Stdio::null());
     command

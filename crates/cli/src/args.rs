@@ -1,7 +1,15 @@
-//! The command line, as `../shared/DESIGN.md` fixes its spellings.
+//! The command line, as `DESIGN.md`'s command-line contract fixes its spellings.
+//!
+//! Flags live where they apply: [`ClientArgs`] holds the flags of the client commands
+//! (list, share, grant, revoke, delete), accepted before the command (`collab --json
+//! list D`, the contract's spelling) or after it (`collab list D --json`); `serve` and
+//! `completions` neither take nor list them. A new client flag goes in [`ClientArgs`],
+//! a new flag of the server in [`ServeArgs`]; only `-v` and `--wire` (which both
+//! `serve` and the client commands take) are global.
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -14,28 +22,29 @@ use secrecy::SecretString;
 /// Manage who a Lightly dataset is shared with, against Lightly's API or against a
 /// local `collab serve`.
 #[derive(Debug, Parser)]
-#[command(name = "collab", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(
+    name = "collab",
+    version,
+    about,
+    long_about = None,
+    arg_required_else_help = true,
+    after_help = TOP_LEVEL_HELP
+)]
 pub struct Cli {
-    /// `--api-url`: the API's base URL; when absent, `LIGHTLY_SERVER_LOCATION`, then
-    /// Lightly's.
+    // Global flags come before the client flags so that they keep the plain
+    // "Options" heading.
+    /// `-v`: how much to log on stderr.
     #[arg(
+        short,
         long,
         global = true,
-        value_name = "URL",
-        help = "Base URL of the API [default: $LIGHTLY_SERVER_LOCATION if set and not empty, else https://api.lightly.ai]"
+        action = clap::ArgAction::Count,
+        help = "Log on stderr (-v: this tool's debug logs, -vv: also the HTTP stack's, -vvv: everything) [RUST_LOG overrides]"
     )]
-    pub api_url: Option<String>,
+    pub verbose: u8,
 
-    /// `--token`: the API token; when absent, `LIGHTLY_TOKEN`.
-    #[arg(
-        long,
-        global = true,
-        value_name = "TOKEN",
-        help = "API token, sent as the `token` query parameter [default: $LIGHTLY_TOKEN, trimmed]"
-    )]
-    pub token: Option<SecretString>,
-
-    /// `--wire`: the generation of the wire; see [`WireMode`].
+    /// `--wire`: the generation of the wire; see [`WireMode`]. Global: it applies to
+    /// `serve` and to the client commands alike.
     #[arg(
         long,
         global = true,
@@ -46,73 +55,229 @@ pub struct Cli {
     )]
     pub wire: WireMode,
 
-    /// Print the API's JSON instead of text; errors become JSON on stderr.
-    #[arg(long, global = true)]
-    pub json: bool,
-
-    /// Log what happens on stderr (-v: debug, -vv: trace). RUST_LOG overrides.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    /// The client flags given before the command.
+    #[command(flatten)]
+    pub client: ClientArgs,
 
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Exit codes, shown at the end of `--help`.
-pub const EXIT_CODES: &str = "\
+/// The environment variable read when `--timeout` is not given.
+pub const TIMEOUT_ENV: &str = "COLLAB_TIMEOUT";
+/// The whole command's deadline when neither `--timeout` nor [`TIMEOUT_ENV`] says.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Flags of the client commands: where the API is, as whom to call it, how to print,
+/// how long to wait.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Client options")]
+pub struct ClientArgs {
+    /// `--api-url`: the API's base URL; when absent, `LIGHTLY_SERVER_LOCATION`, then
+    /// Lightly's.
+    #[arg(
+        long,
+        value_name = "URL",
+        help = "Base URL of the API [default: $LIGHTLY_SERVER_LOCATION if set and not empty, else https://api.lightly.ai]"
+    )]
+    pub api_url: Option<String>,
+
+    /// `--token`: the API token; when absent, `LIGHTLY_TOKEN`.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        help = "API token, sent as the `token` query parameter [default: $LIGHTLY_TOKEN, trimmed]"
+    )]
+    pub token: Option<SecretString>,
+
+    /// Print one JSON document on stdout (see the README); errors become JSON on stderr.
+    #[arg(long)]
+    pub json: bool,
+
+    /// `--timeout`: the whole command's deadline, retries included.
+    // Not clap's `env`: that would parse the variable for `serve` too, and a bad value
+    // there would stop a command that does not use it. `ClientArgs::timeout` reads it.
+    #[arg(
+        long,
+        value_name = "SECS",
+        value_parser = parse_timeout,
+        help = "The whole command's deadline in seconds, retries included (time spent answering a question does not count) [default: $COLLAB_TIMEOUT, else 20]"
+    )]
+    pub timeout: Option<Duration>,
+}
+
+impl ClientArgs {
+    /// These flags, completed by `before` (the flags given before the command): a
+    /// value given after the command wins.
+    pub fn or(self, before: ClientArgs) -> ClientArgs {
+        ClientArgs {
+            api_url: self.api_url.or(before.api_url),
+            token: self.token.or(before.token),
+            json: self.json || before.json,
+            timeout: self.timeout.or(before.timeout),
+        }
+    }
+
+    /// Whether any client flag was given.
+    pub fn any_given(&self) -> bool {
+        self.api_url.is_some() || self.token.is_some() || self.json || self.timeout.is_some()
+    }
+
+    /// The command's deadline: `--timeout`, else [`TIMEOUT_ENV`] when set and not
+    /// empty, else [`DEFAULT_TIMEOUT`].
+    ///
+    /// # Errors
+    ///
+    /// A message naming the variable when its value is not a number of seconds.
+    pub fn timeout(&self) -> Result<Duration, String> {
+        if let Some(timeout) = self.timeout {
+            return Ok(timeout);
+        }
+        match std::env::var_os(TIMEOUT_ENV).filter(|value| !value.is_empty()) {
+            None => Ok(DEFAULT_TIMEOUT),
+            Some(value) => parse_timeout(&value.to_string_lossy())
+                .map_err(|why| format!("{TIMEOUT_ENV} is not a usable timeout: {why}")),
+        }
+    }
+}
+
+/// Examples and exit codes, shown at the end of `collab --help`.
+pub const TOP_LEVEL_HELP: &str = "\
+Examples:
+  collab serve --demo                        # an offline API with a demo user and dataset
+  export LIGHTLY_SERVER_LOCATION=http://127.0.0.1:8080 LIGHTLY_TOKEN=demo-token
+  collab grant 5f0e4a6b2c1d3e4f5a6b7c8d ann@example.com
+  collab list 5f0e4a6b2c1d3e4f5a6b7c8d
+  collab --json list 5f0e4a6b2c1d3e4f5a6b7c8d
+
 Exit codes:
   0  success
-  1  the command could not run (e.g. `serve` could not listen)
-  2  usage: bad arguments or a missing token
+  1  the command could not run (e.g. `serve` could not listen), or a question was answered no
+  2  usage: bad arguments, a missing token, or a destructive change without --yes
   3  the API refused the call (not found, forbidden, unauthorized, invalid request)
-  4  the API could not be reached or is unavailable (including rate limits)
-  5  the API answered something unexpected";
+  4  the API could not be reached, is unavailable (including rate limits) or did not
+     answer within --timeout
+  5  the API answered something unexpected (check the API URL)";
 
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the Collaboration API on ADDR over an in-memory store, for offline work.
+    #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
     /// List the dataset's shared access configs.
-    List {
-        /// The dataset's id.
-        #[arg(value_parser = parse_dataset)]
-        dataset: DatasetId,
-    },
+    #[command(after_help = LIST_EXAMPLES)]
+    List(ListArgs),
     /// Create or replace the dataset's WRITE config with exactly these users and teams.
-    Share {
-        /// The dataset's id.
-        #[arg(value_parser = parse_dataset)]
-        dataset: DatasetId,
-        /// A user's e-mail address (repeatable).
-        #[arg(long = "user", value_name = "EMAIL")]
-        users: Vec<String>,
-        /// A team (repeatable).
-        #[arg(long = "team", value_name = "TEAM", alias = "org")]
-        teams: Vec<String>,
-        /// Print the plan and write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    #[command(after_help = SHARE_EXAMPLES)]
+    Share(ShareArgs),
     /// Give users access, keeping everyone who has it.
+    #[command(after_help = GRANT_EXAMPLES)]
     Grant(ChangeArgs),
     /// Take access from users, keeping everyone else.
+    #[command(after_help = REVOKE_EXAMPLES)]
     Revoke(ChangeArgs),
     /// Delete one config of the dataset.
-    Delete {
-        /// The dataset's id.
-        #[arg(value_parser = parse_dataset)]
-        dataset: DatasetId,
-        /// The config's id.
-        #[arg(value_parser = parse_config)]
-        config: AccessConfigId,
-    },
+    #[command(after_help = DELETE_EXAMPLES)]
+    Delete(DeleteArgs),
     /// Print shell completions for SHELL.
-    Completions {
-        /// The shell.
-        shell: Shell,
-    },
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+}
+
+impl Command {
+    /// The client flags given after the command, or `None` for `serve` and
+    /// `completions`, which take none.
+    pub fn client_args(&self) -> Option<&ClientArgs> {
+        match self {
+            Self::List(args) => Some(&args.client),
+            Self::Share(args) => Some(&args.client),
+            Self::Grant(args) | Self::Revoke(args) => Some(&args.client),
+            Self::Delete(args) => Some(&args.client),
+            Self::Serve(_) | Self::Completions(_) => None,
+        }
+    }
+
+    /// The command's name as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Serve(_) => "serve",
+            Self::List(_) => "list",
+            Self::Share(_) => "share",
+            Self::Grant(_) => "grant",
+            Self::Revoke(_) => "revoke",
+            Self::Delete(_) => "delete",
+            Self::Completions(_) => "completions",
+        }
+    }
+}
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  collab serve --demo
+  collab serve --listen 127.0.0.1:9000 --user alice=tok-a --dataset 5f0e4a6b2c1d3e4f5a6b7c8d=alice";
+const LIST_EXAMPLES: &str = "\
+Examples:
+  collab list 5f0e4a6b2c1d3e4f5a6b7c8d
+  collab list 5f0e4a6b2c1d3e4f5a6b7c8d --json        # the API's JSON";
+const SHARE_EXAMPLES: &str = "\
+Examples:
+  collab share 5f0e4a6b2c1d3e4f5a6b7c8d --user ann@example.com --team acme
+  collab share 5f0e4a6b2c1d3e4f5a6b7c8d --user ann@example.com --dry-run
+  collab share 5f0e4a6b2c1d3e4f5a6b7c8d --yes        # nobody: empties the config";
+const GRANT_EXAMPLES: &str = "\
+Examples:
+  collab grant 5f0e4a6b2c1d3e4f5a6b7c8d ann@example.com bob@example.com
+  collab grant 5f0e4a6b2c1d3e4f5a6b7c8d --from-file users.txt --dry-run
+  cut -d, -f1 people.csv | collab grant 5f0e4a6b2c1d3e4f5a6b7c8d --from-file -";
+const REVOKE_EXAMPLES: &str = "\
+Examples:
+  collab revoke 5f0e4a6b2c1d3e4f5a6b7c8d bob@example.com
+  collab revoke 5f0e4a6b2c1d3e4f5a6b7c8d --from-file leavers.txt --yes";
+const DELETE_EXAMPLES: &str = "\
+Examples:
+  collab delete 5f0e4a6b2c1d3e4f5a6b7c8d 6565a0b1c2d3e4f5a6b7c8d9       # asks first on a terminal
+  collab delete 5f0e4a6b2c1d3e4f5a6b7c8d 6565a0b1c2d3e4f5a6b7c8d9 --yes # in scripts
+  collab list 5f0e4a6b2c1d3e4f5a6b7c8d --json | jq -r '.[].id'         # the ids";
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  collab completions bash > ~/.local/share/bash-completion/completions/collab
+  collab completions zsh > ~/.zfunc/_collab      # with fpath+=(~/.zfunc) before compinit
+  collab completions fish > ~/.config/fish/completions/collab.fish";
+
+/// Arguments of `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The dataset's id.
+    #[arg(value_parser = parse_dataset)]
+    pub dataset: DatasetId,
+    /// The client flags given after the command.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Arguments of `share`.
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    /// The dataset's id.
+    #[arg(value_parser = parse_dataset)]
+    pub dataset: DatasetId,
+    /// A user's e-mail address (repeatable).
+    #[arg(long = "user", value_name = "EMAIL")]
+    pub users: Vec<String>,
+    /// A team (repeatable).
+    #[arg(long = "team", value_name = "TEAM", alias = "org")]
+    pub teams: Vec<String>,
+    /// Print the plan and write nothing (never asks).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Share with nobody without asking: needed when stdin is not a terminal.
+    #[arg(long)]
+    pub yes: bool,
+    /// The client flags given after the command.
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 /// Arguments of `grant` and `revoke`.
@@ -122,11 +287,46 @@ pub struct ChangeArgs {
     #[arg(value_parser = parse_dataset)]
     pub dataset: DatasetId,
     /// Users' e-mail addresses.
-    #[arg(required = true, value_name = "EMAIL")]
+    #[arg(required_unless_present = "from_file", value_name = "EMAIL")]
     pub users: Vec<String>,
-    /// Print the plan and write nothing.
+    /// Read more e-mail addresses from FILE (`-`: stdin), one per line; blank lines and
+    /// lines starting with `#` are skipped.
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+    /// Print the plan and write nothing (never asks).
     #[arg(long)]
     pub dry_run: bool,
+    /// Leave nobody with access without asking (a revoke of everyone): needed when
+    /// stdin is not a terminal.
+    #[arg(long)]
+    pub yes: bool,
+    /// The client flags given after the command.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Arguments of `delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The dataset's id.
+    #[arg(value_parser = parse_dataset)]
+    pub dataset: DatasetId,
+    /// The config's id (see `collab list`).
+    #[arg(value_parser = parse_config)]
+    pub config: AccessConfigId,
+    /// Delete without asking: needed when stdin is not a terminal.
+    #[arg(long)]
+    pub yes: bool,
+    /// The client flags given after the command.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: Shell,
 }
 
 /// Arguments of `serve`.
@@ -209,6 +409,17 @@ fn parse_config(text: &str) -> Result<AccessConfigId, String> {
         .map_err(|e| format!("not an access config id: {e}"))
 }
 
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number of seconds, e.g. 10 or 2.5".to_owned())?;
+    if !(seconds > 0.0 && seconds <= 86_400.0) {
+        return Err("expected more than 0 and at most 86400 seconds".to_owned());
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 fn split_pair<'a>(text: &'a str, shape: &str) -> Result<(&'a str, &'a str), String> {
     match text.split_once('=') {
         Some((left, right)) if !left.trim().is_empty() && !right.trim().is_empty() => {
@@ -236,4 +447,25 @@ fn parse_user(text: &str) -> Result<UserFlag, std::convert::Infallible> {
 fn parse_dataset_owner(text: &str) -> Result<(DatasetId, String), String> {
     let (id, owner) = split_pair(text, "ID=OWNER, both non-empty")?;
     Ok((parse_dataset(id)?, owner.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_timeout_is_positive_seconds() {
+        assert_eq!(parse_timeout("2.5"), Ok(Duration::from_millis(2500)));
+        assert!(parse_timeout("0").is_err());
+        assert!(parse_timeout("-1").is_err());
+        assert!(parse_timeout("NaN").is_err());
+        assert!(parse_timeout("ten").is_err());
+    }
 }

@@ -16,7 +16,15 @@ pub enum Failure {
         /// The base URL called, for "cannot reach" messages. Never holds the token.
         api_url: String,
     },
-    /// The command could not run, e.g. `serve` could not listen (exit 1).
+    /// The API did not answer within the command's deadline (`--timeout`, exit 4).
+    TimedOut {
+        /// The base URL called. Never holds the token.
+        api_url: String,
+        /// The deadline the command had.
+        timeout: std::time::Duration,
+    },
+    /// The command could not run, e.g. `serve` could not listen, or a person answered
+    /// no to a question (exit 1).
     Failed(String),
 }
 
@@ -26,6 +34,7 @@ impl Failure {
         match self {
             Self::Failed(_) => 1,
             Self::Usage(_) => 2,
+            Self::TimedOut { .. } => 4,
             Self::Api { error, .. } => match error {
                 Error::RateLimited { .. } | Error::Unavailable { .. } => 4,
                 Error::UnexpectedResponse { .. } => 5,
@@ -39,6 +48,7 @@ impl Failure {
         match self {
             Self::Usage(_) => "usage",
             Self::Failed(_) => "failed",
+            Self::TimedOut { .. } => "timed_out",
             Self::Api { error, .. } => match error {
                 Error::DatasetNotFound { .. } => "dataset_not_found",
                 Error::AccessConfigNotFound { .. } => "access_config_not_found",
@@ -64,6 +74,11 @@ impl Failure {
     fn raw_message(&self) -> String {
         match self {
             Self::Usage(message) | Self::Failed(message) => message.clone(),
+            Self::TimedOut { api_url, timeout } => format!(
+                "no answer from {api_url} within {} s (raise it with --timeout SECS or {})",
+                timeout.as_secs_f64(),
+                crate::args::TIMEOUT_ENV
+            ),
             Self::Api { error, api_url } => match error {
                 Error::Unauthorized { .. } => format!("{error} (check LIGHTLY_TOKEN or --token)"),
                 // A source that is only the answer's `Retry-After` is no transport failure.
@@ -78,6 +93,15 @@ impl Failure {
                 }
                 Error::Unavailable { message, .. } => {
                     format!("the API at {api_url} is unavailable: {message}")
+                }
+                // Not the API's answer: most often the URL points at something else.
+                Error::UnexpectedResponse { .. } => {
+                    let text = error.to_string();
+                    if text.contains("check the API URL") {
+                        format!("{text} ({api_url})")
+                    } else {
+                        format!("{text}; check the API URL ({api_url})")
+                    }
                 }
                 _ => error.to_string(),
             },

@@ -8,17 +8,18 @@
 
 pub mod args;
 mod client;
+mod confirm;
 pub mod failure;
+mod logging;
 mod output;
+mod progress;
 pub mod serve;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
 use crate::args::{Cli, Command};
-use crate::client::Connection;
 use crate::failure::Failure;
 
 /// Parses the process's arguments, runs the command and gives the exit code.
@@ -27,8 +28,8 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
-    let log = init_logging(cli.verbose, matches!(cli.command, Command::Serve(_)));
-    let json = cli.json;
+    let log = logging::init(cli.verbose, matches!(cli.command, Command::Serve(_)));
+    let json = cli.command.client_args().is_some_and(|after| after.json) || cli.client.json;
     let result = run(cli);
     if let Some(guard) = log {
         serve::report_dropped_log_lines(guard); // flushes the lines still buffered
@@ -39,8 +40,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Help and version go to stdout as clap writes them; a bad command line is one line
-/// on stderr (JSON when `--json` was among the arguments) and exit code 2.
+/// Help and version go to stdout as clap writes them. A bad command line keeps all of
+/// clap's detail (what is wrong, a suggestion, the accepted values, the usage line) on
+/// stderr, exit code 2; with `--json` among the arguments it is one JSON object whose
+/// `message` is the first line and `detail` the rest. A bare `collab` prints the help
+/// on stderr, exit code 2.
 fn usage_error(error: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(
@@ -51,11 +55,23 @@ fn usage_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
-    let text = error.render().to_string();
-    let first = text.lines().next().unwrap_or("invalid arguments");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
     let json = std::env::args_os().any(|arg| arg == "--json");
-    Failure::Usage(format!("{first} (see collab --help)")).report(json)
+    if json {
+        let text = error.render().to_string();
+        let mut lines = text.lines();
+        let first = lines.next().unwrap_or("invalid arguments");
+        let first = first.strip_prefix("error: ").unwrap_or(first);
+        let detail = lines.collect::<Vec<_>>().join("\n");
+        let body = serde_json::json!({
+            "error": { "kind": "usage", "message": first, "detail": detail.trim() },
+            "exitCode": 2,
+        });
+        eprintln!("{body}");
+    } else {
+        // clap writes usage errors (and the help of a bare `collab`) to stderr.
+        let _ = error.print();
+    }
+    ExitCode::from(2)
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -63,46 +79,34 @@ fn run(cli: Cli) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
-    match cli.command {
-        Command::Serve(args) => runtime.block_on(serve::run(args, cli.wire)),
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "collab", &mut std::io::stdout());
-            Ok(())
+    let before = cli.client;
+    let wire = cli.wire;
+    let command = cli.command;
+    let Some(after) = command.client_args().cloned() else {
+        // `serve` and `completions` take no client flag; one given before them would
+        // otherwise be ignored without a word.
+        if before.any_given() {
+            return Err(Failure::Usage(format!(
+                "--api-url, --token, --json and --timeout apply to the client commands, not to `{}`",
+                command.name()
+            )));
         }
-        command => {
-            let connection = Connection {
-                api_url: cli.api_url,
-                token: cli.token,
-                wire: cli.wire,
-            };
-            let output = runtime.block_on(client::run(&connection, command, cli.json))?;
-            print!("{output}");
-            Ok(())
-        }
-    }
-}
-
-/// Logs go to stderr: `serve` logs requests at info by default, through a
-/// non-blocking writer (see [`serve::log_writer`], whose guard this returns), the
-/// client commands only warnings unless `-v`; `RUST_LOG` overrides both.
-fn init_logging(verbose: u8, serving: bool) -> Option<collab_server::BatchedLogGuard> {
-    let level = match (verbose, serving) {
-        (0, false) => "warn",
-        (0, true) => "info",
-        (1, _) => "debug",
-        _ => "trace",
+        return match command {
+            Command::Serve(args) => runtime.block_on(serve::run(args, wire)),
+            Command::Completions(args) => {
+                clap_complete::generate(
+                    args.shell,
+                    &mut Cli::command(),
+                    "collab",
+                    &mut std::io::stdout(),
+                );
+                Ok(())
+            }
+            _ => Err(Failure::Usage("not a local command".to_owned())),
+        };
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal());
-    if serving {
-        let (writer, guard) = serve::log_writer();
-        builder.with_writer(move || writer.clone()).init();
-        Some(guard)
-    } else {
-        builder.with_writer(std::io::stderr).init();
-        None
-    }
+    let flags = after.or(before);
+    let output = runtime.block_on(client::run(command, &flags, wire))?;
+    print!("{output}");
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! What commands print on stdout: tables and plans for people, the API's JSON for scripts.
 
 use chrono::{DateTime, Local};
-use collab_core::{AccessConfig, DatasetId, SharingPlan, Timestamp};
+use collab_core::{AccessConfig, AccessConfigId, DatasetId, SharingPlan, Timestamp};
 
 /// A timestamp in the local time zone; one outside what a calendar date can show (the
 /// API allows any `u64` of milliseconds) is shown as its number.
@@ -77,13 +77,33 @@ pub(crate) fn plan_lines(plan: &SharingPlan) -> String {
         .collect()
 }
 
+/// Which command made a plan: the words for a plan that changes nothing differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    Share,
+    Grant,
+    Revoke,
+}
+
+impl Change {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Share => "share",
+            Self::Grant => "grant",
+            Self::Revoke => "revoke",
+        }
+    }
+}
+
 /// A plan for people: its changes, then what was (or would be) done.
-pub(crate) fn plan_text(plan: &SharingPlan, written: bool) -> String {
+pub(crate) fn plan_text(plan: &SharingPlan, change: Change, written: bool) -> String {
     if plan.is_noop() {
-        return format!(
-            "no change: dataset {} already shared as asked\n",
-            plan.dataset
-        );
+        let why = match change {
+            Change::Revoke => "none of the users named has access to",
+            Change::Grant => "every user named already has access to",
+            Change::Share => "already shared as asked:",
+        };
+        return format!("no change: {why} dataset {}\n", plan.dataset);
     }
     let verb = match (written, plan.creates) {
         (true, true) => "created",
@@ -100,18 +120,32 @@ pub(crate) fn plan_text(plan: &SharingPlan, written: bool) -> String {
     )
 }
 
-/// A plan as JSON, with the config id when the plan was written.
+/// What `share`, `grant` and `revoke` print with `--json`: one object of the same
+/// shape with and without `--dry-run` (documented in the README):
+///
+/// - `command`, `datasetId`, `dryRun`;
+/// - `written`: whether this run wrote the config;
+/// - `id`: the config's id when one exists after the run (written, or found and left
+///   as it was), `null` when there is none;
+/// - the plan: `changed`, `creates`, `users`, `teams` (the lists the config holds, or
+///   would hold), `addedUsers`, `removedUsers`, `addedTeams`, `removedTeams`.
 pub(crate) fn plan_json(
+    change: Change,
     plan: &SharingPlan,
-    written: Option<String>,
+    written: Option<&AccessConfigId>,
     dry_run: bool,
 ) -> serde_json::Value {
+    let id = written
+        .copied()
+        .or_else(|| plan.current.as_ref().map(|config| config.id));
     serde_json::json!({
+        "command": change.name(),
         "datasetId": plan.dataset,
         "dryRun": dry_run,
+        "written": written.is_some(),
+        "id": id,
         "changed": !plan.is_noop(),
         "creates": plan.creates,
-        "id": written,
         "users": plan.users,
         "teams": plan.teams,
         "addedUsers": plan.added_users,
@@ -119,4 +153,23 @@ pub(crate) fn plan_json(
         "addedTeams": plan.added_teams,
         "removedTeams": plan.removed_teams,
     })
+}
+
+/// What `delete` prints with `--json`.
+pub(crate) fn delete_json(dataset: &DatasetId, config: &AccessConfigId) -> serde_json::Value {
+    serde_json::json!({
+        "command": "delete",
+        "datasetId": dataset,
+        "id": config,
+        "deleted": true,
+    })
+}
+
+/// A value as pretty JSON and a newline.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    // Serialising our own types to a string cannot fail.
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    )
 }

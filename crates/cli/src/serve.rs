@@ -160,19 +160,68 @@ pub fn report_dropped_log_lines(guard: collab_server::BatchedLogGuard) {
         );
     }
 }
+
+/// How to run this binary again, as it was started: `cargo run -q --` under `cargo
+/// run` of this package, otherwise the program name it was given (`collab` when found
+/// on the `PATH`, the path when started by one), quoted for a shell if it must be.
+fn how_to_run() -> String {
+    let under_cargo = std::env::var_os("CARGO").is_some()
+        && std::env::var("CARGO_PKG_NAME").is_ok_and(|name| name == "collab");
+    if under_cargo {
+        return "cargo run -q --".to_owned();
+    }
+    let program = std::env::args_os()
+        .next()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .filter(|arg| !arg.is_empty())
+        .unwrap_or_else(|| "collab".to_owned());
+    shell_quoted(&program)
+}
+
+fn shell_quoted(word: &str) -> String {
+    let plain = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 fn demo_instructions(url: &str) -> String {
+    let collab = how_to_run();
     format!(
         "\
 demo user: {DEMO_USER}   token: {DEMO_TOKEN}   dataset: {DEMO_DATASET}
 
 Try it from another shell:
   export LIGHTLY_SERVER_LOCATION={url} LIGHTLY_TOKEN={DEMO_TOKEN}
-  cargo run -q -- grant {DEMO_DATASET} ann@example.com bob@example.com
-  cargo run -q -- revoke {DEMO_DATASET} bob@example.com
-  cargo run -q -- list {DEMO_DATASET}
+  {collab} grant {DEMO_DATASET} ann@example.com bob@example.com
+  {collab} revoke {DEMO_DATASET} bob@example.com
+  {collab} list {DEMO_DATASET}
   curl -s '{url}/v1/datasets/{DEMO_DATASET}/collaboration/access?token={DEMO_TOKEN}'
 
 Press Ctrl-C to stop.
 "
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_name_is_quoted_only_when_a_shell_needs_it() {
+        assert_eq!(shell_quoted("collab"), "collab");
+        assert_eq!(
+            shell_quoted("/usr/local/bin/collab"),
+            "/usr/local/bin/collab"
+        );
+        assert_eq!(
+            shell_quoted("/opt/my tools/collab"),
+            "'/opt/my tools/collab'"
+        );
+        assert_eq!(shell_quoted("it's"), "'it'\\''s'");
+    }
 }

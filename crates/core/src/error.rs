@@ -111,6 +111,23 @@ impl Error {
             source: Some(Arc::new(source)),
         }
     }
+
+    /// An [`Error::Unavailable`] with a message and no source, for a backend whose
+    /// outage has no underlying error to carry (e.g. "the database is down").
+    ///
+    /// ```
+    /// use collab_core::Error;
+    /// let error = Error::unavailable_without_source("the database is down");
+    /// assert!(error.is_retryable());
+    /// assert_eq!(error.to_string(), "service unavailable: the database is down");
+    /// assert!(std::error::Error::source(&error).is_none());
+    /// ```
+    pub fn unavailable_without_source(message: impl Into<String>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: None,
+        }
+    }
 }
 
 /// The port's result type.

@@ -8,7 +8,14 @@
 //! - `collab-fake`: an in-memory fake with the service's rules, for tests and offline work;
 //! - `collab-http`: Lightly's API (or `collab serve`) over HTTP;
 //! - `collab-cache`: a caching decorator over any of them;
-//! - [`MockAccessConfigRepository`] (feature `mock`): mockall's generated mock.
+#![cfg_attr(
+    feature = "mock",
+    doc = "- [`MockAccessConfigRepository`] (feature `mock`): mockall's generated mock."
+)]
+#![cfg_attr(
+    not(feature = "mock"),
+    doc = "- `MockAccessConfigRepository` (feature `mock`): mockall's generated mock."
+)]
 //!
 //! # Testing your code with the generated mock
 //!
@@ -46,6 +53,10 @@ pub mod time;
 pub mod wire;
 
 pub use api_error::{ApiErrorCode, ApiErrorResponse};
+/// The attribute the port is declared with, re-exported so that implementing
+/// [`AccessConfigRepository`] needs no `async-trait` dependency of a matching version:
+/// write `#[collab_core::async_trait]` on the `impl` (see the trait's docs).
+pub use async_trait::async_trait;
 pub use creator::Creator;
 pub use error::{Error, ErrorSource, Result};
 pub use id::{AccessConfigId, DatasetId, OBJECT_ID_LEN, ObjectId, ParseIdError};

@@ -57,6 +57,37 @@ pub type AccessConfigList = Arc<[AccessConfig]>;
 /// - **Deleting** removes the config; a later `create_or_update` makes a new one with a
 ///   new id.
 ///
+/// # Implementing the port
+///
+/// The trait is declared with `async-trait`; its attribute is re-exported as
+/// [`collab_core::async_trait`](crate::async_trait), so an adapter needs no
+/// `async-trait` dependency of its own:
+///
+/// ```
+/// use collab_core::{
+///     AccessConfigId, AccessConfigList, AccessConfigRepository, DatasetId, Error, Result,
+///     ShareRequest,
+/// };
+///
+/// /// A backend that is always down.
+/// struct Down;
+///
+/// #[collab_core::async_trait]
+/// impl AccessConfigRepository for Down {
+///     async fn create_or_update(&self, _: &DatasetId, _: &ShareRequest) -> Result<AccessConfigId> {
+///         Err(Error::unavailable_without_source("down for maintenance"))
+///     }
+///     async fn delete(&self, _: &DatasetId, _: &AccessConfigId) -> Result<()> {
+///         Err(Error::unavailable_without_source("down for maintenance"))
+///     }
+///     async fn list(&self, _: &DatasetId) -> Result<AccessConfigList> {
+///         Err(Error::unavailable_without_source("down for maintenance"))
+///     }
+/// }
+/// let repo: &dyn AccessConfigRepository = &Down;
+/// # drop(repo);
+/// ```
+///
 /// # Wrappers
 ///
 /// `Arc<T>`, `Box<T>` and `&T` implement the trait whenever `T` does (also for

@@ -279,3 +279,41 @@ fn shorten(text: &str) -> String {
         None => text.to_owned(),
     }
 }
+
+/// Constructors for the common shapes of a `WRITE` request, so that callers need not
+/// spell an empty list of the other kind (`[""; 0]`).
+impl ShareRequest {
+    /// A `WRITE` request for these users and no team.
+    ///
+    /// ```
+    /// use collab_core::ShareRequest;
+    /// let request = ShareRequest::users_only(["ann@example.com"])?;
+    /// assert_eq!(request.users(), ["ann@example.com"]);
+    /// assert!(request.teams().is_empty());
+    /// # Ok::<(), collab_core::Error>(())
+    /// ```
+    pub fn users_only<U>(users: U) -> Result<Self, Error>
+    where
+        U: IntoIterator,
+        U::Item: AsRef<str>,
+    {
+        Self::write(users, std::iter::empty::<&str>())
+    }
+
+    /// A `WRITE` request for these teams and no user.
+    ///
+    /// ```
+    /// use collab_core::ShareRequest;
+    /// let request = ShareRequest::teams_only(["acme"])?;
+    /// assert_eq!(request.teams(), ["acme"]);
+    /// assert!(request.users().is_empty());
+    /// # Ok::<(), collab_core::Error>(())
+    /// ```
+    pub fn teams_only<O>(teams: O) -> Result<Self, Error>
+    where
+        O: IntoIterator,
+        O::Item: AsRef<str>,
+    {
+        Self::write(std::iter::empty::<&str>(), teams)
+    }
+}

@@ -8,6 +8,7 @@ use reqwest::header::HeaderValue;
 use secrecy::SecretString;
 
 use crate::auth::{Auth, Credentials, Redactor};
+use crate::call_limit::CallLimit;
 use crate::endpoint::{BaseUrl, describe_unchecked};
 use crate::repository::Settings;
 use crate::{BuildError, HttpRepository, RetryPolicy};
@@ -56,6 +57,7 @@ pub struct HttpRepositoryBuilder {
     user_agent: String,
     wire: WireGeneration,
     client: Option<reqwest::Client>,
+    call_limit: CallLimit,
 }
 
 impl Default for HttpRepositoryBuilder {
@@ -75,6 +77,7 @@ impl fmt::Debug for HttpRepositoryBuilder {
             .field("user_agent", &self.user_agent)
             .field("wire", &self.wire)
             .field("client", &self.client.as_ref().map(|_| "caller-supplied"))
+            .field("call_limit", &self.call_limit)
             .finish()
     }
 }
@@ -94,6 +97,7 @@ impl HttpRepositoryBuilder {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             wire: WireGeneration::Current,
             client: None,
+            call_limit: CallLimit::default(),
         }
     }
 
@@ -182,8 +186,47 @@ impl HttpRepositoryBuilder {
 
     /// How failed calls are retried; see [`RetryPolicy`]. [`RetryPolicy::none`]
     /// turns retries off.
+    ///
+    /// With the default policy (Lightly's schedule) one failing call can take about
+    /// 90 s before its error is returned: 6 attempts, waits of 1 to 16 s between them
+    /// (with jitter), each attempt up to the request timeout, all within
+    /// [`RetryPolicy::max_elapsed`] (90 s). To promise a caller less, bound the whole
+    /// call with [`with_call_timeout`](Self::with_call_timeout).
     pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// The overall deadline of one call, retries and waits included: no attempt runs,
+    /// and no retry is scheduled, past `timeout` after the call began. A call that runs
+    /// out of time fails with [`Error::Unavailable`](collab_core::Error::Unavailable)
+    /// ("timed out"), like an attempt's own timeout, so a write's outcome is reported
+    /// as unknown rather than silently cut off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use collab_http::HttpRepository;
+    ///
+    /// // Whatever the retry policy, a call gives up within 5 s.
+    /// let repo = HttpRepository::builder()
+    ///     .with_api_token("t")
+    ///     .with_call_timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// # drop(repo);
+    /// # Ok::<(), collab_http::BuildError>(())
+    /// ```
+    pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_limit.timeout = Some(timeout);
+        self
+    }
+
+    /// A deadline shared by every call through the repository (and its clones): a
+    /// command-line tool that makes several calls for one command gives them one
+    /// deadline this way. Combined with
+    /// [`with_call_timeout`](Self::with_call_timeout), the earlier of the two ends a
+    /// call.
+    pub fn with_deadline(mut self, deadline: std::time::Instant) -> Self {
+        self.call_limit.deadline = Some(deadline);
         self
     }
 
@@ -261,6 +304,7 @@ impl HttpRepositoryBuilder {
             wire: self.wire,
             request_timeout: self.request_timeout,
             retry: self.retry,
+            call_limit: self.call_limit,
         }))
     }
 }

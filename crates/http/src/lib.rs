@@ -85,9 +85,11 @@
 //!   failed after its retries is tried afresh by the next caller.
 //! - **Timeout inside retry.** A timed-out attempt is one failed attempt that the
 //!   policy may retry; [`RetryPolicy::max_elapsed`] bounds the call as a whole. To cap
-//!   a call tighter, configure the policy rather than wrapping the repository in an
-//!   outer timeout, which would cancel a retry half-way and leave a write's outcome
-//!   unknown without saying so.
+//!   a call tighter, give it an overall deadline
+//!   ([`HttpRepositoryBuilder::with_call_timeout`], or
+//!   [`with_deadline`](HttpRepositoryBuilder::with_deadline) for several calls) rather
+//!   than wrapping the repository in an outer timeout, which would cancel a retry
+//!   half-way and leave a write's outcome unknown without saying so.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -153,6 +155,7 @@
 mod auth;
 mod build_error;
 mod builder;
+mod call_limit;
 mod endpoint;
 mod repository;
 mod response;

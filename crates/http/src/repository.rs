@@ -17,6 +17,7 @@ use reqwest::{Method, Url};
 use tokio::time::Instant;
 
 use crate::auth::{Auth, Redactor};
+use crate::call_limit::CallLimit;
 use crate::endpoint::BaseUrl;
 use crate::response::{self, Answer, transport_error};
 use crate::retry::wait_asked_by;
@@ -64,6 +65,7 @@ pub(crate) struct Settings {
     pub(crate) wire: WireGeneration,
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    pub(crate) call_limit: CallLimit,
 }
 
 impl fmt::Debug for HttpRepository {
@@ -76,6 +78,7 @@ impl fmt::Debug for HttpRepository {
             .field("wire", &settings.wire)
             .field("request_timeout", &settings.request_timeout)
             .field("retry", &settings.retry)
+            .field("call_limit", &settings.call_limit)
             .finish_non_exhaustive()
     }
 }
@@ -133,19 +136,23 @@ impl HttpRepository {
     async fn execute(&self, call: &Call<'_>) -> Outcome {
         let policy = self.inner.retry;
         let started = Instant::now();
+        let end = self.inner.call_limit.end(started);
         // Shared with each attempt's future, which must be `Send`: hence atomics.
         let attempts = &AtomicU32::new(0);
         let outcome_unknown = &AtomicBool::new(false);
         let result = (move || async move {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let timeout =
-                policy.attempt_timeout(self.inner.request_timeout, attempt, started.elapsed());
+            let timeout = CallLimit::attempt_timeout(
+                policy.attempt_timeout(self.inner.request_timeout, attempt, started.elapsed()),
+                end,
+            );
             self.attempt(call, attempt, timeout, outcome_unknown).await
         })
         .retry(policy.backoff())
         .when(Error::is_retryable)
         .adjust(|error, proposed| {
-            policy.next_delay(proposed, wait_asked_by(error), started.elapsed())
+            let delay = policy.next_delay(proposed, wait_asked_by(error), started.elapsed());
+            CallLimit::wait(delay, end)
         })
         .notify(|error, delay| {
             tracing::debug!(

@@ -74,6 +74,12 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     /// Like Lightly's Python client: 5 retries (6 attempts), waits from 1 s doubling up
     /// to 32 s, with jitter, within 90 s in all.
+    ///
+    /// Worst case: a call that keeps failing returns its error after about 90 s
+    /// (`max_elapsed`; longer only if the request timeout is longer). That suits a
+    /// service; an interactive tool should bound its calls with
+    /// [`HttpRepositoryBuilder::with_call_timeout`](crate::HttpRepositoryBuilder::with_call_timeout)
+    /// or a policy of its own.
     fn default() -> Self {
         Self {
             max_attempts: 6,

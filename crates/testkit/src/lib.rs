@@ -21,8 +21,12 @@
 //! ```
 //!
 //! A backend over the network sets up its users and datasets like
-//! [`fake::populated_store`] (feature `fake`) and builds its fixture with
-//! [`Fixture::standard`].
+#![cfg_attr(feature = "fake", doc = "[`fake::populated_store`] (feature `fake`)")]
+#![cfg_attr(
+    not(feature = "fake"),
+    doc = "`fake::populated_store` (feature `fake`)"
+)]
+//! and builds its fixture with [`Fixture::standard`].
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod conformance;

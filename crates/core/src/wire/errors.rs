@@ -113,6 +113,15 @@ pub fn error_from_response(
         403 => Error::Forbidden { message: message() },
         429 => Error::RateLimited { retry_after },
         400..=499 if status != 408 => Error::InvalidRequest { message: message() },
+        // The API implements every call it is sent; a server that does not (e.g. a
+        // static file server answering a DELETE) is not the API.
+        501 => Error::UnexpectedResponse {
+            status: Some(status),
+            message: format!(
+                "{}; the server does not implement this call: check the API URL",
+                message()
+            ),
+        },
         408 | 500..=599 => Error::Unavailable {
             message: message(),
             source: retry_after.map(|wait| Arc::new(RetryAfter(wait)) as crate::ErrorSource),

@@ -1,0 +1,70 @@
+//! Logs on stderr: how much, whose, and in colour only where colour belongs.
+
+use std::io::IsTerminal;
+
+/// The targets of this workspace's crates: every one starts with `collab`, and a
+/// directive's target matches by prefix.
+const OURS: &str = "collab";
+
+/// The filter for `-v` given `verbose` times: `serve` logs requests at info by default,
+/// the client commands only warnings; `-v` adds this workspace's debug logs, `-vv` the
+/// HTTP stack's (reqwest, hyper, rustls) too, `-vvv` everything at trace.
+pub(crate) fn filter(verbose: u8, serving: bool) -> String {
+    let base = if serving { "info" } else { "warn" };
+    match verbose {
+        0 => base.to_owned(),
+        1 => format!("{base},{OURS}=debug"),
+        2 => format!("debug,{OURS}=trace"),
+        _ => "trace".to_owned(),
+    }
+}
+
+/// Whether log lines may carry colour codes: only on a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string (<https://no-color.org>).
+pub(crate) fn colour(stderr_is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+/// Installs the subscriber; `RUST_LOG` overrides the filter. `serve` writes through
+/// a non-blocking writer ([`crate::serve::log_writer`]), whose guard this returns.
+pub(crate) fn init(verbose: u8, serving: bool) -> Option<collab_server::BatchedLogGuard> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter(verbose, serving)));
+    let ansi = colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR"),
+    );
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
+    if serving {
+        let (writer, guard) = crate::serve::log_writer();
+        builder.with_writer(move || writer.clone()).init();
+        Some(guard)
+    } else {
+        builder.with_writer(std::io::stderr).init();
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_set_to_anything_turns_colour_off() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some("".into())));
+        assert!(!colour(true, Some("1".into())));
+        assert!(!colour(false, None));
+    }
+
+    #[test]
+    fn each_v_widens_the_logs() {
+        assert_eq!(filter(0, false), "warn");
+        assert_eq!(filter(0, true), "info");
+        assert_eq!(filter(1, false), "warn,collab=debug");
+        assert_eq!(filter(2, true), "debug,collab=trace");
+        assert_eq!(filter(5, false), "trace");
+    }
+}
