@@ -10,6 +10,7 @@
 //! | `http` | `collab-http` | the real API (or `collab serve`) over HTTP |
 //! | `cache` | `collab-cache` | caching decorator over any backend |
 //! | `server` | `collab-server` | serves the API over any backend |
+//! | `store` | `collab-store` | durable store (one SQLite file) with the fake's rules |
 //!
 //! Two more features: `cli` (default) builds the `collab` binary and what it needs
 //! (clap, the server, the fake, logging); `mock` adds mockall's
@@ -75,6 +76,8 @@ pub use collab_fake as fake;
 pub use collab_http as http;
 #[cfg(feature = "server")]
 pub use collab_server as server;
+#[cfg(feature = "store")]
+pub use collab_store as store;
 
 /// The README's Rust examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

@@ -163,7 +163,8 @@ Exit codes:
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the Collaboration API on ADDR over an in-memory store, for offline work.
+    /// Serve the Collaboration API on ADDR over an in-memory store (or the store file
+    /// given with --data), for offline work.
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
     /// List the dataset's shared access configs.
@@ -181,6 +182,9 @@ pub enum Command {
     /// Delete one config of the dataset.
     #[command(after_help = DELETE_EXAMPLES)]
     Delete(DeleteArgs),
+    /// Look at or load a `collab serve --data` store (while no server holds it).
+    #[command(subcommand, after_help = STORE_EXAMPLES)]
+    Store(StoreCommand),
     /// Print shell completions for SHELL.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -195,7 +199,7 @@ impl Command {
             Self::Share(args) => Some(&args.client),
             Self::Grant(args) | Self::Revoke(args) => Some(&args.client),
             Self::Delete(args) => Some(&args.client),
-            Self::Serve(_) | Self::Completions(_) => None,
+            Self::Serve(_) | Self::Store(_) | Self::Completions(_) => None,
         }
     }
 
@@ -208,6 +212,7 @@ impl Command {
             Self::Grant(_) => "grant",
             Self::Revoke(_) => "revoke",
             Self::Delete(_) => "delete",
+            Self::Store(_) => "store",
             Self::Completions(_) => "completions",
         }
     }
@@ -216,7 +221,13 @@ impl Command {
 const SERVE_EXAMPLES: &str = "\
 Examples:
   collab serve --demo
-  collab serve --listen 127.0.0.1:9000 --user alice=tok-a --dataset 5f0e4a6b2c1d3e4f5a6b7c8d=alice";
+  collab serve --listen 127.0.0.1:9000 --user alice=tok-a --dataset 5f0e4a6b2c1d3e4f5a6b7c8d=alice
+  collab serve --data state.db --seed docs/fixtures.toml   # state that lasts, from fixtures";
+const STORE_EXAMPLES: &str = "\
+Examples:
+  collab store export state.db > captured.toml      # a stopped server's state, as fixtures
+  collab store export state.db --json
+  collab store import fresh.db docs/fixtures.toml   # add what the store lacks";
 const LIST_EXAMPLES: &str = "\
 Examples:
   collab list 5f0e4a6b2c1d3e4f5a6b7c8d
@@ -344,6 +355,14 @@ pub struct ServeArgs {
     /// Add a demo user, token and dataset, and print a ready-to-run example.
     #[arg(long)]
     pub demo: bool,
+    /// Keep users, datasets and configs in the store file PATH (created if missing), so
+    /// that they survive a restart or a crash; without it they live in memory.
+    #[arg(long, value_name = "PATH")]
+    pub data: Option<PathBuf>,
+    /// Users, datasets and configs declared in FILE (TOML or JSON, see
+    /// docs/fixtures.toml); with --data, only what the store lacks is added.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
     /// Seconds a client has to send a request's head: from connecting for its first request, from the head's first byte for a later one.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_HEADER_READ_TIMEOUT))]
     pub header_timeout: Seconds,
@@ -362,6 +381,27 @@ pub struct ServeArgs {
     /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for requests in flight before closing what is left; a second signal exits at once.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_SHUTDOWN_GRACE))]
     pub shutdown_grace: Seconds,
+}
+
+/// `collab store`: what a `collab serve --data` store holds, as fixtures.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Print the store's users (with tokens), datasets and configs as a fixture file
+    /// (TOML; JSON with --json).
+    Export {
+        /// The store file.
+        path: PathBuf,
+        /// Print JSON instead of TOML.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add to the store (created if missing) what it lacks of a fixture file.
+    Import {
+        /// The store file.
+        path: PathBuf,
+        /// The fixture file (TOML or JSON).
+        file: PathBuf,
+    },
 }
 
 /// A duration given in seconds on the command line, such as `10` or `0.5`.

@@ -203,7 +203,7 @@ pub(crate) async fn run(
                 )
             })
         }
-        Command::Serve(_) | Command::Completions(_) => {
+        Command::Serve(_) | Command::Store(_) | Command::Completions(_) => {
             Err(Failure::Usage("not a client command".to_owned()))
         }
     }

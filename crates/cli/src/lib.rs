@@ -14,6 +14,7 @@ mod logging;
 mod output;
 mod progress;
 pub mod serve;
+mod store;
 
 use std::process::ExitCode;
 
@@ -93,6 +94,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         return match command {
             Command::Serve(args) => runtime.block_on(serve::run(args, wire)),
+            Command::Store(command) => {
+                print!("{}", store::run(command)?);
+                Ok(())
+            }
             Command::Completions(args) => {
                 clap_complete::generate(
                     args.shell,

@@ -1,13 +1,14 @@
-//! `collab serve`: the API over an in-memory store, for offline work.
+//! `collab serve`: the API over an in-memory store, or over a durable store file with
+//! `--data`, for offline work; users, datasets and configs from flags and `--seed`.
 
-use std::collections::HashMap;
-
-use collab_core::DatasetId;
-use collab_fake::InMemoryStore;
+use std::path::Path;
 use std::time::Duration;
 
-use collab_server::{BoundServer, ServerConfig, ShutdownSignals, WireMode};
-use secrecy::{ExposeSecret, SecretString};
+use collab_core::{DatasetId, Timestamp};
+use collab_fake::InMemoryStore;
+use collab_server::{BoundServer, RepositoryProvider, ServerConfig, ShutdownSignals, WireMode};
+use collab_store::{DatasetFixture, DurableStore, Fixtures, UserFixture};
+use secrecy::ExposeSecret;
 
 use crate::args::ServeArgs;
 use crate::failure::Failure;
@@ -19,75 +20,197 @@ pub const DEMO_TOKEN: &str = "demo-token";
 /// The demo dataset's id.
 pub const DEMO_DATASET: &str = "5f0e4a6b2c1d3e4f5a6b7c8d";
 
-/// The users (name → token) and datasets the server starts with, checked.
-struct Population {
-    users: Vec<(String, SecretString)>,
-    datasets: Vec<(DatasetId, String)>,
+/// Where the flags' users and datasets come from, in fixture errors.
+const COMMAND_LINE: &str = "the command line";
+
+/// The users and datasets of `--user`, `--dataset` and `--demo`, as fixtures.
+fn flag_fixtures(args: &ServeArgs) -> Result<Fixtures, Failure> {
+    let mut users = args
+        .users
+        .iter()
+        .map(|flag| {
+            flag.name_and_token
+                .as_ref()
+                .map(|(name, token)| UserFixture {
+                    name: name.clone(),
+                    token: Some(token.expose_secret().to_owned()),
+                })
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| {
+            Failure::Usage("a --user flag is not NAME=TOKEN with both parts non-empty".to_owned())
+        })?;
+    let mut datasets: Vec<DatasetFixture> = args
+        .datasets
+        .iter()
+        .map(|(id, owner)| DatasetFixture {
+            id: *id,
+            owner: owner.clone(),
+            configs: Vec::new(),
+        })
+        .collect();
+    if args.demo {
+        users.push(UserFixture {
+            name: DEMO_USER.to_owned(),
+            token: Some(DEMO_TOKEN.to_owned()),
+        });
+        let id: DatasetId = DEMO_DATASET
+            .parse()
+            .map_err(|e| Failure::Failed(format!("demo dataset id: {e}")))?;
+        datasets.push(DatasetFixture {
+            id,
+            owner: DEMO_USER.to_owned(),
+            configs: Vec::new(),
+        });
+    }
+    Ok(Fixtures { users, datasets })
 }
 
-impl Population {
-    fn from_args(args: &ServeArgs) -> Result<Self, Failure> {
-        let mut users = args
-            .users
-            .iter()
-            .map(|flag| flag.name_and_token.clone())
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| {
-                Failure::Usage(
-                    "a --user flag is not NAME=TOKEN with both parts non-empty".to_owned(),
-                )
-            })?;
-        let mut datasets = args.datasets.clone();
-        if args.demo {
-            users.push((DEMO_USER.to_owned(), SecretString::from(DEMO_TOKEN)));
-            let dataset = DEMO_DATASET
-                .parse()
-                .map_err(|e| Failure::Failed(format!("demo dataset id: {e}")))?;
-            datasets.push((dataset, DEMO_USER.to_owned()));
-        }
-        let mut owners_of_tokens: HashMap<&str, &str> = HashMap::new();
-        for (name, token) in &users {
-            if let Some(other) = owners_of_tokens.insert(token.expose_secret(), name)
-                && other != name
-            {
-                return Err(Failure::Usage(format!(
-                    "users {other:?} and {name:?} have the same token"
-                )));
-            }
-        }
-        for (dataset, owner) in &datasets {
-            if !users.iter().any(|(name, _)| name == owner) {
-                return Err(Failure::Usage(format!(
-                    "dataset {dataset} is owned by unknown user {owner:?}: declare it with --user {owner}=TOKEN"
-                )));
-            }
-        }
-        Ok(Self { users, datasets })
-    }
+/// The flags' fixtures and `--seed`'s (`file`), checked together; `known_user` tells
+/// the users a `--data` store already has.
+fn wanted(
+    args: &ServeArgs,
+    file: Option<&Fixtures>,
+    known_user: impl Fn(&str) -> bool,
+) -> Result<Fixtures, Failure> {
+    let flags = flag_fixtures(args)?;
+    let seed_origin = args
+        .seed
+        .as_deref()
+        .map(|path| path.display().to_string())
+        .unwrap_or_default();
+    let origins = std::iter::once((COMMAND_LINE, &flags))
+        .chain(file.map(|file| (seed_origin.as_str(), file)));
+    Fixtures::combine(origins, known_user).map_err(|e| Failure::Usage(e.to_string()))
+}
+
+/// The `--seed` file, parsed, if one was given.
+fn seed_file(args: &ServeArgs) -> Result<Option<Fixtures>, Failure> {
+    args.seed.as_deref().map(read_fixtures).transpose()
+}
+
+/// A fixture file, parsed; a bad one is a usage error naming the file.
+pub(crate) fn read_fixtures(path: &Path) -> Result<Fixtures, Failure> {
+    Fixtures::from_file(path).map_err(|e| Failure::Usage(e.to_string()))
+}
+
+/// A store file, opened; a refusal (not a store, locked, read-only, newer) fails the
+/// command (exit 1) with the store's own message.
+pub(crate) fn open_store(path: &Path) -> Result<DurableStore, Failure> {
+    DurableStore::open(path).map_err(|e| Failure::Failed(format!("cannot use the store: {e}")))
 }
 
 /// Runs the server until SIGINT or SIGTERM, then stops within `--shutdown-grace`; a
 /// second signal stops it at once. `wire` chooses the generation of the answers
 /// (`--wire`).
 pub async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
-    let population = Population::from_args(&args)?;
+    match args.data.clone() {
+        Some(path) => run_durable(args, &path, wire).await,
+        None => run_in_memory(args, wire).await,
+    }
+}
+
+async fn run_in_memory(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
+    let file = seed_file(&args)?;
+    let fixtures = wanted(&args, file.as_ref(), |_| false)?;
     let store = InMemoryStore::new();
-    let provider_store = store.clone();
-    let mut config = ServerConfig::new(move |user: &str| provider_store.session(user))
-        .with_wire_mode(wire)
+    let now = Timestamp::now();
+    for user in &fixtures.users {
+        store.add_user(user.name.clone());
+    }
+    for dataset in &fixtures.datasets {
+        store.add_dataset(dataset.id, dataset.owner.clone());
+        for config in &dataset.configs {
+            let config = config.to_config(&dataset.owner, now, || store.fresh_config_id());
+            store.put_config(&dataset.id, config);
+        }
+    }
+    let mut notes = Vec::new();
+    if let Some(seed) = &args.seed {
+        let configs: usize = fixtures.datasets.iter().map(|d| d.configs.len()).sum();
+        notes.push(format!(
+            "seeded from {}: {} users, {} datasets, {} configs (in memory: gone when the server stops)",
+            seed.display(),
+            fixtures.users.len(),
+            fixtures.datasets.len(),
+            configs
+        ));
+    }
+    let users = tokens_of(fixtures.users.into_iter().map(|u| (u.name, u.token)));
+    let provider = move |user: &str| store.session(user);
+    serve(
+        &args,
+        ServerConfig::new(provider).with_wire_mode(wire),
+        users,
+        notes,
+    )
+    .await
+}
+
+async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(), Failure> {
+    // A malformed seed file or bad flags are refused before the store is touched.
+    let file = seed_file(&args)?;
+    flag_fixtures(&args)?;
+    if !path.exists() {
+        // A new store knows no users: check before the file is made.
+        wanted(&args, file.as_ref(), |_| false)?;
+    }
+    let store = open_store(path)?;
+    let stored = store.users().map_err(|e| Failure::Failed(e.to_string()))?;
+    let fixtures = wanted(&args, file.as_ref(), |name| {
+        stored.iter().any(|(known, _)| known == name)
+    })?;
+    let report = store
+        .seed(&fixtures)
+        .map_err(|e| Failure::Failed(format!("cannot seed the store: {e}")))?;
+    let counts = store.counts().map_err(|e| Failure::Failed(e.to_string()))?;
+    let mut notes = vec![format!(
+        "state: {} (durable store: {counts})",
+        store.path().display()
+    )];
+    if let Some(seed) = &args.seed {
+        notes.push(format!("seeded from {}: {report}", seed.display()));
+    } else if report.added != Default::default() || !report.notes.is_empty() {
+        notes.push(format!("from the command line: {report}"));
+    }
+    let users = tokens_of(store.users().map_err(|e| Failure::Failed(e.to_string()))?);
+    let provider = move |user: &str| store.session(user);
+    serve(
+        &args,
+        ServerConfig::new(provider).with_wire_mode(wire),
+        users,
+        notes,
+    )
+    .await
+}
+
+/// The users that have a token: the ones a server can authenticate.
+fn tokens_of(users: impl IntoIterator<Item = (String, Option<String>)>) -> Vec<(String, String)> {
+    users
+        .into_iter()
+        .filter_map(|(name, token)| Some((name, token?)))
+        .collect()
+}
+
+/// Binds, prints the contract's first line and then `notes`, and serves.
+async fn serve<P: RepositoryProvider>(
+    args: &ServeArgs,
+    mut config: ServerConfig<P>,
+    users: Vec<(String, String)>,
+    notes: Vec<String>,
+) -> Result<(), Failure> {
+    let user_count = users.len();
+    let config_wire = config.wire_mode();
+    for (name, token) in users {
+        config = config.with_user(name, token);
+    }
+    config = config
         .with_header_read_timeout(args.header_timeout.0)
         .with_idle_timeout(args.idle_timeout.0)
         .with_body_read_timeout(args.body_timeout.0)
         .with_write_timeout(args.write_timeout.0)
         .with_max_connections(args.max_connections)
         .with_shutdown_grace(args.shutdown_grace.0);
-    for (name, token) in &population.users {
-        store.add_user(name.clone());
-        config = config.with_user(name.clone(), token.clone());
-    }
-    for (dataset, owner) in &population.datasets {
-        store.add_dataset(*dataset, owner.clone());
-    }
     // Listening from before the first line, so that no signal finds the default
     // action (which would end the process without the graceful stop).
     let signals = ShutdownSignals::new()
@@ -99,15 +222,18 @@ pub async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
     // reaches it (a wildcard address is given as loopback).
     println!("listening on http://{}", server.local_addr());
     let url = server.base_url();
+    for note in &notes {
+        println!("{note}");
+    }
     if args.demo {
         print!("{}", demo_instructions(&url));
     }
-    if population.users.is_empty() {
+    if user_count == 0 {
         eprintln!(
             "warning: no users, so every call is unauthorized: pass --user NAME=TOKEN or --demo"
         );
     }
-    tracing::info!(%url, %wire, users = population.users.len(), datasets = population.datasets.len(), "serving");
+    tracing::info!(%url, wire = %config_wire, users = user_count, "serving");
     serve_until_signalled(server, signals, args.shutdown_grace.0).await
 }
 

@@ -47,6 +47,7 @@ mod id;
 mod model;
 mod repository;
 pub mod request;
+pub mod rules;
 pub mod sharing;
 mod text_enum;
 pub mod time;

@@ -4,18 +4,24 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use collab_core::{
-    AccessConfig, AccessConfigId, AccessConfigList, AccessConfigRepository, DatasetId, Error,
-    Result, ShareRequest,
+    AccessConfigId, AccessConfigList, AccessConfigRepository, DatasetId, Result, ShareRequest,
+    rules,
 };
 
+use crate::ids::fresh_config_id;
 use crate::store::{Dataset, InMemoryStore, lock};
 
 /// Acts as one user of an [`InMemoryStore`]; implements the port.
 ///
-/// The rules, checked in this order: an unregistered user is
-/// [`Error::Unauthorized`]; an unknown dataset is [`Error::DatasetNotFound`]; a user
-/// who does not own the dataset is [`Error::Forbidden`]; deleting an unknown config
-/// is [`Error::AccessConfigNotFound`].
+/// The rules are [`collab_core::rules`], checked in this order: an unregistered user
+/// is [`Error::Unauthorized`]; an unknown dataset is [`Error::DatasetNotFound`]; a
+/// user who does not own the dataset is [`Error::Forbidden`]; deleting an unknown
+/// config is [`Error::AccessConfigNotFound`].
+///
+/// [`Error::Unauthorized`]: collab_core::Error::Unauthorized
+/// [`Error::DatasetNotFound`]: collab_core::Error::DatasetNotFound
+/// [`Error::Forbidden`]: collab_core::Error::Forbidden
+/// [`Error::AccessConfigNotFound`]: collab_core::Error::AccessConfigNotFound
 #[derive(Debug, Clone)]
 pub struct Session {
     store: InMemoryStore,
@@ -37,22 +43,17 @@ impl Session {
         &self.store
     }
 
-    /// The dataset, once the caller is known to be its owner.
+    /// The dataset, once the caller is known to be its owner (the rules' order:
+    /// unknown user, unknown dataset, not the owner).
     fn owned_dataset(&self, dataset: &DatasetId) -> Result<Arc<Mutex<Dataset>>> {
         if !self.store.has_user(&self.user) {
-            return Err(Error::Unauthorized {
-                message: "unknown user or token".to_owned(),
-            });
+            return Err(rules::unknown_user());
         }
         let entry = self
             .store
             .dataset(dataset)
-            .ok_or(Error::DatasetNotFound { dataset: *dataset })?;
-        if lock(&entry).owner != self.user {
-            return Err(Error::Forbidden {
-                message: format!("only the owner of dataset {dataset} manages its sharing"),
-            });
-        }
+            .ok_or_else(|| rules::unknown_dataset(*dataset))?;
+        rules::authorize(&lock(&entry).state(*dataset), &self.user)?;
         Ok(entry)
     }
 }
@@ -67,31 +68,12 @@ impl AccessConfigRepository for Session {
         let entry = self.owned_dataset(dataset)?;
         let mut entry = lock(&entry);
         let now = self.store.now();
+        let write = rules::create_or_update(&entry.state(*dataset), request, now, || {
+            fresh_config_id(now)
+        });
+        let id = write.config().id;
         let mut configs = entry.configs.to_vec();
-        let id = match configs
-            .iter_mut()
-            .find(|c| c.access_type == request.access_type())
-        {
-            Some(config) => {
-                config.users = request.users().to_vec();
-                config.teams = request.teams().to_vec();
-                config.last_modified_at = now.max(config.last_modified_at);
-                config.id
-            }
-            None => {
-                let id = self.store.fresh_id();
-                configs.push(AccessConfig {
-                    id,
-                    owner: entry.owner.clone(),
-                    access_type: request.access_type(),
-                    users: request.users().to_vec(),
-                    teams: request.teams().to_vec(),
-                    created_at: now,
-                    last_modified_at: now,
-                });
-                id
-            }
-        };
+        write.apply_to(&mut configs);
         entry.configs = configs.into();
         Ok(id)
     }
@@ -99,18 +81,10 @@ impl AccessConfigRepository for Session {
     async fn delete(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()> {
         let entry = self.owned_dataset(dataset)?;
         let mut entry = lock(&entry);
-        if !entry.configs.iter().any(|c| c.id == *config) {
-            return Err(Error::AccessConfigNotFound {
-                dataset: *dataset,
-                config: *config,
-            });
-        }
-        entry.configs = entry
-            .configs
-            .iter()
-            .filter(|c| c.id != *config)
-            .cloned()
-            .collect();
+        let position = rules::delete(&entry.state(*dataset), config)?;
+        let mut configs = entry.configs.to_vec();
+        configs.remove(position);
+        entry.configs = configs.into();
         Ok(())
     }
 

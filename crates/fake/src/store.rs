@@ -4,10 +4,10 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use collab_core::{AccessConfig, AccessConfigList, DatasetId, Timestamp};
+use collab_core::{AccessConfig, AccessConfigList, DatasetId, Timestamp, rules};
 
 use crate::clock::{Clock, SystemClock};
-use crate::ids::fresh_object_id;
+use crate::ids::fresh_config_id;
 use crate::session::Session;
 
 /// An in-memory, multi-user stand-in for Lightly's Collaboration service.
@@ -67,6 +67,17 @@ pub(crate) struct Dataset {
     pub(crate) owner: String,
     /// Shared with readers; rebuilt on each write, which is rare next to reads.
     pub(crate) configs: AccessConfigList,
+}
+
+impl Dataset {
+    /// The dataset as the service's rules see it.
+    pub(crate) fn state(&self, dataset: DatasetId) -> rules::DatasetState<'_> {
+        rules::DatasetState {
+            dataset,
+            owner: &self.owner,
+            configs: &self.configs,
+        }
+    }
 }
 
 impl fmt::Debug for InMemoryStore {
@@ -133,6 +144,31 @@ impl InMemoryStore {
         self.dataset(dataset).map(|d| lock(&d).configs.to_vec())
     }
 
+    /// Stores a config as given (id and times included), in place of the dataset's
+    /// config of the same access type: for fixtures that restore a captured state.
+    /// Returns false, storing nothing, when the dataset is unknown.
+    pub fn put_config(&self, dataset: &DatasetId, config: AccessConfig) -> bool {
+        let Some(entry) = self.dataset(dataset) else {
+            return false;
+        };
+        let mut entry = lock(&entry);
+        let mut configs: Vec<AccessConfig> = entry
+            .configs
+            .iter()
+            .filter(|c| c.access_type != config.access_type)
+            .cloned()
+            .collect();
+        configs.push(config);
+        entry.configs = configs.into();
+        true
+    }
+
+    /// A config id no config of any store in this process has had: for fixtures
+    /// that do not fix one.
+    pub fn fresh_config_id(&self) -> collab_core::AccessConfigId {
+        fresh_config_id(self.now())
+    }
+
     /// The number of datasets held.
     pub fn dataset_count(&self) -> usize {
         read(&self.state.datasets).len()
@@ -149,10 +185,6 @@ impl InMemoryStore {
 
     pub(crate) fn now(&self) -> Timestamp {
         self.state.clock.now()
-    }
-
-    pub(crate) fn fresh_id(&self) -> collab_core::AccessConfigId {
-        fresh_object_id(self.now()).into()
     }
 }
 

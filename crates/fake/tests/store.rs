@@ -133,3 +133,43 @@ fn debug_shows_counts_not_contents() {
     let debug = format!("{store:?}");
     assert!(debug.contains("datasets: 1"), "{debug}");
 }
+
+#[tokio::test]
+async fn put_config_stores_a_fixture_as_given_in_place_of_its_access_type() {
+    let store = InMemoryStore::with_clock(ManualClock::new(Timestamp::from_millis(5_000)));
+    store.add_dataset(dataset(1), "alice");
+    let alice = store.session("alice");
+    let first = alice
+        .create_or_update(&dataset(1), &request(&["a@x.io"]))
+        .await
+        .unwrap();
+    let id = store.fresh_config_id();
+    assert_ne!(id, first);
+    let fixture = collab_core::AccessConfig {
+        id,
+        owner: "alice".to_owned(),
+        access_type: collab_core::SharedAccessType::Write,
+        users: vec!["b@x.io".to_owned()],
+        teams: vec![],
+        created_at: Timestamp::from_millis(1_000),
+        last_modified_at: Timestamp::from_millis(2_000),
+    };
+    assert!(store.put_config(&dataset(1), fixture.clone()));
+    assert_eq!(
+        &alice.list(&dataset(1)).await.unwrap()[..],
+        std::slice::from_ref(&fixture)
+    );
+    // A later replace keeps the fixture's id and createdAt, as the rules say.
+    alice
+        .create_or_update(&dataset(1), &request(&["c@x.io"]))
+        .await
+        .unwrap();
+    let replaced = alice.list(&dataset(1)).await.unwrap()[0].clone();
+    assert_eq!((replaced.id, replaced.created_at), (id, fixture.created_at));
+    assert_eq!(replaced.last_modified_at, Timestamp::from_millis(5_000));
+    assert!(
+        !store.put_config(&dataset(2), fixture),
+        "an unknown dataset stores nothing"
+    );
+    assert_eq!(store.configs(&dataset(2)), None);
+}
