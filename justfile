@@ -30,6 +30,7 @@ bench:
     cargo bench -p collab-cache --bench cache
     cargo bench -p collab-redis --bench redis
     cargo bench -p collab-http --bench list
+    cargo build --release --bin collab
     cargo run --release -p collab-server --example load
 
 # Everything CI runs.

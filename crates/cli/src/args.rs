@@ -7,8 +7,10 @@
 //! a new flag of the server in [`ServeArgs`]; only `-v` and `--wire` (which both
 //! `serve` and the client commands take) are global.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -391,6 +393,24 @@ pub struct ServeArgs {
     /// docs/fixtures.toml); with --data, only what the store lacks is added.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
+    /// Seconds a client has to send a request's head: from connecting for its first request, from the head's first byte for a later one.
+    #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_HEADER_READ_TIMEOUT))]
+    pub header_timeout: Seconds,
+    /// Seconds a keep-alive connection may stay silent after an answer before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_IDLE_TIMEOUT))]
+    pub idle_timeout: Seconds,
+    /// Seconds a request body may take to arrive (then 400).
+    #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_BODY_READ_TIMEOUT))]
+    pub body_timeout: Seconds,
+    /// Seconds writing an answer may make no progress (the client does not read) before the connection is dropped.
+    #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_WRITE_TIMEOUT))]
+    pub write_timeout: Seconds,
+    /// The most connections served at once; past it, connections are answered 503 with Retry-After, or closed.
+    #[arg(long, value_name = "N", default_value_t = collab_server::DEFAULT_MAX_CONNECTIONS, value_parser = parse_connections)]
+    pub max_connections: usize,
+    /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for requests in flight before closing what is left; a second signal exits at once.
+    #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_SHUTDOWN_GRACE))]
+    pub shutdown_grace: Seconds,
 }
 
 /// `collab store`: what a `collab serve --data` store holds, as fixtures.
@@ -412,6 +432,38 @@ pub enum StoreCommand {
         /// The fixture file (TOML or JSON).
         file: PathBuf,
     },
+}
+
+/// A duration given in seconds on the command line, such as `10` or `0.5`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub Duration);
+
+impl FromStr for Seconds {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let seconds: f64 = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("not a number of seconds: {text:?}"))?;
+        match Duration::try_from_secs_f64(seconds) {
+            Ok(duration) if !duration.is_zero() => Ok(Self(duration)),
+            _ => Err(format!("not a positive number of seconds: {text:?}")),
+        }
+    }
+}
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+fn parse_connections(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(connections) if connections > 0 => Ok(connections),
+        _ => Err(format!("not a positive number of connections: {text:?}")),
+    }
 }
 
 fn parse_wire(text: &str) -> Result<WireMode, String> {

@@ -81,19 +81,17 @@ impl Failure {
             ),
             Self::Api { error, api_url } => match error {
                 Error::Unauthorized { .. } => format!("{error} (check LIGHTLY_TOKEN or --token)"),
+                // A source that is only the answer's `Retry-After` is no transport failure.
                 Error::Unavailable {
                     message,
                     source: Some(source),
-                } => {
+                } if !source.is::<collab_core::wire::RetryAfter>() => {
                     format!(
                         "cannot reach {api_url}: {message}: {}",
                         root_cause(source.as_ref())
                     )
                 }
-                Error::Unavailable {
-                    message,
-                    source: None,
-                } => {
+                Error::Unavailable { message, .. } => {
                     format!("the API at {api_url} is unavailable: {message}")
                 }
                 // Not the API's answer: most often the URL points at something else.

@@ -29,9 +29,13 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
-    logging::init(cli.verbose, matches!(cli.command, Command::Serve(_)));
+    let log = logging::init(cli.verbose, matches!(cli.command, Command::Serve(_)));
     let json = cli.command.client_args().is_some_and(|after| after.json) || cli.client.json;
-    match run(cli) {
+    let result = run(cli);
+    if let Some(guard) = log {
+        serve::report_dropped_log_lines(guard); // flushes the lines still buffered
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(json),
     }

@@ -25,19 +25,26 @@ pub(crate) fn colour(stderr_is_terminal: bool, no_color: Option<std::ffi::OsStri
     stderr_is_terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
-/// Installs the subscriber; `RUST_LOG` overrides the filter.
-pub(crate) fn init(verbose: u8, serving: bool) {
+/// Installs the subscriber; `RUST_LOG` overrides the filter. `serve` writes through
+/// a non-blocking writer ([`crate::serve::log_writer`]), whose guard this returns.
+pub(crate) fn init(verbose: u8, serving: bool) -> Option<collab_server::BatchedLogGuard> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter(verbose, serving)));
     let ansi = colour(
         std::io::stderr().is_terminal(),
         std::env::var_os("NO_COLOR"),
     );
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .init();
+        .with_ansi(ansi);
+    if serving {
+        let (writer, guard) = crate::serve::log_writer();
+        builder.with_writer(move || writer.clone()).init();
+        Some(guard)
+    } else {
+        builder.with_writer(std::io::stderr).init();
+        None
+    }
 }
 
 #[cfg(test)]

@@ -2,10 +2,11 @@
 //! `--data`, for offline work; users, datasets and configs from flags and `--seed`.
 
 use std::path::Path;
+use std::time::Duration;
 
 use collab_core::{DatasetId, Timestamp};
 use collab_fake::InMemoryStore;
-use collab_server::{RepositoryProvider, ServerConfig, WireMode};
+use collab_server::{BoundServer, RepositoryProvider, ServerConfig, ShutdownSignals, WireMode};
 use collab_store::{DatasetFixture, DurableStore, Fixtures, UserFixture};
 use secrecy::ExposeSecret;
 
@@ -99,8 +100,9 @@ pub(crate) fn open_store(path: &Path) -> Result<DurableStore, Failure> {
     DurableStore::open(path).map_err(|e| Failure::Failed(format!("cannot use the store: {e}")))
 }
 
-/// Runs the server until SIGINT or SIGTERM.
-/// `wire` chooses the generation of the answers (`--wire`).
+/// Runs the server until SIGINT or SIGTERM, then stops within `--shutdown-grace`; a
+/// second signal stops it at once. `wire` chooses the generation of the answers
+/// (`--wire`).
 pub async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
     match args.data.clone() {
         Some(path) => run_durable(args, &path, wire).await,
@@ -202,6 +204,17 @@ async fn serve<P: RepositoryProvider>(
     for (name, token) in users {
         config = config.with_user(name, token);
     }
+    config = config
+        .with_header_read_timeout(args.header_timeout.0)
+        .with_idle_timeout(args.idle_timeout.0)
+        .with_body_read_timeout(args.body_timeout.0)
+        .with_write_timeout(args.write_timeout.0)
+        .with_max_connections(args.max_connections)
+        .with_shutdown_grace(args.shutdown_grace.0);
+    // Listening from before the first line, so that no signal finds the default
+    // action (which would end the process without the graceful stop).
+    let signals = ShutdownSignals::new()
+        .map_err(|e| Failure::Failed(format!("cannot listen for shutdown signals: {e}")))?;
     let server = collab_server::bind(args.listen, config)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -221,10 +234,57 @@ async fn serve<P: RepositoryProvider>(
         );
     }
     tracing::info!(%url, wire = %config_wire, users = user_count, "serving");
-    server
-        .serve(collab_server::shutdown_signal())
-        .await
-        .map_err(|e| Failure::Failed(format!("server failed: {e}")))
+    serve_until_signalled(server, signals, args.shutdown_grace.0).await
+}
+
+/// Serves until the first signal, then stops within the grace period; a second
+/// signal gives up waiting and ends at once, with a failure.
+async fn serve_until_signalled(
+    server: BoundServer,
+    mut signals: ShutdownSignals,
+    grace: Duration,
+) -> Result<(), Failure> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = server.serve(async move {
+        let _ = stopped.await;
+    });
+    tokio::pin!(serving);
+    let failed = |e: std::io::Error| Failure::Failed(format!("server failed: {e}"));
+    tokio::select! {
+        served = &mut serving => return served.map_err(failed),
+        signal = signals.recv() => {
+            tracing::info!(%signal, grace_ms = grace.as_millis() as u64, "shutting down: a second signal stops at once");
+            let _ = stop.send(());
+        }
+    }
+    tokio::select! {
+        served = serving => served.map_err(failed),
+        signal = signals.recv() => Err(Failure::Failed(format!(
+            "{signal} during the shutdown: stopped without waiting for the requests in flight"
+        ))),
+    }
+}
+
+/// The writer of `serve`'s log: lines go in batches to a background thread that
+/// writes them to stderr, so that requests never wait for stderr (see
+/// [`collab_server::BatchedLog`]: when stderr falls behind, batches are dropped and
+/// counted rather than slowing the server down; [`report_dropped_log_lines`] says
+/// how many were lost).
+pub fn log_writer() -> (collab_server::BatchedLog, collab_server::BatchedLogGuard) {
+    // Buffered: the writer thread drains every waiting batch, then flushes.
+    collab_server::BatchedLog::new(std::io::BufWriter::new(std::io::stderr()))
+}
+
+/// Flushes the log, then says on stderr how many batches of it were dropped, if any.
+pub fn report_dropped_log_lines(guard: collab_server::BatchedLogGuard) {
+    let dropped = guard.dropped_batches();
+    drop(guard);
+    if dropped > 0 {
+        eprintln!(
+            "warning: stderr fell behind: {dropped} batches of log lines (up to {} KiB each) were dropped",
+            collab_server::LOG_BATCH_BYTES / 1024
+        );
+    }
 }
 
 /// How to run this binary again, as it was started: `cargo run -q --` under `cargo

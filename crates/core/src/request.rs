@@ -17,8 +17,9 @@ pub const MAX_TEAM_LEN: usize = 256;
 /// A value always holds normalised lists, so every adapter sees the same input:
 ///
 /// - each entry is trimmed of surrounding white space;
-/// - a user must look like an e-mail address (`local@domain`, no white space or
-///   control characters, at most [`MAX_EMAIL_LEN`] bytes); a team must be
+/// - a user must look like an e-mail address (`local@domain`, no white space,
+///   control, invisible (such as U+200B) or direction-changing (such as U+202E)
+///   characters, at most [`MAX_EMAIL_LEN`] bytes); a team must be
 ///   non-empty without control characters, at most [`MAX_TEAM_LEN`] bytes;
 /// - duplicates are dropped, keeping the first spelling and the order of first
 ///   appearance; users compare without regard to ASCII case (`Ann@X.io` and
@@ -206,8 +207,23 @@ fn check_email(user: &str) -> Result<(), String> {
     if user.len() > MAX_EMAIL_LEN {
         return Err(format!("is longer than {MAX_EMAIL_LEN} bytes"));
     }
-    if user.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("holds white space or a control character".to_owned());
+    if let Some(c) = user.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "holds white space or a control character (U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    if let Some(c) = user.chars().find(|c| is_bidi_control(*c)) {
+        return Err(format!(
+            "holds a character that changes the direction of text (U+{:04X}), which could make it display as another address",
+            u32::from(c)
+        ));
+    }
+    if let Some(c) = user.chars().find(|c| is_invisible(*c)) {
+        return Err(format!(
+            "holds an invisible character (U+{:04X}), which could make it display as another address",
+            u32::from(c)
+        ));
     }
     match user.split_once('@') {
         Some((local, domain))
@@ -217,6 +233,42 @@ fn check_email(user: &str) -> Result<(), String> {
         }
         _ => Err("is not an e-mail address (local@domain)".to_owned()),
     }
+}
+
+/// The characters that reorder text as it is displayed (Unicode's bidirectional
+/// controls: embeddings, overrides, isolates and marks).
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Characters that display as nothing: format characters (zero-width spaces and
+/// joiners, word joiners, invisible operators, the byte-order mark, soft hyphens,
+/// tags), fillers and variation selectors.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}'
+            | '\u{E0100}'..='\u{E01EF}'
+    )
 }
 
 /// Keeps error messages short when the input is huge.

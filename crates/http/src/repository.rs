@@ -20,6 +20,7 @@ use crate::auth::{Auth, Redactor};
 use crate::call_limit::CallLimit;
 use crate::endpoint::BaseUrl;
 use crate::response::{self, Answer, transport_error};
+use crate::retry::wait_asked_by;
 use crate::{HttpRepositoryBuilder, RetryPolicy};
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -150,7 +151,7 @@ impl HttpRepository {
         .retry(policy.backoff())
         .when(Error::is_retryable)
         .adjust(|error, proposed| {
-            let delay = policy.next_delay(proposed, error.retry_after(), started.elapsed());
+            let delay = policy.next_delay(proposed, wait_asked_by(error), started.elapsed());
             CallLimit::wait(delay, end)
         })
         .notify(|error, delay| {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use backon::ExponentialBuilder;
+use collab_core::{Error, wire};
 
 /// How [`HttpRepository`](crate::HttpRepository) retries calls that failed in a way that
 /// trying again can fix.
@@ -15,7 +16,8 @@ use backon::ExponentialBuilder;
 /// - a transport error (connection refused or reset, timeout, broken body);
 /// - `429 Too Many Requests`, waiting at least its `Retry-After` (seconds);
 /// - `408` and every `5xx`, **including `500`**: Lightly's own Python client retries
-///   5xx answers too, and all three operations are safe to repeat (see below).
+///   5xx answers too, and all three operations are safe to repeat (see below). Their
+///   `Retry-After` (a `503`'s, typically) is honoured as a `429`'s is.
 ///
 /// Every other answer (`400`, `401`, `403`, `404`, a malformed success body) is final.
 ///
@@ -32,11 +34,13 @@ use backon::ExponentialBuilder;
 /// The `n`-th retry waits `initial_backoff * 2^(n-1)`, never more than `max_backoff`.
 /// With `jitter`, each wait is stretched by a random factor in `[1, 2)` (then capped by
 /// `max_backoff` again), so that many clients failing at once do not retry in step.
-/// A `429` waits the larger of its `Retry-After` and the computed backoff; a
-/// `Retry-After` longer than `max_backoff` ends the retries at once and hands the
-/// caller [`Error::RateLimited`](collab_core::Error::RateLimited) with that wait, since
-/// asking earlier only earns another `429`. An HTTP-date `Retry-After` is ignored (the
-/// computed backoff applies).
+/// A `429` or `503` (any retried answer) waits the larger of its `Retry-After` and the
+/// computed backoff; a `Retry-After` longer than `max_backoff` ends the retries at
+/// once and hands the caller the error with that wait, since asking earlier only earns
+/// another refusal: [`Error::RateLimited`](collab_core::Error::RateLimited) for a
+/// `429`, [`Error::Unavailable`](collab_core::Error::Unavailable) with a
+/// [`wire::RetryAfter`](collab_core::wire::RetryAfter) source for the others. An
+/// HTTP-date `Retry-After` is ignored (the computed backoff applies).
 ///
 /// # Bounds
 ///
@@ -149,6 +153,21 @@ impl RetryPolicy {
     }
 }
 
+/// How long the service asked to wait before trying again: a `429`'s `Retry-After`
+/// ([`Error::retry_after`]) or another retryable answer's (a `503`'s), which
+/// [`wire::error_from_response`] keeps as the error's [`wire::RetryAfter`] source.
+pub(crate) fn wait_asked_by(error: &Error) -> Option<Duration> {
+    error.retry_after().or_else(|| match error {
+        Error::Unavailable {
+            source: Some(source),
+            ..
+        } => source
+            .downcast_ref::<wire::RetryAfter>()
+            .map(|asked| asked.0),
+        _ => None,
+    })
+}
+
 /// A retry always gets at least this long, so that it is a real attempt.
 const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(10);
 
@@ -161,6 +180,34 @@ mod tests {
 
     fn ms(millis: u64) -> Duration {
         Duration::from_millis(millis)
+    }
+
+    fn answered(status: u16, retry_after: Option<Duration>) -> Error {
+        let target = wire::CallTarget {
+            dataset: "0123456789abcdef01234567".parse().expect("id"),
+            config: None,
+        };
+        wire::error_from_response(status, None, retry_after, target)
+    }
+
+    #[test]
+    fn the_wait_asked_by_a_503_is_honoured_as_a_429s() {
+        assert_eq!(
+            wait_asked_by(&answered(503, Some(ms(2000)))),
+            Some(ms(2000))
+        );
+        assert_eq!(
+            wait_asked_by(&answered(429, Some(ms(3000)))),
+            Some(ms(3000))
+        );
+        assert_eq!(wait_asked_by(&answered(503, None)), None);
+        assert_eq!(wait_asked_by(&answered(404, Some(ms(1000)))), None);
+        let unavailable = answered(503, Some(ms(2000)));
+        assert!(unavailable.is_retryable(), "{unavailable:?}");
+        let delay = fast(3).next_delay(Some(ms(100)), wait_asked_by(&unavailable), Duration::ZERO);
+        assert_eq!(delay, None, "2 s is over this policy's max backoff of 1 s");
+        let delay = fast(3).next_delay(Some(ms(100)), Some(ms(700)), Duration::ZERO);
+        assert_eq!(delay, Some(ms(700)));
     }
 
     fn fast(max_attempts: u32) -> RetryPolicy {

@@ -18,6 +18,37 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// told to retry.
 pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a client has, by default, to send a request's head (request line and
+/// headers) in full: counted from the connection's acceptance for its first request,
+/// and from the head's first byte for a later one. See
+/// [`ServerConfig::with_header_read_timeout`].
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a keep-alive connection may stay silent after an answer, by default,
+/// before the server closes it. See [`ServerConfig::with_idle_timeout`].
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a write of an answer may make no progress, by default, before the server
+/// drops the connection and the answer with it. See [`ServerConfig::with_write_timeout`].
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most connections served at once by default. See
+/// [`ServerConfig::with_max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// How long a shutdown waits by default for the requests in flight before it closes
+/// the connections left. See [`ServerConfig::with_shutdown_grace`].
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How long, by default, a closing connection keeps reading (and discarding) what
+/// the client still sends, so that the client reads the answer before the close.
+/// See [`ServerConfig::with_lingering_close`].
+pub const DEFAULT_LINGER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many bytes, by default, a closing connection reads and discards at most. See
+/// [`ServerConfig::with_lingering_close`].
+pub const DEFAULT_LINGER_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Everything [`router`](crate::router) and [`bind`](crate::bind) need: the provider of
 /// repositories, the users and their API tokens, and the limits.
 ///
@@ -41,7 +72,35 @@ pub struct ServerConfig<P> {
     request_timeout: Duration,
     body_read_timeout: Duration,
     body_limit: usize,
+    connections: ConnectionLimits,
     wire_mode: WireMode,
+}
+
+/// The deadlines and limits of connections, which [`bind`](crate::bind) applies
+/// (the [`router`](crate::router) alone knows nothing of connections).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConnectionLimits {
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) max_connections: usize,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) linger_timeout: Duration,
+    pub(crate) linger_bytes: u64,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            linger_timeout: DEFAULT_LINGER_TIMEOUT,
+            linger_bytes: DEFAULT_LINGER_BYTES,
+        }
+    }
 }
 
 /// One user the server knows, with the token that authenticates them.
@@ -52,8 +111,11 @@ pub(crate) struct UserToken {
 
 impl<P> ServerConfig<P> {
     /// A server over `provider` with no users yet (every API request answers `401`),
-    /// [`DEFAULT_REQUEST_TIMEOUT`], [`DEFAULT_BODY_READ_TIMEOUT`] and
-    /// [`DEFAULT_BODY_LIMIT`].
+    /// [`DEFAULT_REQUEST_TIMEOUT`], [`DEFAULT_BODY_READ_TIMEOUT`],
+    /// [`DEFAULT_BODY_LIMIT`] and the connection defaults
+    /// ([`DEFAULT_HEADER_READ_TIMEOUT`], [`DEFAULT_IDLE_TIMEOUT`],
+    /// [`DEFAULT_WRITE_TIMEOUT`], [`DEFAULT_MAX_CONNECTIONS`],
+    /// [`DEFAULT_SHUTDOWN_GRACE`], [`DEFAULT_LINGER_TIMEOUT`], [`DEFAULT_LINGER_BYTES`]).
     pub fn new(provider: P) -> Self {
         Self {
             provider,
@@ -61,6 +123,7 @@ impl<P> ServerConfig<P> {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             body_limit: DEFAULT_BODY_LIMIT,
+            connections: ConnectionLimits::default(),
             wire_mode: WireMode::Auto,
         }
     }
@@ -102,6 +165,93 @@ impl<P> ServerConfig<P> {
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
+    }
+
+    /// How long a client has to send a request's head (request line and headers) in
+    /// full, or the connection is closed without an answer: from the connection's
+    /// acceptance for its first request (a client that connects and sends nothing is
+    /// closed then), from the head's first byte for a later one. Default
+    /// [`DEFAULT_HEADER_READ_TIMEOUT`].
+    pub fn with_header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.connections.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a keep-alive connection may stay silent after its last answer before
+    /// the server closes it. Default [`DEFAULT_IDLE_TIMEOUT`].
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.connections.idle_timeout = timeout;
+        self
+    }
+
+    /// How long writing an answer may make no progress (a client that does not read
+    /// what it asked for, so that the socket's buffers are full) before the server
+    /// drops the connection, and the memory the answer holds with it. A slow reader
+    /// that keeps reading is not cut off. Default [`DEFAULT_WRITE_TIMEOUT`].
+    pub fn with_write_timeout(mut self, timeout: Duration) -> Self {
+        self.connections.write_timeout = timeout;
+        self
+    }
+
+    /// The most connections served at once (at least 1), which bounds the file
+    /// descriptors and memory connections hold. Past it, up to 64 more connections
+    /// are each answered one `503` with `Retry-After` and closed (with a 1 s
+    /// deadline for their request head); any beyond those are closed at once.
+    /// Default [`DEFAULT_MAX_CONNECTIONS`]: keep it under the process's limit of open
+    /// files (`ulimit -n`) less 64 for those answers and a few for the process.
+    pub fn with_max_connections(mut self, connections: usize) -> Self {
+        self.connections.max_connections = connections.max(1);
+        self
+    }
+
+    /// How long a shutdown waits: it stops accepting at once, answers the requests
+    /// in flight (with `Connection: close`) and closes idle connections; whatever is
+    /// still open when the grace period ends is closed. Default
+    /// [`DEFAULT_SHUTDOWN_GRACE`].
+    pub fn with_shutdown_grace(mut self, grace: Duration) -> Self {
+        self.connections.shutdown_grace = grace;
+        self
+    }
+
+    /// The lingering close: when the server closes a connection after its answer
+    /// (for example a `413` sent before an oversized body was read), it stops
+    /// writing, then reads and discards what the client still sends for at most
+    /// `timeout` and `bytes`, so that a client still sending its body reads the
+    /// answer instead of a reset. Defaults [`DEFAULT_LINGER_TIMEOUT`] and
+    /// [`DEFAULT_LINGER_BYTES`].
+    pub fn with_lingering_close(mut self, timeout: Duration, bytes: u64) -> Self {
+        self.connections.linger_timeout = timeout;
+        self.connections.linger_bytes = bytes;
+        self
+    }
+
+    /// How long a client has to send a request's head.
+    pub fn header_read_timeout(&self) -> Duration {
+        self.connections.header_read_timeout
+    }
+
+    /// How long a keep-alive connection may stay silent between requests.
+    pub fn idle_timeout(&self) -> Duration {
+        self.connections.idle_timeout
+    }
+
+    /// How long writing an answer may make no progress.
+    pub fn write_timeout(&self) -> Duration {
+        self.connections.write_timeout
+    }
+
+    /// The most connections served at once.
+    pub fn max_connections(&self) -> usize {
+        self.connections.max_connections
+    }
+
+    /// How long a shutdown waits for the requests in flight.
+    pub fn shutdown_grace(&self) -> Duration {
+        self.connections.shutdown_grace
+    }
+
+    pub(crate) fn connection_limits(&self) -> ConnectionLimits {
+        self.connections
     }
 
     /// The generation of the wire the server answers in (default [`WireMode::Auto`]:
@@ -156,6 +306,7 @@ impl<P> fmt::Debug for ServerConfig<P> {
             .field("request_timeout", &self.request_timeout)
             .field("body_read_timeout", &self.body_read_timeout())
             .field("body_limit", &self.body_limit)
+            .field("connections", &self.connections)
             .finish_non_exhaustive()
     }
 }
@@ -195,6 +346,25 @@ mod tests {
         assert_eq!(config.body_limit(), 1_048_576);
         assert_eq!(config.request_timeout(), Duration::from_secs(30));
         assert_eq!(config.body_read_timeout(), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn connection_defaults_are_the_documented_ones() {
+        let config = ServerConfig::new(());
+        assert_eq!(config.header_read_timeout(), Duration::from_secs(10));
+        assert_eq!(config.idle_timeout(), Duration::from_secs(30));
+        assert_eq!(config.write_timeout(), Duration::from_secs(10));
+        assert_eq!(config.max_connections(), 512);
+        assert_eq!(config.shutdown_grace(), Duration::from_secs(10));
+        let limits = config.connection_limits();
+        assert_eq!(limits.linger_timeout, Duration::from_secs(5));
+        assert_eq!(limits.linger_bytes, 64 * 1024 * 1024);
+        assert_eq!(
+            ServerConfig::new(())
+                .with_max_connections(0)
+                .max_connections(),
+            1
+        );
     }
 
     #[test]

@@ -50,7 +50,29 @@
 //! ```
 //!
 //! For a server run from the command line, serve in the foreground until Ctrl-C or
-//! `SIGTERM`: `bind(addr, config).await?.serve(shutdown_signal()).await`.
+//! `SIGTERM`: `bind(addr, config).await?.serve(shutdown_signal()).await`; with
+//! [`ShutdownSignals`], a second signal can end the grace period at once.
+//!
+//! # Connections: deadlines and limits
+//!
+//! [`bind`] serves each connection with hyper-util's HTTP/1 and HTTP/2 builder (with
+//! tokio's timer), under deadlines and limits that no client can stretch. Each is a
+//! [`ServerConfig`] setter; the defaults:
+//!
+//! | limit | default | what happens |
+//! |---|---|---|
+//! | header read | [`DEFAULT_HEADER_READ_TIMEOUT`] (10 s) | a request head not in full within it, from the connection's acceptance (first request) or the head's first byte (later ones), closes the connection |
+//! | idle keep-alive | [`DEFAULT_IDLE_TIMEOUT`] (30 s) | no byte of a next request within it after an answer closes the connection |
+//! | body read | [`DEFAULT_BODY_READ_TIMEOUT`] (10 s, at most half the request timeout) | `400` |
+//! | request | [`DEFAULT_REQUEST_TIMEOUT`] (30 s) | `503` with `Retry-After` |
+//! | write | [`DEFAULT_WRITE_TIMEOUT`] (10 s) | a write of an answer that makes no progress for this long (a client that does not read) drops the connection and the answer it pinned |
+//! | connections | [`DEFAULT_MAX_CONNECTIONS`] (512) | past it, up to 64 more are answered `503` with `Retry-After` and `Connection: close`; any beyond are closed at once |
+//! | lingering close | [`DEFAULT_LINGER_TIMEOUT`] (5 s), [`DEFAULT_LINGER_BYTES`] (64 MiB) | after an answer sent before the request body was read (an early `413`), the server stops writing and discards what the client still sends, so the client reads the answer instead of a reset |
+//! | shutdown grace | [`DEFAULT_SHUTDOWN_GRACE`] (10 s) | on shutdown: stop accepting, answer the requests in flight with `Connection: close`, close idle connections; what is left when the grace period ends is closed |
+//! | request body | [`DEFAULT_BODY_LIMIT`] (1 MiB) | `413` |
+//!
+//! Every `503` carries `Retry-After`. [`ServerHandle::open_connections`] tells how
+//! many connections the server holds.
 //!
 //! # Inside a larger application
 //!
@@ -72,27 +94,39 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod auth;
+mod busy;
 mod config;
 mod error;
 mod extract;
 mod generation;
 mod handlers;
+mod in_flight;
 mod json;
+mod log_batches;
 mod logging;
 mod object_only;
 mod openapi;
 mod provider;
+mod retry_after;
 mod router;
 mod serve;
+mod signals;
 mod state;
 mod versions;
+mod watched_io;
 
 pub use config::{
-    DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, ServerConfig,
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_LINGER_BYTES, DEFAULT_LINGER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, ServerConfig,
 };
 pub use generation::WireMode;
+pub use log_batches::{
+    BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES, LOG_BATCHES_QUEUED, LOG_FLUSH_INTERVAL,
+};
 pub use openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
 pub use provider::RepositoryProvider;
 pub use router::router;
 pub use serve::{BoundServer, ServerHandle, bind, shutdown_signal};
+pub use signals::{ShutdownSignal, ShutdownSignals};
 pub use versions::{LATEST_CLIENT_VERSION, MINIMUM_CLIENT_VERSION};

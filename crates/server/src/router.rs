@@ -70,7 +70,7 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// is a body not complete within [`ServerConfig::body_read_timeout`]; missing
 /// credentials `401`, a body not declared as JSON `415`, a body over the limit `413`,
 /// an unknown path `404`, a known path with another method `405`, a request over the
-/// timeout `503`, and a panic in the backend `500`.
+/// timeout `503`, and a panic in the backend `500`. Every `503` carries `Retry-After`.
 ///
 /// Only requests that hyper can parse reach the router. Those it rejects at the
 /// protocol level (a malformed request line or header, a URI or header section over
@@ -140,6 +140,8 @@ where
     B: HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
+    let mut response = response;
+    crate::retry_after::on_unavailable(&mut response);
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
         return response.map(Body::new);

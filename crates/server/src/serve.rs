@@ -4,14 +4,37 @@
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use axum::Router;
-use axum::serve::ListenerExt;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use axum::body::Body;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tower::Service;
 
+use crate::busy::answer_busy;
+use crate::config::ConnectionLimits;
+use crate::in_flight::{Activity, InFlightBody, WatchedRequestBody};
+use crate::watched_io::WatchedIo;
 use crate::{RepositoryProvider, ServerConfig, router};
+
+/// How many connections over [`ServerConfig::max_connections`] are answered `503`
+/// at once; any more are closed without an answer.
+const BUSY_ANSWERS: usize = 64;
+
+/// How long a connection over the limit has to send its request head before it is
+/// closed without its `503`.
+const BUSY_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long to wait before accepting again after `accept` failed (out of file
+/// descriptors, say), so that the failure does not spin.
+const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(50);
 
 /// Binds `addr` (port `0` picks a free one) for a server over `config`.
 ///
@@ -26,11 +49,18 @@ pub async fn bind<P: RepositoryProvider>(
 
 /// A server bound to its socket, not serving yet: [`serve`](Self::serve) it in this
 /// task, or [`spawn`](Self::spawn) it.
+///
+/// Each connection is served by hyper-util's HTTP/1 and HTTP/2 connection builder
+/// under the deadlines and limits of its [`ServerConfig`]: the header-read, idle and
+/// write timeouts, the connection limit, the lingering close and the shutdown grace
+/// period (the config's setters say what each does, and its defaults).
 #[derive(Debug)]
 pub struct BoundServer {
     listener: TcpListener,
     local_addr: SocketAddr,
     router: Router,
+    limits: ConnectionLimits,
+    open: Arc<AtomicUsize>,
 }
 
 impl BoundServer {
@@ -42,7 +72,9 @@ impl BoundServer {
         Ok(Self {
             local_addr: listener.local_addr()?,
             listener,
+            limits: config.connection_limits(),
             router: router(config),
+            open: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -57,28 +89,66 @@ impl BoundServer {
         base_url(self.local_addr)
     }
 
-    /// Serves until `shutdown` resolves, then shuts down gracefully: stops accepting,
-    /// lets requests in flight finish (each is bounded by the request timeout), closes
-    /// idle connections, and returns.
+    /// Serves until `shutdown` resolves, then shuts down within the grace period
+    /// ([`ServerConfig::with_shutdown_grace`]): stops accepting at once, lets the
+    /// requests in flight finish and answers them with `Connection: close`, closes
+    /// idle connections, and when the grace period ends closes whatever is left.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
-        // Answers are small and written at once: Nagle's delay would only add latency.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "could not set TCP_NODELAY");
+        let Self {
+            listener,
+            router,
+            limits,
+            open,
+            ..
+        } = self;
+        let served = Served::new(router, limits, open);
+        let mut connections = JoinSet::new();
+        let (stop, stopping) = watch::channel(false);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                // Reaps finished connections, so that the set holds only open ones.
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => served.accept(stream, &mut connections, &stopping),
+                    Err(error) => {
+                        tracing::warn!(%error, "could not accept a connection");
+                        tokio::time::sleep(ACCEPT_RETRY_DELAY).await;
+                    }
+                },
             }
-        });
-        axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        }
+        drop(listener);
+        let _ = stop.send(true);
+        let grace = tokio::time::sleep(limits.shutdown_grace);
+        tokio::pin!(grace);
+        loop {
+            tokio::select! {
+                next = connections.join_next() => if next.is_none() { break },
+                () = &mut grace => {
+                    tracing::warn!(
+                        connections = connections.len(),
+                        grace_ms = limits.shutdown_grace.as_millis() as u64,
+                        "closing the connections still open after the shutdown grace period"
+                    );
+                    connections.shutdown().await;
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Serves on a new tokio task; the handle shuts it down.
     pub fn spawn(self) -> ServerHandle {
         let (stop, stopped) = oneshot::channel::<()>();
         let local_addr = self.local_addr;
+        let open = Arc::clone(&self.open);
         let task = tokio::spawn(self.serve(async move {
             // A dropped handle stops the server too.
             let _ = stopped.await;
@@ -87,7 +157,164 @@ impl BoundServer {
             local_addr,
             stop,
             task,
+            open,
         }
+    }
+}
+
+/// What every connection of one server shares.
+struct Served {
+    router: Router,
+    limits: ConnectionLimits,
+    builder: auto::Builder<TokioExecutor>,
+    busy_builder: auto::Builder<TokioExecutor>,
+    slots: Arc<Semaphore>,
+    busy_slots: Arc<Semaphore>,
+    open: Arc<AtomicUsize>,
+}
+
+impl Served {
+    fn new(router: Router, limits: ConnectionLimits, open: Arc<AtomicUsize>) -> Self {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        // hyper's own header-read timeout is only a backstop: from the moment hyper
+        // waits for a head, the idle time and then the header-read time may pass, and
+        // the socket (`WatchedIo`) enforces each precisely.
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.idle_timeout + limits.header_read_timeout);
+        builder.http2().timer(TokioTimer::new());
+        let mut busy_builder = auto::Builder::new(TokioExecutor::new());
+        busy_builder
+            .http1()
+            .timer(TokioTimer::new())
+            .keep_alive(false)
+            .header_read_timeout(BUSY_HEADER_READ_TIMEOUT);
+        busy_builder.http2().timer(TokioTimer::new());
+        Self {
+            router,
+            limits,
+            builder,
+            busy_builder,
+            slots: Arc::new(Semaphore::new(limits.max_connections)),
+            busy_slots: Arc::new(Semaphore::new(BUSY_ANSWERS)),
+            open,
+        }
+    }
+
+    /// Serves one accepted connection on its own task in `connections`, or answers
+    /// it `503` when the server is at its limit, or closes it when even the `503`s
+    /// are.
+    fn accept(
+        &self,
+        stream: TcpStream,
+        connections: &mut JoinSet<()>,
+        stopping: &watch::Receiver<bool>,
+    ) {
+        // Answers are small and written at once: Nagle's delay would only add latency.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+        let mut stopping = stopping.clone();
+        if let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() {
+            let open = OpenConnection::new(&self.open, slot);
+            let activity = Arc::new(Activity::default());
+            let io = TokioIo::new(WatchedIo::new(stream, Arc::clone(&activity), self.limits));
+            let router = self.router.clone();
+            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+                let in_flight = activity.begin();
+                let request =
+                    request.map(|body| Body::new(WatchedRequestBody::new(body, &activity)));
+                let answer = router.clone().call(request);
+                async move {
+                    let response = answer.await?;
+                    Ok::<_, std::convert::Infallible>(
+                        response.map(|body| InFlightBody::new(body, in_flight)),
+                    )
+                }
+            });
+            let connection = self.builder.serve_connection(io, service).into_owned();
+            connections.spawn(async move {
+                let _open = open;
+                tokio::pin!(connection);
+                tokio::select! {
+                    // The stop first: an answer made after it says `Connection: close`.
+                    biased;
+                    () = stopped(&mut stopping) => {
+                        connection.as_mut().graceful_shutdown();
+                        log_end(connection.await);
+                    }
+                    served = connection.as_mut() => log_end(served),
+                }
+            });
+        } else if let Ok(slot) = Arc::clone(&self.busy_slots).try_acquire_owned() {
+            tracing::warn!(
+                max_connections = self.limits.max_connections,
+                "at the connection limit: answering 503"
+            );
+            let open = OpenConnection::new(&self.open, slot);
+            let limits = ConnectionLimits {
+                header_read_timeout: BUSY_HEADER_READ_TIMEOUT,
+                ..self.limits
+            };
+            let io = TokioIo::new(WatchedIo::new(
+                stream,
+                Arc::new(Activity::default()),
+                limits,
+            ));
+            let max = self.limits.max_connections;
+            let service = hyper::service::service_fn(move |request| answer_busy(request, max));
+            let connection = self.busy_builder.serve_connection(io, service).into_owned();
+            connections.spawn(async move {
+                let _open = open;
+                tokio::select! {
+                    served = connection => log_end(served),
+                    // A shutdown does not wait for a refusal.
+                    () = stopped(&mut stopping) => {}
+                }
+            });
+        } else {
+            tracing::warn!(
+                max_connections = self.limits.max_connections,
+                "far over the connection limit: closing a new connection unanswered"
+            );
+        }
+    }
+}
+
+/// Counts a connection as open, and holds its slot, while it lives.
+struct OpenConnection {
+    open: Arc<AtomicUsize>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl OpenConnection {
+    fn new(open: &Arc<AtomicUsize>, slot: OwnedSemaphorePermit) -> Self {
+        open.fetch_add(1, Ordering::SeqCst);
+        Self {
+            open: Arc::clone(open),
+            _slot: slot,
+        }
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Resolves once the server is shutting down.
+async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    // An error means the server is gone: as good as a stop.
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
+/// A connection ended: failures of one client's connection (a deadline, a reset)
+/// are its own business, logged at debug.
+fn log_end(served: Result<(), Box<dyn std::error::Error + Send + Sync>>) {
+    if let Err(error) = served {
+        tracing::debug!(?error, "connection closed");
     }
 }
 
@@ -100,6 +327,7 @@ pub struct ServerHandle {
     local_addr: SocketAddr,
     stop: oneshot::Sender<()>,
     task: JoinHandle<io::Result<()>>,
+    open: Arc<AtomicUsize>,
 }
 
 impl ServerHandle {
@@ -114,8 +342,15 @@ impl ServerHandle {
         base_url(self.local_addr)
     }
 
-    /// Stops accepting connections, waits for the requests in flight to be answered,
-    /// and returns once the server has stopped. A failure of the server is logged.
+    /// How many connections the server holds open now, those answered `503` over
+    /// the limit included: what clients, careless or hostile, cost it.
+    pub fn open_connections(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting connections, waits (within the shutdown grace period) for the
+    /// requests in flight to be answered, and returns once the server has stopped.
+    /// A failure of the server is logged.
     pub async fn shutdown(self) {
         // The server may have stopped already, dropping the receiver: nothing to do.
         let _ = self.stop.send(());
@@ -136,30 +371,15 @@ impl ServerHandle {
 /// # }
 /// ```
 pub async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "cannot listen for Ctrl-C");
+    match crate::ShutdownSignals::new() {
+        Ok(mut signals) => {
+            let signal = signals.recv().await;
+            tracing::info!(%signal, "shutting down");
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for shutdown signals");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("interrupted: shutting down"),
-        () = terminate => tracing::info!("terminated: shutting down"),
     }
 }
 

@@ -2,9 +2,17 @@
 //! [`Error`] variants, used by both the client adapter and the server so that
 //! they cannot disagree.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::{AccessConfigId, ApiErrorCode, ApiErrorResponse, DatasetId, Error};
+
+/// The wait a retryable answer other than `429` (a `503`, say) asked for with
+/// `Retry-After`: [`error_from_response`] makes it the source of the
+/// [`Error::Unavailable`], so that a retrying client can honour it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the service asked to retry after {} s", .0.as_secs())]
+pub struct RetryAfter(pub Duration);
 
 /// What a call was about, so that a `404` can say which thing was not found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +124,7 @@ pub fn error_from_response(
         },
         408 | 500..=599 => Error::Unavailable {
             message: message(),
-            source: None,
+            source: retry_after.map(|wait| Arc::new(RetryAfter(wait)) as crate::ErrorSource),
         },
         _ => Error::UnexpectedResponse {
             status: Some(status),

@@ -8,5 +8,5 @@
 mod errors;
 pub mod generation;
 
-pub use errors::{CallTarget, error_from_response, error_to_response};
+pub use errors::{CallTarget, RetryAfter, error_from_response, error_to_response};
 pub use generation::{IncomingShareRequest, OnWire, UnknownGeneration, WireGeneration};

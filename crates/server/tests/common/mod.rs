@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub(crate) mod backends;
+pub(crate) mod raw;
 
 use collab_core::{ApiErrorCode, ApiErrorResponse, DatasetId};
 use collab_fake::InMemoryStore;

@@ -1,0 +1,93 @@
+//! A `503` with `Retry-After` is honoured like a `429`: the retry waits at least that
+//! long, and a wait longer than the policy allows ends the retries at once.
+
+use std::time::Duration;
+
+use collab_core::{AccessConfigRepository, DatasetId, Error, wire};
+use collab_http::{HttpRepository, RetryPolicy};
+use serde_json::json;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn dataset() -> DatasetId {
+    "0123456789abcdef01234567".parse().expect("id")
+}
+
+fn repo(server: &MockServer) -> HttpRepository {
+    HttpRepository::builder()
+        .with_base_url(server.uri())
+        .with_api_token("tok-503-retry")
+        .with_retry(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(1500),
+            max_elapsed: Duration::from_secs(10),
+            jitter: false,
+        })
+        .with_request_timeout(Duration::from_secs(5))
+        .build()
+        .expect("repository")
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.expect("recorded").len()
+}
+
+#[tokio::test]
+async fn a_503_waits_for_its_retry_after_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+
+    let started = std::time::Instant::now();
+    repo(&server)
+        .list(&dataset())
+        .await
+        .expect("the retry succeeds");
+
+    // Only a lower bound: the backoff alone (5 ms) would be far shorter.
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(requests(&server).await, 2);
+}
+
+#[tokio::test]
+async fn a_503_asking_for_more_than_the_max_backoff_is_handed_back_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "60"))
+        .mount(&server)
+        .await;
+
+    let error = repo(&server).list(&dataset()).await.unwrap_err();
+
+    let Error::Unavailable {
+        source: Some(source),
+        ..
+    } = &error
+    else {
+        panic!("not an unavailable error with a source: {error:?}");
+    };
+    assert_eq!(
+        source.downcast_ref::<wire::RetryAfter>(),
+        Some(&wire::RetryAfter(Duration::from_secs(60))),
+        "{error:?}"
+    );
+    assert_eq!(
+        requests(&server).await,
+        1,
+        "no retry: it would only be refused"
+    );
+}

@@ -1,0 +1,247 @@
+//! A connection's socket under the server's deadlines: [`WatchedIo`].
+//!
+//! hyper reads and writes through it, so each deadline is enforced where hyper
+//! waits, without a task per connection:
+//!
+//! - **header read**: while no request is in flight, a request head must arrive in
+//!   full within the header-read timeout, counted from the connection's acceptance
+//!   for its first request and from the head's first byte for a later one;
+//! - **idle**: after an answer, the next request's first byte must arrive within the
+//!   idle timeout;
+//! - **write**: a write that makes no progress (the client does not read) fails
+//!   after the write timeout, and hyper drops the connection and its answer;
+//! - **lingering close**: when hyper closes a connection on which a request body
+//!   was left unread (an early `413`), the socket stops writing, then reads and
+//!   discards what the client still sends (bounded in time and bytes), so that a
+//!   client still sending the body reads the answer instead of a reset.
+//!
+//! A deadline that passes fails the read or write with [`io::ErrorKind::TimedOut`].
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+use crate::config::ConnectionLimits;
+use crate::in_flight::Activity;
+
+/// The socket `I` of one connection, with the deadlines of [`ConnectionLimits`].
+#[derive(Debug)]
+pub(crate) struct WatchedIo<I> {
+    inner: I,
+    activity: Arc<Activity>,
+    limits: ConnectionLimits,
+    /// The answers counted when the read deadline was last set.
+    answers_seen: u64,
+    /// When a read must have completed what it waits for, if anything.
+    read_deadline: Option<Instant>,
+    /// Whether the read deadline is the idle one (no byte of the next head yet).
+    idle: bool,
+    read_timer: Option<Pin<Box<Sleep>>>,
+    /// When a stalled write fails, while one is stalled.
+    write_deadline: Option<Instant>,
+    write_timer: Option<Pin<Box<Sleep>>>,
+    lingering: Option<Lingering>,
+}
+
+/// The state of a lingering close.
+#[derive(Debug)]
+struct Lingering {
+    until: Instant,
+    discarded: u64,
+}
+
+impl<I> WatchedIo<I> {
+    /// Wraps the socket of a connection accepted now.
+    pub(crate) fn new(inner: I, activity: Arc<Activity>, limits: ConnectionLimits) -> Self {
+        Self {
+            inner,
+            answers_seen: activity.answered(),
+            activity,
+            read_deadline: Some(Instant::now() + limits.header_read_timeout),
+            idle: false,
+            limits,
+            read_timer: None,
+            write_deadline: None,
+            write_timer: None,
+            lingering: None,
+        }
+    }
+
+    /// Moves the read deadline along with the requests: none while one is in
+    /// flight (the request and body timeouts govern it), the idle one once a new
+    /// answer is done.
+    fn update_read_deadline(&mut self) {
+        if self.activity.in_flight() > 0 {
+            self.read_deadline = None;
+            return;
+        }
+        let answered = self.activity.answered();
+        if answered != self.answers_seen {
+            self.answers_seen = answered;
+            self.idle = true;
+            self.read_deadline = Some(Instant::now() + self.limits.idle_timeout);
+        }
+    }
+}
+
+/// Whether `deadline` has passed; if not, `timer` wakes the task when it does.
+fn expired(timer: &mut Option<Pin<Box<Sleep>>>, deadline: Instant, cx: &mut Context<'_>) -> bool {
+    let timer = match timer {
+        Some(timer) => {
+            if timer.deadline() != deadline {
+                timer.as_mut().reset(deadline);
+            }
+            timer
+        }
+        None => timer.insert(Box::pin(tokio::time::sleep_until(deadline))),
+    };
+    timer.as_mut().poll(cx).is_ready()
+}
+
+fn timed_out(what: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, what)
+}
+
+impl<I: AsyncRead + AsyncWrite + Unpin> WatchedIo<I> {
+    /// A write's outcome, failing it when it has made no progress for too long.
+    fn watch_write<T>(
+        &mut self,
+        result: Poll<io::Result<T>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<T>> {
+        match result {
+            Poll::Ready(result) => {
+                self.write_deadline = None;
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                let timeout = self.limits.write_timeout;
+                let deadline = *self
+                    .write_deadline
+                    .get_or_insert_with(|| Instant::now() + timeout);
+                if expired(&mut self.write_timer, deadline, cx) {
+                    Poll::Ready(Err(timed_out("the client did not read the answer in time")))
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+
+    /// Reads and discards until the client closes, the bytes are used up or the
+    /// time is: then the close can no longer reset an answer the client is reading.
+    fn poll_linger(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(lingering) = self.lingering.as_mut() else {
+            return Poll::Ready(());
+        };
+        let mut scratch = [0u8; 8 * 1024];
+        while lingering.discarded < self.limits.linger_bytes {
+            let mut buf = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut self.inner).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => return Poll::Ready(()),
+                Poll::Ready(Ok(())) => lingering.discarded += buf.filled().len() as u64,
+                Poll::Ready(Err(_)) => return Poll::Ready(()),
+                Poll::Pending => {
+                    return if expired(&mut self.read_timer, lingering.until, cx) {
+                        Poll::Ready(())
+                    } else {
+                        Poll::Pending
+                    };
+                }
+            }
+        }
+        Poll::Ready(())
+    }
+}
+
+impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for WatchedIo<I> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.update_read_deadline();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                if this.idle && buf.filled().len() > before {
+                    // The next head has begun: it has the header-read time in full.
+                    this.idle = false;
+                    if this.read_deadline.is_some() {
+                        this.read_deadline = Some(Instant::now() + this.limits.header_read_timeout);
+                    }
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Pending => match this.read_deadline {
+                Some(deadline) if expired(&mut this.read_timer, deadline, cx) => {
+                    Poll::Ready(Err(timed_out(if this.idle {
+                        "the keep-alive connection was idle too long"
+                    } else {
+                        "the request head did not arrive in time"
+                    })))
+                }
+                _ => Poll::Pending,
+            },
+        }
+    }
+}
+
+impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WatchedIo<I> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.watch_write(result, cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.watch_write(result, cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_flush(cx);
+        this.watch_write(result, cx)
+    }
+
+    /// The lingering close: stop writing (the client sees the end of the answer),
+    /// then drain what it still sends, within the limits.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.lingering.is_none() {
+            let result = ready!(Pin::new(&mut this.inner).poll_shutdown(cx));
+            if result.is_err() || !this.activity.body_left_unread() {
+                // Not connected any more, or the client is not sending: there is
+                // nothing left to protect.
+                return Poll::Ready(Ok(()));
+            }
+            this.lingering = Some(Lingering {
+                until: Instant::now() + this.limits.linger_timeout,
+                discarded: 0,
+            });
+        }
+        ready!(this.poll_linger(cx));
+        Poll::Ready(Ok(()))
+    }
+}

@@ -1,0 +1,114 @@
+//! Shutdown has a deadline: a request in flight is answered with
+//! `Connection: close`, and a connection that never completes its request is
+//! closed when the grace period ends. Timed on tokio's paused clock.
+
+mod common;
+
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use collab_server::ServerConfig;
+use common::backends::{Gate, SlowRepository};
+use common::raw::{promptly, read_answer, read_until_closed, until_open_connections, within};
+use common::{ALICE, DATASET, TestServer};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+fn list_request() -> String {
+    format!(
+        "GET /v1/datasets/{DATASET}/collaboration/access HTTP/1.1\r\n\
+         host: test\r\nauthorization: Bearer {ALICE}\r\n\r\n"
+    )
+}
+
+/// Waits until the server refuses new connections: it has stopped accepting.
+async fn until_refused(addr: SocketAddr) {
+    promptly("the listener's close", async {
+        loop {
+            match TcpStream::connect(addr).await {
+                Err(error) if error.kind() == ErrorKind::ConnectionRefused => return,
+                _ => tokio::task::yield_now().await,
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_half_sent_request_is_closed_when_the_grace_period_ends() {
+    let server = TestServer::start_with(|config| {
+        config
+            .with_shutdown_grace(Duration::from_secs(2))
+            .with_header_read_timeout(Duration::from_secs(600))
+    })
+    .await;
+    let mut stream = promptly("connect", TcpStream::connect(server.handle.local_addr()))
+        .await
+        .expect("connect");
+    // Past the first 24 bytes (so the connection is HTTP/1), short of the head's end.
+    let request = list_request();
+    stream
+        .write_all(&request.as_bytes()[..60])
+        .await
+        .expect("send");
+    until_open_connections(&server.handle, 1).await;
+
+    let started = Instant::now();
+    let shutdown = tokio::spawn(server.handle.shutdown());
+    let received = within(
+        Duration::from_secs(60),
+        "the close",
+        read_until_closed(&mut stream),
+    )
+    .await;
+    let waited = started.elapsed();
+    assert!(received.is_empty(), "{received:?}");
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(3),
+        "closed {waited:?} after the shutdown began, not when the 2 s grace period ended"
+    );
+    within(Duration::from_secs(1), "the shutdown", shutdown)
+        .await
+        .expect("shutdown task");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_in_flight_at_shutdown_is_answered_with_connection_close() {
+    let (gate, _dropped) = Gate::new();
+    let repository = SlowRepository(Arc::clone(&gate));
+    let config = ServerConfig::new(move |_: &str| repository.clone())
+        .with_user("alice", ALICE)
+        .with_shutdown_grace(Duration::from_secs(60));
+    let server = common::spawn(config).await;
+    let addr = server.local_addr();
+    let mut stream = promptly("connect", TcpStream::connect(addr))
+        .await
+        .expect("connect");
+    stream
+        .write_all(list_request().as_bytes())
+        .await
+        .expect("send");
+    promptly("the request in the repository", gate.entered.notified()).await;
+
+    let started = Instant::now();
+    let shutdown = tokio::spawn(server.shutdown());
+    until_refused(addr).await;
+    gate.release.notify_one();
+    let answer = promptly("the answer", read_answer(&mut stream))
+        .await
+        .expect("answered, not dropped");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("connection"), Some("close"), "{answer:?}");
+    assert!(
+        promptly("the close", read_until_closed(&mut stream))
+            .await
+            .is_empty()
+    );
+    promptly("the shutdown", shutdown)
+        .await
+        .expect("shutdown task");
+    assert_eq!(started.elapsed(), Duration::ZERO, "no deadline was needed");
+}

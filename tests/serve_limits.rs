@@ -1,0 +1,175 @@
+//! End-to-end: `collab serve` stops within its grace period even when a client is
+//! half-way through a request, a second signal stops it at once, and its deadline
+//! and limit flags refuse nonsense before listening.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use support::collab_command;
+
+/// A `collab serve` child process, killed if the test fails before it exits.
+struct Served {
+    child: Child,
+    addr: SocketAddr,
+    /// Kept open: a closed pipe would fail the server's later prints.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `collab serve --user alice=... ARGS` on an ephemeral port; returns once
+/// it listens.
+fn serve(args: &[&str]) -> Served {
+    let mut child = collab_command()
+        .args([
+            "serve",
+            "--user",
+            "alice=alice-token",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("collab starts");
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    stdout.read_line(&mut first).expect("first line");
+    let addr = first
+        .trim_end()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("first line is `listening on URL`, got {first:?}"))
+        .parse()
+        .expect("an address");
+    Served {
+        child,
+        addr,
+        _stdout: stdout,
+    }
+}
+
+/// A connection that sent half of its first request's head, accepted by the server.
+fn half_sent_request(addr: SocketAddr) -> TcpStream {
+    let mut half_sent = TcpStream::connect(addr).expect("connect");
+    // Past the first 24 bytes, so that the server reads it as HTTP/1.
+    half_sent
+        .write_all(b"GET /openapi.json HTTP/1.1\r\nhost: test\r\nuser-agent: ")
+        .expect("send");
+    // The server accepts in order: once a later connection is answered, the
+    // half-sent one is being served.
+    let mut later = TcpStream::connect(addr).expect("connect");
+    later
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("read timeout");
+    later
+        .write_all(b"GET /openapi.json HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n")
+        .expect("send");
+    let mut start = [0u8; 12];
+    later.read_exact(&mut start).expect("an answer");
+    assert_eq!(&start, b"HTTP/1.1 200");
+    half_sent
+}
+
+fn signal(served: &Served, name: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &served.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{name}");
+}
+
+/// Waits for the process to exit, for at most `within`; its status and how long it took.
+fn exit_within(served: &mut Served, within: Duration) -> (ExitStatus, Duration) {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        if let Some(status) = served.child.try_wait().expect("wait") {
+            return (status, started.elapsed());
+        }
+        std::thread::yield_now();
+    }
+    panic!("collab serve did not exit within {within:?}");
+}
+
+#[test]
+fn sigterm_with_a_half_sent_request_exits_within_the_grace_period() {
+    let mut served = serve(&["--shutdown-grace", "1", "--header-timeout", "600"]);
+    let _half_sent = half_sent_request(served.addr);
+    signal(&served, "TERM");
+    let (status, took) = exit_within(&mut served, Duration::from_secs(30));
+    assert!(
+        status.success(),
+        "the grace period ended a graceful stop: {status}"
+    );
+    assert!(
+        took >= Duration::from_secs(1),
+        "exited {took:?} after SIGTERM: the half-sent request should have held it for the 1 s grace period"
+    );
+    assert!(
+        took < Duration::from_secs(1) + Duration::from_secs(5),
+        "exited {took:?} after SIGTERM with a 1 s grace period"
+    );
+}
+
+#[test]
+fn a_second_signal_exits_at_once() {
+    let mut served = serve(&["--shutdown-grace", "600", "--header-timeout", "600"]);
+    let _half_sent = half_sent_request(served.addr);
+    signal(&served, "TERM");
+    // The first signal has been taken when the server stops accepting.
+    let started = Instant::now();
+    while TcpStream::connect(served.addr).is_ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "still accepting 30 s after SIGTERM"
+        );
+        std::thread::yield_now();
+    }
+    signal(&served, "INT");
+    let (status, took) = exit_within(&mut served, Duration::from_secs(30));
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "a stop that gave up waiting is a failure"
+    );
+    assert!(
+        took < Duration::from_secs(10),
+        "exited {took:?} after the second signal, with 600 s of grace left"
+    );
+}
+
+#[test]
+fn deadline_and_limit_flags_refuse_what_is_not_positive() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--header-timeout", "0"],
+            "not a positive number of seconds",
+        ),
+        (&["--write-timeout=-1"], "not a positive number of seconds"),
+        (&["--shutdown-grace", "soon"], "not a number of seconds"),
+        (
+            &["--max-connections", "0"],
+            "not a positive number of connections",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = collab_command()
+            .args(["serve", "--demo"])
+            .args(args)
+            .output()
+            .expect("collab runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "nothing listened: {args:?}");
+    }
+}
