@@ -2,7 +2,7 @@
 
 # Run the tests (the README's test command).
 test:
-    cargo test --workspace
+    bash .ci/setup && cargo test --workspace
 
 # Lints as CI runs them.
 lint:
