@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use collab_core::wire::generation::respell_teams;
 use collab_core::{
     AccessConfig, AccessConfigId, DatasetId, ShareRequest, SharedAccessType, Timestamp,
 };
@@ -80,11 +81,12 @@ pub struct DatasetFixture {
 /// A config: what it shares, and optionally its id and times (which an export writes,
 /// so that an import restores them; missing ones are given when the config is stored).
 ///
-/// In the file: `accessType` (default `"WRITE"`), `users`, `teams`, and optionally
+/// In the file: `accessType` (default `"WRITE"`), `users`, `teams` (or the 2022
+/// spelling, `organizations`), and optionally
 /// `id`, `createdAt`, `lastModifiedAt` (milliseconds since the epoch). The lists are
 /// checked and normalised as a [`ShareRequest`]'s are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "ConfigInFile", into = "ConfigInFile")]
+#[serde(try_from = "ConfigInEitherSpelling", into = "ConfigInFile")]
 pub struct ConfigFixture {
     /// The access type and lists.
     pub request: ShareRequest,
@@ -111,6 +113,22 @@ struct ConfigInFile {
     created_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_modified_at: Option<Timestamp>,
+}
+
+/// A config as the file holds it, its teams spelled `teams` or (2022) `organizations`.
+#[derive(Deserialize)]
+struct ConfigInEitherSpelling(serde_json::Map<String, serde_json::Value>);
+
+impl TryFrom<ConfigInEitherSpelling> for ConfigFixture {
+    type Error = String;
+    fn try_from(
+        ConfigInEitherSpelling(mut object): ConfigInEitherSpelling,
+    ) -> Result<Self, String> {
+        respell_teams(&mut object)?;
+        let file: ConfigInFile =
+            serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| e.to_string())?;
+        Self::try_from(file)
+    }
 }
 
 impl TryFrom<ConfigInFile> for ConfigFixture {

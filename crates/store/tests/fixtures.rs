@@ -67,8 +67,28 @@ fn a_json_syntax_error_names_the_line() {
 fn an_unknown_field_is_refused_not_ignored() {
     let text = "[[datasets]]\nid = \"5f0e4a6b2c1d3e4f5a6b7c8d\"\nowner = \"alice\"\n[[datasets.configs]]\nteam = [\"acme\"]\n";
     let (_, location, message) = invalid(text, "seed.toml");
-    assert!(location.starts_with("line 5"), "{location}");
+    // The config's table (line 4); the message names the field.
+    assert!(location.starts_with("line 4"), "{location}");
     assert!(message.contains("team"), "{message}");
+}
+
+#[test]
+fn the_2022_spelling_of_the_teams_is_read_and_both_at_once_are_refused() {
+    let config = |body: &str| {
+        format!(
+            "[[users]]\nname = \"alice\"\n[[datasets]]\nid = \"5f0e4a6b2c1d3e4f5a6b7c8d\"\nowner = \"alice\"\n[[datasets.configs]]\n{body}\n"
+        )
+    };
+    let old = Fixtures::parse(&config("organizations = [\"acme\"]"), "seed.toml")
+        .and_then(|f| f.checked("seed.toml"))
+        .expect("the 2022 spelling is read");
+    assert_eq!(old.datasets[0].configs[0].request.teams(), ["acme"]);
+    let (_, location, message) = invalid(
+        &config("teams = [\"a\"]\norganizations = [\"b\"]"),
+        "seed.toml",
+    );
+    assert!(location.starts_with("line "), "{location}");
+    assert!(message.contains("not both"), "{message}");
 }
 
 #[test]

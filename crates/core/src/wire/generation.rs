@@ -254,6 +254,42 @@ pub struct IncomingShareRequest {
     pub spelled_in: Option<WireGeneration>,
 }
 
+/// Renames a 2022 `organizations` key of a JSON object to today's `teams`, for readers
+/// of other formats (such as fixture files) that refuse unknown keys; returns the
+/// generation the object's spelling shows, if any.
+///
+/// ```
+/// use collab_core::wire::{WireGeneration, generation::respell_teams};
+/// let mut object = serde_json::json!({"users": [], "organizations": ["acme"]});
+/// let map = object.as_object_mut().unwrap();
+/// assert_eq!(respell_teams(map), Ok(Some(WireGeneration::V2022)));
+/// assert_eq!(object, serde_json::json!({"users": [], "teams": ["acme"]}));
+/// ```
+///
+/// # Errors
+///
+/// The reason, when the object names both spellings.
+pub fn respell_teams(
+    object: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<Option<WireGeneration>, String> {
+    let (old, today) = (
+        WireGeneration::V2022.teams_field(),
+        WireGeneration::Current.teams_field(),
+    );
+    match (object.remove(old), object.contains_key(today)) {
+        (Some(_), true) => Err(BOTH_SPELLINGS.to_owned()),
+        (Some(teams), false) => {
+            object.insert(today.to_owned(), teams);
+            Ok(Some(WireGeneration::V2022))
+        }
+        (None, true) => Ok(Some(WireGeneration::Current)),
+        (None, false) => Ok(None),
+    }
+}
+
+/// Why a body naming both spellings of the teams is refused.
+const BOTH_SPELLINGS: &str = "name the teams once: `teams`, or the 2022 `organizations`, not both";
+
 /// A `SharedAccessConfigCreateRequest` in either generation's spelling.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
