@@ -14,7 +14,7 @@ use std::time::Duration;
 use collab::core::SharingService;
 use collab::http::HttpRepository;
 use collab::redis::testing::RedisServer;
-use support::{ALICE_TOKEN, Api, DATASET, Run, collab_command, dataset, run_collab, serve};
+use support::{ALICE_TOKEN, Api, DATASET, Run, ServeProcess, collab_command, dataset, run_collab};
 
 const GRANTS: usize = 20;
 
@@ -35,15 +35,12 @@ fn stored_users(api: &Api) -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn twenty_concurrent_cli_grants_with_redis_lose_nothing() {
     let redis = RedisServer::start();
-    let served = serve(
-        &[
-            "--user",
-            &format!("alice={ALICE_TOKEN}"),
-            "--dataset",
-            &format!("{DATASET}=alice"),
-        ],
-        0,
-    );
+    let served = ServeProcess::start(&[
+        "--user",
+        &format!("alice={ALICE_TOKEN}"),
+        "--dataset",
+        &format!("{DATASET}=alice"),
+    ]);
     let base = run_collab(
         &served.url,
         Some(ALICE_TOKEN),

@@ -22,7 +22,7 @@ use std::time::Duration;
 use collab::core::AccessConfigRepository;
 use collab::core::wire::WireGeneration;
 use collab::http::HttpRepository;
-use support::serve;
+use support::ServeProcess;
 
 const OWNER_TOKEN: &str = "py-owner-token-5d1";
 const STRANGER_TOKEN: &str = "py-stranger-token-9e2";
@@ -120,7 +120,7 @@ async fn both_official_clients_pass_their_scenario_against_one_server_with_no_ge
     for dataset in &datasets {
         args.extend(["--dataset", dataset.as_str()]);
     }
-    let served = serve(&args, 0);
+    let served = ServeProcess::start(&args);
 
     // Both generations at once, on one server.
     let (summary_2022, summary_current) = tokio::join!(
@@ -191,7 +191,7 @@ async fn the_readmes_python_snippets_work_as_written_with_either_client() {
         ["lightly-1.5.26", "lightly-1.2.30"],
         "the README's snippets"
     );
-    let served = serve(&["--demo"], 0);
+    let served = ServeProcess::start(&["--demo"]);
     for (venv, code) in &snippets {
         let python = clients_dir().join(venv).join("bin/python");
         let code = code.replace("http://127.0.0.1:8080", &served.url);

@@ -5,17 +5,18 @@ mod support;
 
 use std::time::Duration;
 
-use support::{collab_command, run_collab, serve};
+use support::{ServeProcess, collab_command, run_collab};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_prints_a_working_example_and_stops_on_sigterm() {
-    let mut served = serve(&["--demo"], 6);
+    let mut served = ServeProcess::start(&["--demo"]);
     assert!(
         served.url.starts_with("http://127.0.0.1:") && !served.url.ends_with(":0"),
         "{}",
         served.url
     );
-    let demo = served.rest_of_stdout.concat();
+    let demo: Vec<String> = (0..6).map(|_| served.next_line()).collect();
+    let demo = demo.join("\n");
     assert!(
         demo.contains("token: demo-token") && demo.contains("5f0e4a6b2c1d3e4f5a6b7c8d"),
         "{demo}"
@@ -59,17 +60,14 @@ async fn demo_prints_a_working_example_and_stops_on_sigterm() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn users_and_datasets_from_flags_are_served() {
-    let served = serve(
-        &[
-            "--user",
-            "alice=tok-a",
-            "--user",
-            "bob=tok-b",
-            "--dataset",
-            "aaaaaaaaaaaaaaaaaaaaaaaa=alice",
-        ],
-        0,
-    );
+    let served = ServeProcess::start(&[
+        "--user",
+        "alice=tok-a",
+        "--user",
+        "bob=tok-b",
+        "--dataset",
+        "aaaaaaaaaaaaaaaaaaaaaaaa=alice",
+    ]);
     let shared = run_collab(
         &served.url,
         Some("tok-a"),

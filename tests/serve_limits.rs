@@ -4,58 +4,25 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use support::collab_command;
-
-/// A `collab serve` child process, killed if the test fails before it exits.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-    /// Kept open: a closed pipe would fail the server's later prints.
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{ServeProcess, collab_command};
 
 /// Starts `collab serve --user alice=... ARGS` on an ephemeral port; returns once
-/// it listens.
-fn serve(args: &[&str]) -> Served {
-    let mut child = collab_command()
-        .args([
-            "serve",
-            "--user",
-            "alice=alice-token",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("collab starts");
-    let mut first = String::new();
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    stdout.read_line(&mut first).expect("first line");
-    let addr = first
-        .trim_end()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("first line is `listening on URL`, got {first:?}"))
-        .parse()
-        .expect("an address");
-    Served {
-        child,
-        addr,
-        _stdout: stdout,
-    }
+/// it listens, with its address.
+fn serve(args: &[&str]) -> (ServeProcess, SocketAddr) {
+    let mut all = vec!["--user", "alice=alice-token"];
+    all.extend_from_slice(args);
+    let served = ServeProcess::start(&all);
+    let addr = served
+        .url
+        .strip_prefix("http://")
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("an address in {}", served.url));
+    (served, addr)
 }
 
 /// A connection that sent half of its first request's head, accepted by the server.
@@ -80,7 +47,7 @@ fn half_sent_request(addr: SocketAddr) -> TcpStream {
     half_sent
 }
 
-fn signal(served: &Served, name: &str) {
+fn signal(served: &ServeProcess, name: &str) {
     let status = std::process::Command::new("kill")
         .args([&format!("-{name}"), &served.child.id().to_string()])
         .status()
@@ -89,7 +56,7 @@ fn signal(served: &Served, name: &str) {
 }
 
 /// Waits for the process to exit, for at most `within`; its status and how long it took.
-fn exit_within(served: &mut Served, within: Duration) -> (ExitStatus, Duration) {
+fn exit_within(served: &mut ServeProcess, within: Duration) -> (ExitStatus, Duration) {
     let started = Instant::now();
     while started.elapsed() < within {
         if let Some(status) = served.child.try_wait().expect("wait") {
@@ -102,8 +69,8 @@ fn exit_within(served: &mut Served, within: Duration) -> (ExitStatus, Duration) 
 
 #[test]
 fn sigterm_with_a_half_sent_request_exits_within_the_grace_period() {
-    let mut served = serve(&["--shutdown-grace", "1", "--header-timeout", "600"]);
-    let _half_sent = half_sent_request(served.addr);
+    let (mut served, addr) = serve(&["--shutdown-grace", "1", "--header-timeout", "600"]);
+    let _half_sent = half_sent_request(addr);
     signal(&served, "TERM");
     let (status, took) = exit_within(&mut served, Duration::from_secs(30));
     assert!(
@@ -122,12 +89,12 @@ fn sigterm_with_a_half_sent_request_exits_within_the_grace_period() {
 
 #[test]
 fn a_second_signal_exits_at_once() {
-    let mut served = serve(&["--shutdown-grace", "600", "--header-timeout", "600"]);
-    let _half_sent = half_sent_request(served.addr);
+    let (mut served, addr) = serve(&["--shutdown-grace", "600", "--header-timeout", "600"]);
+    let _half_sent = half_sent_request(addr);
     signal(&served, "TERM");
     // The first signal has been taken when the server stops accepting.
     let started = Instant::now();
-    while TcpStream::connect(served.addr).is_ok() {
+    while TcpStream::connect(addr).is_ok() {
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "still accepting 30 s after SIGTERM"

@@ -1,12 +1,13 @@
 //! Shared set-up of the end-to-end tests: an in-process server over the fake on an
 //! ephemeral loopback port, and the real `collab` binary run against it.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
 pub mod served;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+pub use served::ServeProcess;
+
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use collab::core::DatasetId;
@@ -113,53 +114,4 @@ pub async fn run_collab(url: &str, token: Option<&str>, args: &[&str]) -> Run {
         .unwrap()
         .expect("collab started");
     output.into()
-}
-
-/// A `collab serve` child process, killed if the test fails before stopping it.
-pub struct Served {
-    pub child: Child,
-    pub url: String,
-    pub rest_of_stdout: Vec<String>,
-    /// Kept open: a closed pipe would make the server's next line on stdout fail.
-    pub stdout: BufReader<ChildStdout>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `collab serve ARGS` on an ephemeral port, reads its first line (the URL) and
-/// `demo_lines` more lines of stdout.
-pub fn serve(args: &[&str], demo_lines: usize) -> Served {
-    let mut child = collab_command()
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let url = first
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line is `listening on URL`, got {first:?}"))
-        .to_owned();
-    let rest_of_stdout = (0..demo_lines)
-        .map(|_| {
-            let mut line = String::new();
-            stdout.read_line(&mut line).unwrap();
-            line
-        })
-        .collect();
-    Served {
-        child,
-        url,
-        rest_of_stdout,
-        stdout,
-    }
 }
