@@ -6,20 +6,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::raw::{promptly, read_answer, read_until_closed, until_open_connections, within};
-use common::{ALICE, DATASET, TestServer};
+use common::TestServer;
+use common::raw::{
+    list_request, promptly, read_answer, read_until_closed, until_open_connections, within,
+};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 const SECOND: Duration = Duration::from_secs(1);
-
-fn list_request() -> String {
-    format!(
-        "GET /v1/datasets/{DATASET}/collaboration/access HTTP/1.1\r\n\
-         host: test\r\nauthorization: Bearer {ALICE}\r\n\r\n"
-    )
-}
 
 #[tokio::test(start_paused = true)]
 async fn a_silent_connection_is_closed_at_its_header_deadline() {

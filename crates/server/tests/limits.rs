@@ -8,18 +8,13 @@ mod common;
 use std::time::Duration;
 
 use collab_core::{AccessConfigRepository, ApiErrorCode, ApiErrorResponse, ShareRequest};
-use common::raw::{promptly, read_answer, read_until_closed, until_open_connections, within};
-use common::{ALICE, DATASET, TestServer};
+use common::TestServer;
+use common::raw::{
+    list_request, promptly, read_answer, read_until_closed, until_open_connections, within,
+};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
-
-fn list_request() -> String {
-    format!(
-        "GET /v1/datasets/{DATASET}/collaboration/access HTTP/1.1\r\n\
-         host: test\r\nauthorization: Bearer {ALICE}\r\n\r\n"
-    )
-}
 
 async fn connect(server: &TestServer) -> TcpStream {
     promptly("connect", TcpStream::connect(server.handle.local_addr()))

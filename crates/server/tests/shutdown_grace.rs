@@ -11,18 +11,13 @@ use std::time::Duration;
 
 use collab_server::ServerConfig;
 use common::backends::{Gate, SlowRepository};
-use common::raw::{promptly, read_answer, read_until_closed, until_open_connections, within};
-use common::{ALICE, DATASET, TestServer};
+use common::raw::{
+    list_request, promptly, read_answer, read_until_closed, until_open_connections, within,
+};
+use common::{ALICE, TestServer};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-
-fn list_request() -> String {
-    format!(
-        "GET /v1/datasets/{DATASET}/collaboration/access HTTP/1.1\r\n\
-         host: test\r\nauthorization: Bearer {ALICE}\r\n\r\n"
-    )
-}
 
 /// Waits until the server refuses new connections: it has stopped accepting.
 async fn until_refused(addr: SocketAddr) {

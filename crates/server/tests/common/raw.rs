@@ -7,6 +7,8 @@ use std::time::Duration;
 use collab_server::ServerHandle;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
+use super::{ALICE, DATASET};
+
 /// One answer read off a connection.
 #[derive(Debug)]
 pub(crate) struct RawAnswer {
@@ -117,4 +119,12 @@ pub(crate) async fn within<T>(within: Duration, what: &str, future: impl Future<
     tokio::time::timeout(within, future)
         .await
         .unwrap_or_else(|_| panic!("{what}: not within {within:?}"))
+}
+
+/// A keep-alive `GET` of the test dataset's list, as alice.
+pub(crate) fn list_request() -> String {
+    format!(
+        "GET /v1/datasets/{DATASET}/collaboration/access HTTP/1.1\r\n\
+         host: test\r\nauthorization: Bearer {ALICE}\r\n\r\n"
+    )
 }
