@@ -3,8 +3,11 @@
 //! binary would be. Every shown output must be exactly what the commands print; only
 //! the config's id and the times, which differ from run to run, are normalised.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::process::{Command, Stdio};
+
+use support::ServeProcess;
 
 const README: &str = include_str!("../README.md");
 const DEMO_DATASET: &str = "5f0e4a6b2c1d3e4f5a6b7c8d";
@@ -136,14 +139,6 @@ impl Drop for Installed {
 }
 
 /// The server, stopped when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 fn the_readme_tour_prints_what_it_shows() {
@@ -160,26 +155,11 @@ fn the_readme_tour_prints_what_it_shows() {
         panic!("the server block is one command: {:?}", blocks[0]);
     };
     assert_eq!(serve.command, "collab serve --demo");
-    let mut child = installed
-        .command("collab")
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let server = Server(child);
-    let mut shown = String::new();
-    for _ in 0..serve.output.lines().count() {
-        stdout.read_line(&mut shown).unwrap();
-    }
-    let url = shown
-        .lines()
-        .next()
-        .and_then(|line| line.strip_prefix("listening on "))
-        .expect("the first line names the address")
-        .to_owned();
+    let mut command = installed.command("collab");
+    command.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
+    let mut server = ServeProcess::spawn(command);
+    let shown = server.first_lines(serve.output.lines().count() - 1);
+    let url = server.url.clone();
     assert_eq!(shown.replace(&url, README_URL), serve.output);
 
     // The client block, through bash; a marker line before each command's output.

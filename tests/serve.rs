@@ -144,27 +144,10 @@ fn a_busy_address_is_a_clear_failure() {
 
 /// The demo's example lines of `collab serve --demo` started by `command`.
 fn demo_banner(mut command: std::process::Command) -> String {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    let mut child = command
+    command
         .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let banner: String = (0..7)
-        .map(|_| {
-            let mut line = String::new();
-            stdout.read_line(&mut line).unwrap();
-            line
-        })
-        .collect();
-    let _ = child.kill();
-    let _ = child.wait();
-    banner
+        .env_remove("RUST_LOG");
+    ServeProcess::spawn(command).first_lines(6)
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
@@ -24,9 +24,18 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Starts `collab serve --listen 127.0.0.1:0 ARGS` and waits for its first line.
     pub fn start(args: &[&str]) -> Self {
-        let mut child = collab_command()
+        let mut command = collab_command();
+        command
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
+            .args(args);
+        Self::spawn(command)
+    }
+
+    /// Starts `command`, a whole `collab serve ...` command line (e.g. of the binary
+    /// under another name), and waits for its first line.
+    pub fn spawn(mut command: Command) -> Self {
+        let mut child = command
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -64,6 +73,17 @@ impl ServeProcess {
                 panic!("collab serve ended before printing a line: {status:?}")
             }
         }
+    }
+
+    /// The first line again and the `count` lines after it, each ending in a newline,
+    /// as the server printed them.
+    pub fn first_lines(&mut self, count: usize) -> String {
+        let mut shown = format!("listening on {}\n", self.url);
+        for _ in 0..count {
+            shown.push_str(&self.next_line());
+            shown.push('\n');
+        }
+        shown
     }
 
     /// SIGKILL, and wait for the process to be gone.
