@@ -138,13 +138,7 @@ async fn run_in_memory(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
     }
     let users = tokens_of(fixtures.users.into_iter().map(|u| (u.name, u.token)));
     let provider = move |user: &str| store.session(user);
-    serve(
-        &args,
-        ServerConfig::new(provider).with_wire_mode(wire),
-        users,
-        notes,
-    )
-    .await
+    serve(&args, provider, wire, users, notes).await
 }
 
 async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(), Failure> {
@@ -175,13 +169,7 @@ async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(),
     }
     let users = tokens_of(store.users().map_err(|e| Failure::Failed(e.to_string()))?);
     let provider = move |user: &str| store.session(user);
-    serve(
-        &args,
-        ServerConfig::new(provider).with_wire_mode(wire),
-        users,
-        notes,
-    )
-    .await
+    serve(&args, provider, wire, users, notes).await
 }
 
 /// The users that have a token: the ones a server can authenticate.
@@ -195,12 +183,13 @@ fn tokens_of(users: impl IntoIterator<Item = (String, Option<String>)>) -> Vec<(
 /// Binds, prints the contract's first line and then `notes`, and serves.
 async fn serve<P: RepositoryProvider>(
     args: &ServeArgs,
-    mut config: ServerConfig<P>,
+    provider: P,
+    wire: WireMode,
     users: Vec<(String, String)>,
     notes: Vec<String>,
 ) -> Result<(), Failure> {
     let user_count = users.len();
-    let config_wire = config.wire_mode();
+    let mut config = ServerConfig::new(provider).with_wire_mode(wire);
     for (name, token) in users {
         config = config.with_user(name, token);
     }
@@ -233,7 +222,7 @@ async fn serve<P: RepositoryProvider>(
             "warning: no users, so every call is unauthorized: pass --user NAME=TOKEN or --demo"
         );
     }
-    tracing::info!(%url, wire = %config_wire, users = user_count, "serving");
+    tracing::info!(%url, %wire, users = user_count, "serving");
     serve_until_signalled(server, signals, args.shutdown_grace.0).await
 }
 

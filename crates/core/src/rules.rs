@@ -165,16 +165,21 @@ mod tests {
         "0123456789abcdef01234567".parse().unwrap()
     }
 
+    /// The test dataset, owned by alice, with these configs.
+    fn alices(configs: &[AccessConfig]) -> DatasetState<'_> {
+        DatasetState {
+            dataset: dataset(),
+            owner: "alice",
+            configs,
+        }
+    }
+
     fn request(users: &[&str]) -> ShareRequest {
         ShareRequest::write(users, ["acme"]).unwrap()
     }
 
     fn created(now: u64) -> AccessConfig {
-        let state = DatasetState {
-            dataset: dataset(),
-            owner: "alice",
-            configs: &[],
-        };
+        let state = alices(&[]);
         let now = Timestamp::from_millis(now);
         match create_or_update(&state, &request(&["ann@example.com"]), now, || {
             config_id(now, 7)
@@ -186,11 +191,7 @@ mod tests {
 
     #[test]
     fn only_the_owner_is_authorized_and_the_error_names_the_dataset() {
-        let state = DatasetState {
-            dataset: dataset(),
-            owner: "alice",
-            configs: &[],
-        };
+        let state = alices(&[]);
         assert!(authorize(&state, "alice").is_ok());
         match authorize(&state, "bob") {
             Err(Error::Forbidden { message }) => {
@@ -214,11 +215,7 @@ mod tests {
     fn a_second_write_replaces_keeping_id_and_created_at_and_time_never_goes_back() {
         let first = created(5_000);
         let configs = [first.clone()];
-        let state = DatasetState {
-            dataset: dataset(),
-            owner: "alice",
-            configs: &configs,
-        };
+        let state = alices(&configs);
         let later = Timestamp::from_millis(9_000);
         let write = create_or_update(&state, &request(&["bob@example.com"]), later, || {
             panic!("a replace needs no new id")
@@ -246,11 +243,7 @@ mod tests {
     fn deleting_an_unknown_config_names_dataset_and_config() {
         let first = created(5_000);
         let configs = [first.clone()];
-        let state = DatasetState {
-            dataset: dataset(),
-            owner: "alice",
-            configs: &configs,
-        };
+        let state = alices(&configs);
         assert_eq!(delete(&state, &first.id).unwrap(), 0);
         let unknown = config_id(Timestamp::EPOCH, 99);
         match delete(&state, &unknown) {
