@@ -116,9 +116,13 @@ fn a_second_signal_exits_at_once() {
 
 #[test]
 fn deadline_and_limit_flags_refuse_what_is_not_positive() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (
             &["--header-timeout", "0"],
+            "not a positive number of seconds",
+        ),
+        (
+            &["--request-timeout", "0"],
             "not a positive number of seconds",
         ),
         (&["--write-timeout=-1"], "not a positive number of seconds"),
@@ -139,4 +143,46 @@ fn deadline_and_limit_flags_refuse_what_is_not_positive() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "nothing listened: {args:?}");
     }
+}
+
+#[test]
+fn request_timeout_flag_bounds_the_body_read_to_half_of_it() {
+    const DATASET: &str = "0123456789abcdef01234567";
+    let (_served, addr) = serve(&[
+        "--request-timeout",
+        "2",
+        "--dataset",
+        &format!("{DATASET}=alice"),
+    ]);
+    let mut stalled = TcpStream::connect(addr).expect("connect");
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("read timeout");
+    // Declares 100 bytes of body and sends 10: the body read gives up at half the
+    // request timeout, 1 s, where its own default is 10 s.
+    stalled
+        .write_all(
+            format!(
+                "POST /v1/datasets/{DATASET}/collaboration/access?token=alice-token HTTP/1.1\r\n\
+                 host: test\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n\
+                 {{\"access\"",
+            )
+            .as_bytes(),
+        )
+        .expect("send");
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("ms\"") {
+        let read = stalled
+            .read(&mut chunk)
+            .expect("an answer within 30 s, not a hang");
+        assert!(read > 0, "closed without an answer: {answer:?}");
+        answer.extend_from_slice(&chunk[..read]);
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("not received within 1000 ms"),
+        "the body read timeout is half of --request-timeout 2: {answer}"
+    );
 }

@@ -402,6 +402,9 @@ pub struct ServeArgs {
     /// Seconds a request body may take to arrive (then 400).
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_BODY_READ_TIMEOUT))]
     pub body_timeout: Seconds,
+    /// Seconds one request may take before it is answered 503 with Retry-After (the body read gets at most half of it).
+    #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_REQUEST_TIMEOUT))]
+    pub request_timeout: Seconds,
     /// Seconds writing an answer may make no progress (the client does not read) before the connection is dropped.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_WRITE_TIMEOUT))]
     pub write_timeout: Seconds,

@@ -36,7 +36,8 @@ pub(crate) fn init(verbose: u8, serving: bool) -> Option<collab_server::BatchedL
     );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(ansi);
+        .with_ansi(ansi)
+        .event_format(collab_server::AccessLogFormat::default());
     if serving {
         let (writer, guard) = crate::serve::log_writer();
         builder.with_writer(move || writer.clone()).init();

@@ -197,6 +197,7 @@ async fn serve<P: RepositoryProvider>(
         .with_header_read_timeout(args.header_timeout.0)
         .with_idle_timeout(args.idle_timeout.0)
         .with_body_read_timeout(args.body_timeout.0)
+        .with_request_timeout(args.request_timeout.0)
         .with_write_timeout(args.write_timeout.0)
         .with_max_connections(args.max_connections)
         .with_shutdown_grace(args.shutdown_grace.0);

@@ -73,6 +73,20 @@ impl ObjectId {
     }
 }
 
+impl ObjectId {
+    /// The 24-character spelling, written without the formatting machinery: ids
+    /// are written in every answer.
+    fn hex(&self) -> [u8; OBJECT_ID_LEN] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [0u8; OBJECT_ID_LEN];
+        for (pair, byte) in text.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        text
+    }
+}
+
 fn hex_value(digit: u8) -> u8 {
     match digit {
         b'0'..=b'9' => digit - b'0',
@@ -82,11 +96,13 @@ fn hex_value(digit: u8) -> u8 {
 
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        f.pad(spelling(&self.hex()))
     }
+}
+
+/// The text of [`ObjectId::hex`]'s digits, which are ASCII.
+fn spelling(hex: &[u8; OBJECT_ID_LEN]) -> &str {
+    std::str::from_utf8(hex).unwrap_or_default()
 }
 
 impl fmt::Debug for ObjectId {
@@ -111,7 +127,7 @@ impl TryFrom<&str> for ObjectId {
 
 impl Serialize for ObjectId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(spelling(&self.hex()))
     }
 }
 

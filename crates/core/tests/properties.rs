@@ -50,6 +50,9 @@ proptest! {
     #[test]
     fn id_display_then_parse_is_identity(id in object_id()) {
         let text = id.to_string();
+        let byte_by_byte: String = id.bytes().iter().map(|byte| format!("{byte:02x}")).collect();
+        prop_assert_eq!(&text, &byte_by_byte);
+        prop_assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{byte_by_byte}\""));
         prop_assert_eq!(text.len(), 24);
         prop_assert_eq!(text.parse::<ObjectId>(), Ok(id));
         prop_assert_eq!(text.parse::<DatasetId>().map(|d| d.object_id()), Ok(id));

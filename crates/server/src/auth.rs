@@ -1,11 +1,10 @@
 //! Who is calling: the credentials of a request, and the repository acting as them.
 
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use collab_core::Error;
 use secrecy::ExposeSecret;
-use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use crate::RepositoryProvider;
@@ -45,25 +44,24 @@ impl Users {
     }
 }
 
-#[derive(Deserialize)]
-struct TokenQuery {
-    token: Option<String>,
-}
-
 /// The token a request carries: the `token` query parameter (Lightly's `ApiKeyAuth`)
 /// if present, else an `Authorization: Bearer` header (`auth0Bearer`).
 ///
 /// Error messages never repeat what was sent.
 fn presented_token(parts: &Parts) -> Result<String, Error> {
-    let query = Query::<TokenQuery>::try_from_uri(&parts.uri).map_err(|_| Error::Unauthorized {
-        message: "the query string is malformed, so its token cannot be read".into(),
-    })?;
-    match query.0.token {
-        Some(token) if token.is_empty() => Err(Error::Unauthorized {
+    let query = parts.uri.query().unwrap_or_default();
+    let mut tokens = form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key == "token")
+        .map(|(_, value)| value);
+    match (tokens.next(), tokens.next()) {
+        (Some(_), Some(_)) => Err(Error::Unauthorized {
+            message: "the token query parameter is given more than once".into(),
+        }),
+        (Some(token), None) if token.is_empty() => Err(Error::Unauthorized {
             message: "the token query parameter is empty".into(),
         }),
-        Some(token) => Ok(token),
-        None => bearer_token(&parts.headers),
+        (Some(token), None) => Ok(token.into_owned()),
+        (None, _) => bearer_token(&parts.headers),
     }
 }
 
@@ -111,7 +109,7 @@ impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Reposito
             .ok_or_else(|| Error::Unauthorized {
                 message: "the token is not known".into(),
             })?;
-        tracing::Span::current().record("user", tracing::field::display(user));
+        crate::logging::note_user(&parts.extensions, user);
         Ok(Self(state.provider().for_user(user)))
     }
 }
@@ -186,6 +184,9 @@ mod tests {
             "{basic}"
         );
         let twice = unauthorized_message(presented_token(&parts("/x?token=s1&token=s2", None)));
-        assert!(!twice.contains("s1") && !twice.contains("s2"), "{twice}");
+        assert!(
+            twice.contains("more than once") && !twice.contains("s1") && !twice.contains("s2"),
+            "{twice}"
+        );
     }
 }

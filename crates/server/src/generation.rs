@@ -1,5 +1,5 @@
 //! Which generation of the wire each caller is answered in: [`WireMode`], the
-//! placement of a request, and the layer that writes error bodies in it.
+//! placement of a request, and error bodies written in the caller's generation.
 //!
 //! A caller is placed, in this order, by: a pinned mode; its `User-Agent` when that
 //! names one of Lightly's official clients ([`WireGeneration::from_user_agent`]); the
@@ -10,10 +10,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use collab_core::ApiErrorResponse;
 use collab_core::wire::{UnknownGeneration, WireGeneration};
@@ -71,7 +70,7 @@ pub(crate) struct Placement {
 }
 
 impl Placement {
-    fn of(mode: WireMode, headers: &HeaderMap) -> Self {
+    pub(crate) fn of(mode: WireMode, headers: &HeaderMap) -> Self {
         let placed = match mode {
             WireMode::Pinned(generation) => Some(generation),
             WireMode::Auto => headers
@@ -121,16 +120,9 @@ pub(crate) struct AnsweredIn(pub(crate) WireGeneration);
 #[derive(Debug, Clone)]
 pub(crate) struct ErrorBody(pub(crate) ApiErrorResponse);
 
-/// The layer that places each request and writes its error body, if any, in the
-/// caller's generation.
-pub(crate) async fn place_and_answer(
-    State(mode): State<WireMode>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let placement = Placement::of(mode, request.headers());
-    request.extensions_mut().insert(placement);
-    let response = next.run(request).await;
+/// `response` to a request placed at `placement`, with its error body (if any)
+/// written in the generation of the caller.
+pub(crate) fn in_callers_generation(response: Response, placement: Placement) -> Response {
     let generation = response
         .extensions()
         .get::<AnsweredIn>()

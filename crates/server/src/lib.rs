@@ -93,6 +93,8 @@
 //! string.
 #![warn(missing_docs, unreachable_pub)]
 
+mod access_format;
+mod answers;
 mod auth;
 mod busy;
 mod config;
@@ -107,6 +109,7 @@ mod logging;
 mod object_only;
 mod openapi;
 mod provider;
+mod request_timeout;
 mod retry_after;
 mod router;
 mod serve;
@@ -115,6 +118,7 @@ mod state;
 mod versions;
 mod watched_io;
 
+pub use access_format::AccessLogFormat;
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_LINGER_BYTES, DEFAULT_LINGER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
@@ -124,6 +128,7 @@ pub use generation::WireMode;
 pub use log_batches::{
     BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES, LOG_BATCHES_QUEUED, LOG_FLUSH_INTERVAL,
 };
+pub use logging::ACCESS_LOG_TARGET;
 pub use openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
 pub use provider::RepositoryProvider;
 pub use router::router;

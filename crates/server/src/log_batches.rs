@@ -8,15 +8,16 @@ use std::time::Duration;
 
 use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder, WorkerGuard};
 
-/// Lines are handed on in batches of about this many bytes.
-pub const LOG_BATCH_BYTES: usize = 16 * 1024;
+/// Lines are handed on in batches of about this many bytes: each batch wakes the
+/// writer thread once, a cost the lines of a batch share.
+pub const LOG_BATCH_BYTES: usize = 64 * 1024;
 
 /// A batch that is not full is handed on after at most this long.
 pub const LOG_FLUSH_INTERVAL: Duration = Duration::from_millis(50);
 
 /// How many batches may wait for the output before new ones are dropped: with
 /// [`LOG_BATCH_BYTES`], at most 16 MiB of log held in memory.
-pub const LOG_BATCHES_QUEUED: usize = 1024;
+pub const LOG_BATCHES_QUEUED: usize = 256;
 
 /// A writer for a request log (give [`tracing_subscriber`'s `with_writer`] a closure
 /// that clones it) that keeps the output off the request path.

@@ -1,25 +1,19 @@
 //! The router: routes, fallbacks and the middleware stack around them.
 
 use std::any::Any;
-use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, HttpBody};
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
-use axum::middleware::{from_fn_with_state, map_response_with_state};
+use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
+use crate::answers::FinishAnswersLayer;
 use crate::error::ServerError;
-use crate::generation::place_and_answer;
-use crate::json::is_json;
-use crate::logging::{LogResponse, RequestSpan};
+use crate::logging::AccessLogLayer;
+use crate::request_timeout::RequestTimeoutLayer;
 use crate::state::AppState;
 use crate::{RepositoryProvider, ServerConfig};
 use crate::{handlers, versions};
@@ -77,8 +71,11 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// hyper's limits) get hyper's own `400`, `414` or `431`, without a body; no router
 /// can change that.
 ///
-/// Each request is logged with `tracing` (span `request` with `method`, `path` without
-/// the query string, `user`; event with `status` and `latency_ms`).
+/// Each answered request is logged with one `tracing` event at `INFO`, target
+/// [`ACCESS_LOG_TARGET`](crate::ACCESS_LOG_TARGET), with `method`, `path` without the
+/// query string, `user` (once authenticated), `status` and `latency_ms`; at `DEBUG`, a
+/// `request` span with the same `method`, `path` and `user` surrounds what is logged
+/// while a request is answered.
 ///
 /// Use it to mount the API inside a larger axum application, or [`bind`](crate::bind)
 /// to serve it on its own.
@@ -98,68 +95,20 @@ pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
         .fallback(handlers::route_not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .with_state(AppState::new(config));
-    // Outermost first. The log sees the final answer; the placing layer writes error
-    // bodies in the caller's generation; the body filler gives the bare answers of
-    // the layers below it an error body.
+    // Outermost first. The log sees the final answer; the finishing layer places the
+    // caller, gives the bare answers of the layers below it an error body and writes
+    // error bodies in the caller's generation.
     routes.layer(
         ServiceBuilder::new()
-            .layer(
-                TraceLayer::new_for_http()
-                    .make_span_with(RequestSpan)
-                    .on_response(LogResponse),
-            )
-            .layer(from_fn_with_state(wire_mode, place_and_answer))
-            .layer(map_response_with_state(
-                Limits { timeout, limit },
-                give_bare_errors_a_body,
-            ))
+            .layer(AccessLogLayer)
+            .layer(FinishAnswersLayer::new(wire_mode, timeout, limit))
             .layer(CatchPanicLayer::custom(answer_panic))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::SERVICE_UNAVAILABLE,
-                timeout,
-            ))
+            .layer(RequestTimeoutLayer::new(timeout))
             // Rejects a declared Content-Length over the limit before reading a byte;
             // the extractors' own limit catches bodies without one.
             .layer(RequestBodyLimitLayer::new(limit))
             .layer(DefaultBodyLimit::max(limit)),
     )
-}
-
-/// What the body filler needs to explain a bare answer.
-#[derive(Debug, Clone, Copy)]
-struct Limits {
-    timeout: Duration,
-    limit: usize,
-}
-
-/// Gives an error answer without a JSON body (made by a tower-http layer: `413` from
-/// the body limit, `503` from the timeout) an `ApiErrorResponse` body, keeping its
-/// status and other headers. Answers that are already JSON pass untouched.
-async fn give_bare_errors_a_body<B>(State(limits): State<Limits>, response: Response<B>) -> Response
-where
-    B: HttpBody<Data = axum::body::Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    let mut response = response;
-    crate::retry_after::on_unavailable(&mut response);
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
-        return response.map(Body::new);
-    }
-    let error = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ServerError::PayloadTooLarge {
-            limit: limits.limit,
-        },
-        // Handlers answer their 503s in JSON: a bare one is the timeout's.
-        StatusCode::SERVICE_UNAVAILABLE => ServerError::timeout(limits.timeout),
-        status => ServerError::Status { status },
-    };
-    let (mut parts, _) = response.into_parts();
-    let mut filled = error.into_response();
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.remove(header::CONTENT_TYPE);
-    filled.headers_mut().extend(parts.headers);
-    filled
 }
 
 /// The answer when a handler (in practice: a repository) panics: `500` with an error

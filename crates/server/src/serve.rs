@@ -176,13 +176,13 @@ struct Served {
 impl Served {
     fn new(router: Router, limits: ConnectionLimits, open: Arc<AtomicUsize>) -> Self {
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        // hyper's own header-read timeout is only a backstop: from the moment hyper
-        // waits for a head, the idle time and then the header-read time may pass, and
-        // the socket (`WatchedIo`) enforces each precisely.
+        // The socket (`WatchedIo`) enforces the idle and header-read deadlines, with
+        // one timer per connection; hyper's own header-read timeout would arm
+        // another for each request.
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(limits.idle_timeout + limits.header_read_timeout);
+            .header_read_timeout(None);
         builder.http2().timer(TokioTimer::new());
         let mut busy_builder = auto::Builder::new(TokioExecutor::new());
         busy_builder
@@ -257,13 +257,17 @@ impl Served {
                 header_read_timeout: BUSY_HEADER_READ_TIMEOUT,
                 ..self.limits
             };
-            let io = TokioIo::new(WatchedIo::new(
-                stream,
-                Arc::new(Activity::default()),
-                limits,
-            ));
+            let activity = Arc::new(Activity::default());
+            let io = TokioIo::new(WatchedIo::new(stream, Arc::clone(&activity), limits));
             let max = self.limits.max_connections;
-            let service = hyper::service::service_fn(move |request| answer_busy(request, max));
+            // The body is never read: watched, so that the close lingers and a client
+            // still sending one reads the 503 rather than a reset.
+            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+                answer_busy(
+                    request.map(|body| WatchedRequestBody::new(body, &activity)),
+                    max,
+                )
+            });
             let connection = self.busy_builder.serve_connection(io, service).into_owned();
             connections.spawn(async move {
                 let _open = open;

@@ -89,17 +89,42 @@ impl<I> WatchedIo<I> {
     }
 }
 
+impl<I> WatchedIo<I> {
+    /// Starts the timer of the read deadline that an answer just written begins (the
+    /// idle one): hyper may not read again until the client sends something, so the
+    /// timer must wake it for the deadline to be seen.
+    fn arm_read_deadline(&mut self, cx: &mut Context<'_>) {
+        self.update_read_deadline();
+        if let Some(deadline) = self.read_deadline {
+            // Passed already or not, the next read reports it.
+            let _ = expired(&mut self.read_timer, deadline, cx);
+        }
+    }
+}
+
 /// Whether `deadline` has passed; if not, `timer` wakes the task when it does.
+///
+/// The deadlines move later with every request, so the timer is moved only when
+/// the deadline comes before it: a timer that fires early is set again to the
+/// deadline then. Moving a timer costs a timer-wheel update; most requests need none.
 fn expired(timer: &mut Option<Pin<Box<Sleep>>>, deadline: Instant, cx: &mut Context<'_>) -> bool {
     let timer = match timer {
         Some(timer) => {
-            if timer.deadline() != deadline {
+            if timer.deadline() > deadline {
                 timer.as_mut().reset(deadline);
             }
             timer
         }
         None => timer.insert(Box::pin(tokio::time::sleep_until(deadline))),
     };
+    if timer.as_mut().poll(cx).is_pending() {
+        return false;
+    }
+    if Instant::now() >= deadline {
+        return true;
+    }
+    // Fired at an earlier deadline: wait for this one.
+    timer.as_mut().reset(deadline);
     timer.as_mut().poll(cx).is_ready()
 }
 
@@ -222,6 +247,9 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WatchedIo<I> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let result = Pin::new(&mut this.inner).poll_flush(cx);
+        if matches!(result, Poll::Ready(Ok(()))) {
+            this.arm_read_deadline(cx);
+        }
         this.watch_write(result, cx)
     }
 
@@ -243,5 +271,37 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WatchedIo<I> {
         }
         ready!(this.poll_linger(cx));
         Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timer_is_moved_only_to_an_earlier_deadline_and_never_fires_early() {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let start = Instant::now();
+        let (early, late) = (
+            start + Duration::from_secs(10),
+            start + Duration::from_secs(30),
+        );
+        let mut timer = None;
+        assert!(!expired(&mut timer, early, &mut cx));
+        // A later deadline leaves the timer where it is.
+        assert!(!expired(&mut timer, late, &mut cx));
+        assert_eq!(timer.as_ref().map(|timer| timer.deadline()), Some(early));
+        tokio::time::advance(Duration::from_secs(10)).await;
+        // The timer fired at the earlier deadline: not expired, and set to the later.
+        assert!(!expired(&mut timer, late, &mut cx));
+        assert_eq!(timer.as_ref().map(|timer| timer.deadline()), Some(late));
+        // An earlier deadline moves it back.
+        let sooner = Instant::now() + Duration::from_secs(5);
+        assert!(!expired(&mut timer, sooner, &mut cx));
+        assert_eq!(timer.as_ref().map(|timer| timer.deadline()), Some(sooner));
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert!(expired(&mut timer, sooner, &mut cx));
     }
 }

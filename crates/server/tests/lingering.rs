@@ -81,3 +81,51 @@ async fn every_client_that_sends_its_whole_oversized_body_reads_the_json_413() {
     let answered = uploads_answered_413(|config| config).await;
     assert_eq!(answered, ATTEMPTS, "every upload must read its 413");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_client_over_the_connection_limit_that_sends_its_whole_body_reads_the_503() {
+    const BUSY_ATTEMPTS: usize = 48;
+    let server = TestServer::start_with(|config| config.with_max_connections(1)).await;
+    let addr = server.handle.local_addr();
+    // The one connection served: every upload below is over the limit.
+    let _held = TcpStream::connect(addr).await.expect("connect");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while server.handle.open_connections() < 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the held connection was never counted"
+        );
+        tokio::task::yield_now().await;
+    }
+    for batch in 0..BUSY_ATTEMPTS / AT_ONCE {
+        let uploads: Vec<_> = (0..AT_ONCE)
+            .map(|i| {
+                // A body the server never reads: 64 KiB to 4 MiB.
+                let length = LIMIT + (batch * AT_ONCE + i) * 4 * 1024 * 1024 / BUSY_ATTEMPTS;
+                tokio::spawn(tokio::time::timeout(
+                    Duration::from_secs(30),
+                    upload(addr, length),
+                ))
+            })
+            .collect();
+        for upload in uploads {
+            let (answer, sent) = upload.await.expect("task").expect("done within 30 s");
+            let answer = answer.expect("every client over the limit reads an answer");
+            assert!(sent, "the 503 came, but the body could not be sent in full");
+            assert_eq!(answer.status, 503, "{answer:?}");
+            assert_eq!(answer.header("retry-after"), Some("1"), "{answer:?}");
+            let body: ApiErrorResponse = serde_json::from_slice(&answer.body).expect("JSON");
+            assert!(
+                body.message.contains("limit of 1 connections"),
+                "{}",
+                body.message
+            );
+        }
+    }
+    assert_eq!(
+        server.store.configs(&server.dataset),
+        Some(Vec::new()),
+        "nothing was stored"
+    );
+    server.handle.shutdown().await;
+}

@@ -1,0 +1,93 @@
+//! The request timeout: [`RequestTimeoutLayer`].
+//!
+//! tokio's [`timeout`](tokio::time::timeout) polls the answer first and arms its timer
+//! only when the answer is not ready at once, as most are (the in-memory backend
+//! answers without waiting). tower-http's `TimeoutLayer` arms one for every request,
+//! which costs each request a timer-wheel insertion and removal and, at times, a
+//! wake-up of the I/O driver.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use axum::http::{Request, Response, StatusCode};
+use tower::{Layer, Service};
+
+/// Answers a bare `503` to a request not answered within the timeout; the layer
+/// above gives it its error body and `Retry-After`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequestTimeoutLayer {
+    timeout: Duration,
+}
+
+impl RequestTimeoutLayer {
+    pub(crate) fn new(timeout: Duration) -> Self {
+        Self { timeout }
+    }
+}
+
+impl<S> Layer<S> for RequestTimeoutLayer {
+    type Service = RequestTimeout<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestTimeout {
+            inner,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// The service of [`RequestTimeoutLayer`].
+#[derive(Debug, Clone)]
+pub(crate) struct RequestTimeout<S> {
+    inner: S,
+    timeout: Duration,
+}
+
+impl<S, B, ResBody> Service<Request<B>> for RequestTimeout<S>
+where
+    S: Service<Request<B>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = TimedAnswer<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        TimedAnswer {
+            answer: tokio::time::timeout(self.timeout, self.inner.call(request)),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The answer of a request, or a bare `503` once the timeout has passed.
+    pub(crate) struct TimedAnswer<F> {
+        #[pin]
+        answer: tokio::time::Timeout<F>,
+    }
+}
+
+impl<F, ResBody, E> Future for TimedAnswer<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+    ResBody: Default,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Poll::Ready(match ready!(self.project().answer.poll(cx)) {
+            Ok(answered) => answered,
+            Err(_elapsed) => {
+                let mut response = Response::new(ResBody::default());
+                *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                Ok(response)
+            }
+        })
+    }
+}
