@@ -103,6 +103,7 @@ async fn request_logs_have_method_path_status_latency_and_never_the_token() {
         ("GET", 401),
         ("GET", 404),
     ]) {
+        assert!(line.contains("collab_server::access: answered"), "{line}");
         assert!(line.contains(&format!("method={method}")), "{line}");
         assert!(line.contains(&format!("status={status}")), "{line}");
         assert!(line.contains("latency_ms="), "{line}");
