@@ -87,9 +87,7 @@ impl<I> WatchedIo<I> {
             self.read_deadline = Some(Instant::now() + self.limits.idle_timeout);
         }
     }
-}
 
-impl<I> WatchedIo<I> {
     /// Starts the timer of the read deadline that an answer just written begins (the
     /// idle one): hyper may not read again until the client sends something, so the
     /// timer must wake it for the deadline to be seen.

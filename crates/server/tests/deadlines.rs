@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use common::TestServer;
 use common::raw::{
-    list_request, promptly, read_answer, read_until_closed, until_open_connections, within,
+    connect, list_request, promptly, read_answer, read_until_closed, until_open_connections, within,
 };
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -24,9 +23,7 @@ async fn a_silent_connection_is_closed_at_its_header_deadline() {
             .with_idle_timeout(Duration::from_secs(60))
     })
     .await;
-    let mut stream = promptly("connect", TcpStream::connect(server.handle.local_addr()))
-        .await
-        .expect("connect");
+    let mut stream = connect(&server.handle).await;
     until_open_connections(&server.handle, 1).await;
     let connected = Instant::now();
     let received = within(
@@ -50,9 +47,7 @@ async fn a_head_sent_a_byte_a_second_is_closed_at_its_header_deadline() {
     let server =
         TestServer::start_with(|config| config.with_header_read_timeout(Duration::from_secs(5)))
             .await;
-    let stream = promptly("connect", TcpStream::connect(server.handle.local_addr()))
-        .await
-        .expect("connect");
+    let stream = connect(&server.handle).await;
     until_open_connections(&server.handle, 1).await;
     let connected = Instant::now();
     let (mut reader, mut writer) = stream.into_split();
@@ -95,9 +90,7 @@ async fn an_idle_keep_alive_connection_is_closed_at_its_idle_deadline() {
             .with_idle_timeout(Duration::from_secs(3))
     })
     .await;
-    let mut stream = promptly("connect", TcpStream::connect(server.handle.local_addr()))
-        .await
-        .expect("connect");
+    let mut stream = connect(&server.handle).await;
     stream
         .write_all(list_request().as_bytes())
         .await

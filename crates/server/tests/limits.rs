@@ -10,25 +10,19 @@ use std::time::Duration;
 use collab_core::{AccessConfigRepository, ApiErrorCode, ApiErrorResponse, ShareRequest};
 use common::TestServer;
 use common::raw::{
-    list_request, promptly, read_answer, read_until_closed, until_open_connections, within,
+    connect, list_request, promptly, read_answer, read_until_closed, until_open_connections, within,
 };
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpSocket;
 use tokio::time::Instant;
-
-async fn connect(server: &TestServer) -> TcpStream {
-    promptly("connect", TcpStream::connect(server.handle.local_addr()))
-        .await
-        .expect("connect")
-}
 
 #[tokio::test(start_paused = true)]
 async fn over_the_connection_limit_clients_get_a_503_at_once_then_a_close() {
     let server = TestServer::start_with(|config| config.with_max_connections(2)).await;
-    let held = [connect(&server).await, connect(&server).await];
+    let held = [connect(&server.handle).await, connect(&server.handle).await];
     until_open_connections(&server.handle, 2).await;
 
-    let mut extra = connect(&server).await;
+    let mut extra = connect(&server.handle).await;
     extra
         .write_all(list_request().as_bytes())
         .await
@@ -60,10 +54,10 @@ async fn over_the_connection_limit_clients_get_a_503_at_once_then_a_close() {
     // closed at once, without an answer, and without the clock moving.
     let mut silent = Vec::new();
     for _ in 0..64 {
-        silent.push(connect(&server).await);
+        silent.push(connect(&server.handle).await);
     }
     until_open_connections(&server.handle, 2 + 64).await;
-    let mut refused = connect(&server).await;
+    let mut refused = connect(&server.handle).await;
     let received = promptly("the close", read_until_closed(&mut refused)).await;
     assert!(received.is_empty(), "{received:?}");
     assert_eq!(server.handle.open_connections(), 2 + 64);
@@ -72,7 +66,7 @@ async fn over_the_connection_limit_clients_get_a_503_at_once_then_a_close() {
     drop(held);
     drop(silent);
     until_open_connections(&server.handle, 0).await;
-    let mut next = connect(&server).await;
+    let mut next = connect(&server.handle).await;
     next.write_all(list_request().as_bytes())
         .await
         .expect("send");
@@ -133,7 +127,7 @@ async fn clients_that_never_read_lose_their_connections_at_the_write_deadline() 
     // Before the deadline the server holds them all, and still serves others.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(server.handle.open_connections(), CLIENTS);
-    let mut polite = connect(&server).await;
+    let mut polite = connect(&server.handle).await;
     polite
         .write_all(list_request().as_bytes())
         .await

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use collab_core::{ApiErrorCode, ApiErrorResponse};
 use collab_server::ServerConfig;
-use common::raw::{RawAnswer, read_answer};
+use common::raw::{RawAnswer, connect, read_answer, until_open_connections};
 use common::{ALICE, DATASET, TestServer};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -88,15 +88,8 @@ async fn every_client_over_the_connection_limit_that_sends_its_whole_body_reads_
     let server = TestServer::start_with(|config| config.with_max_connections(1)).await;
     let addr = server.handle.local_addr();
     // The one connection served: every upload below is over the limit.
-    let _held = TcpStream::connect(addr).await.expect("connect");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while server.handle.open_connections() < 1 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the held connection was never counted"
-        );
-        tokio::task::yield_now().await;
-    }
+    let _held = connect(&server.handle).await;
+    until_open_connections(&server.handle, 1).await;
     for batch in 0..BUSY_ATTEMPTS / AT_ONCE {
         let uploads: Vec<_> = (0..AT_ONCE)
             .map(|i| {

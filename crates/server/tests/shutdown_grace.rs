@@ -12,7 +12,7 @@ use std::time::Duration;
 use collab_server::ServerConfig;
 use common::backends::{Gate, SlowRepository};
 use common::raw::{
-    list_request, promptly, read_answer, read_until_closed, until_open_connections, within,
+    connect, list_request, promptly, read_answer, read_until_closed, until_open_connections, within,
 };
 use common::{ALICE, TestServer};
 use tokio::io::AsyncWriteExt;
@@ -40,9 +40,7 @@ async fn a_half_sent_request_is_closed_when_the_grace_period_ends() {
             .with_header_read_timeout(Duration::from_secs(600))
     })
     .await;
-    let mut stream = promptly("connect", TcpStream::connect(server.handle.local_addr()))
-        .await
-        .expect("connect");
+    let mut stream = connect(&server.handle).await;
     // Past the first 24 bytes (so the connection is HTTP/1), short of the head's end.
     let request = list_request();
     stream

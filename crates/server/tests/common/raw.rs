@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use collab_server::ServerHandle;
 use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::TcpStream;
 
 use super::{ALICE, DATASET};
 
@@ -79,6 +80,13 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
+}
+
+/// A connection to `server`, made without letting tokio's paused clock move.
+pub(crate) async fn connect(server: &ServerHandle) -> TcpStream {
+    promptly("connect", TcpStream::connect(server.local_addr()))
+        .await
+        .expect("connect")
 }
 
 /// Waits until the server holds `count` connections, without letting tokio's
