@@ -373,8 +373,8 @@ pub struct CompletionsArgs {
 /// Arguments of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    /// Address to listen on: HOST:PORT, localhost:PORT or PORT (on 127.0.0.1); port 0 picks a free one, which the first line of output names.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = parse_listen)]
     pub listen: SocketAddr,
     /// A user NAME whose API token is TOKEN (repeatable); NAME is the `owner` of their datasets' configs.
     #[arg(long = "user", value_name = "NAME=TOKEN", value_parser = parse_user)]
@@ -393,6 +393,17 @@ pub struct ServeArgs {
     /// docs/fixtures.toml); with --data, only what the store lacks is added.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
+    /// The control plane's admin token (routes under /_collab: state, reset, users, datasets, the request journal); without it the control plane is closed. --demo makes one when none is given.
+    #[arg(
+        long,
+        env = "COLLAB_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<SecretString>,
+    /// How many requests the journal (GET /_collab/requests) keeps, the newest; 0 turns it off.
+    #[arg(long, value_name = "N", default_value_t = collab_server::DEFAULT_JOURNAL_SIZE)]
+    pub journal_size: usize,
     /// Seconds a client has to send a request's head: from connecting for its first request, from the head's first byte for a later one.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_HEADER_READ_TIMEOUT))]
     pub header_timeout: Seconds,
@@ -502,19 +513,42 @@ fn split_pair<'a>(text: &'a str, shape: &str) -> Result<(&'a str, &'a str), Stri
     }
 }
 
-/// One `--user NAME=TOKEN` flag as given; checked by `serve`, never echoed (it holds
-/// a token, and clap's own errors repeat the value they reject).
+/// One `--user NAME=TOKEN` flag as given; checked by `serve`, never echoed whole (it
+/// holds a token, and clap's own errors repeat the value they reject).
 #[derive(Debug, Clone)]
 pub struct UserFlag {
     /// The user's id, or `None` when the flag is not `NAME=TOKEN` with both parts.
     pub name_and_token: Option<(String, SecretString)>,
+    /// The flag's text when it has no `=` (so no token part), to repeat in its error.
+    pub without_token: Option<String>,
 }
 
 fn parse_user(text: &str) -> Result<UserFlag, std::convert::Infallible> {
     let name_and_token = split_pair(text, "")
         .ok()
         .map(|(name, token)| (name.to_owned(), SecretString::from(token.to_owned())));
-    Ok(UserFlag { name_and_token })
+    let without_token = (!text.contains('=')).then(|| text.to_owned());
+    Ok(UserFlag {
+        name_and_token,
+        without_token,
+    })
+}
+
+/// `--listen`: `HOST:PORT`, `localhost:PORT` (loopback) or `PORT` (on 127.0.0.1).
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    if let Some(port) = text.strip_prefix("localhost:") {
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("not a port: {port:?} (expected localhost:PORT)"))?;
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse().map_err(|_| {
+        format!("not an address: {text:?} (expected HOST:PORT, localhost:PORT or PORT)")
+    })
 }
 
 fn parse_dataset_owner(text: &str) -> Result<(DatasetId, String), String> {
@@ -531,6 +565,24 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn listen_takes_an_address_a_port_or_localhost_and_a_port() {
+        assert_eq!(parse_listen("9000"), Ok("127.0.0.1:9000".parse().unwrap()));
+        assert_eq!(
+            parse_listen("localhost:0"),
+            Ok("127.0.0.1:0".parse().unwrap())
+        );
+        assert_eq!(
+            parse_listen("0.0.0.0:8080"),
+            Ok("0.0.0.0:8080".parse().unwrap())
+        );
+        assert_eq!(parse_listen("[::1]:80"), Ok("[::1]:80".parse().unwrap()));
+        let bad = parse_listen("localhost:http").unwrap_err();
+        assert!(bad.contains("localhost:PORT"), "{bad}");
+        let bad = parse_listen("nowhere").unwrap_err();
+        assert!(bad.contains("HOST:PORT"), "{bad}");
     }
 
     #[test]

@@ -4,11 +4,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use collab_core::{DatasetId, Timestamp};
+use collab_core::DatasetId;
+use collab_core::admin::{StateAdmin, fresh_token};
 use collab_fake::InMemoryStore;
 use collab_server::{BoundServer, RepositoryProvider, ServerConfig, ShutdownSignals, WireMode};
 use collab_store::{DatasetFixture, DurableStore, Fixtures, UserFixture};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::ServeArgs;
 use crate::failure::Failure;
@@ -20,50 +21,58 @@ pub const DEMO_TOKEN: &str = "demo-token";
 /// The demo dataset's id.
 pub const DEMO_DATASET: &str = "5f0e4a6b2c1d3e4f5a6b7c8d";
 
-/// Where the flags' users and datasets come from, in fixture errors.
-const COMMAND_LINE: &str = "the command line";
-
-/// The users and datasets of `--user`, `--dataset` and `--demo`, as fixtures.
-fn flag_fixtures(args: &ServeArgs) -> Result<Fixtures, Failure> {
-    let mut users = args
-        .users
-        .iter()
-        .map(|flag| {
-            flag.name_and_token
-                .as_ref()
-                .map(|(name, token)| UserFixture {
-                    name: name.clone(),
-                    token: Some(token.expose_secret().to_owned()),
-                })
-        })
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| {
-            Failure::Usage("a --user flag is not NAME=TOKEN with both parts non-empty".to_owned())
-        })?;
-    let mut datasets: Vec<DatasetFixture> = args
-        .datasets
-        .iter()
-        .map(|(id, owner)| DatasetFixture {
-            id: *id,
-            owner: owner.clone(),
-            configs: Vec::new(),
-        })
-        .collect();
+/// The users and datasets of `--user`, `--dataset` and `--demo`, as fixtures, each
+/// flag its own origin so that an error names the flag.
+fn flag_fixtures(args: &ServeArgs) -> Result<Vec<(String, Fixtures)>, Failure> {
+    let mut origins = Vec::new();
+    for flag in &args.users {
+        let Some((name, token)) = &flag.name_and_token else {
+            return Err(Failure::Usage(match &flag.without_token {
+                Some(text) => format!(
+                    "--user {text:?} is not NAME=TOKEN: give the user's API token after an =, as in --user {text}=TOKEN"
+                ),
+                None => "a --user flag is not NAME=TOKEN with both parts non-empty".to_owned(),
+            }));
+        };
+        let user = UserFixture::new(name.clone(), token.expose_secret().to_owned());
+        origins.push((
+            format!("--user {name}=…"),
+            Fixtures {
+                users: vec![user],
+                datasets: Vec::new(),
+            },
+        ));
+    }
+    for (id, owner) in &args.datasets {
+        origins.push((
+            format!("--dataset {id}={owner}"),
+            Fixtures {
+                users: Vec::new(),
+                datasets: vec![DatasetFixture {
+                    id: *id,
+                    owner: owner.clone(),
+                    configs: Vec::new(),
+                }],
+            },
+        ));
+    }
     if args.demo {
-        users.push(UserFixture {
-            name: DEMO_USER.to_owned(),
-            token: Some(DEMO_TOKEN.to_owned()),
-        });
         let id: DatasetId = DEMO_DATASET
             .parse()
             .map_err(|e| Failure::Failed(format!("demo dataset id: {e}")))?;
-        datasets.push(DatasetFixture {
-            id,
-            owner: DEMO_USER.to_owned(),
-            configs: Vec::new(),
-        });
+        origins.push((
+            "--demo".to_owned(),
+            Fixtures {
+                users: vec![UserFixture::new(DEMO_USER, DEMO_TOKEN)],
+                datasets: vec![DatasetFixture {
+                    id,
+                    owner: DEMO_USER.to_owned(),
+                    configs: Vec::new(),
+                }],
+            },
+        ));
     }
-    Ok(Fixtures { users, datasets })
+    Ok(origins)
 }
 
 /// The flags' fixtures and `--seed`'s (`file`), checked together; `known_user` tells
@@ -79,7 +88,9 @@ fn wanted(
         .as_deref()
         .map(|path| path.display().to_string())
         .unwrap_or_default();
-    let origins = std::iter::once((COMMAND_LINE, &flags))
+    let origins = flags
+        .iter()
+        .map(|(origin, fixtures)| (origin.as_str(), fixtures))
         .chain(file.map(|file| (seed_origin.as_str(), file)));
     Fixtures::combine(origins, known_user).map_err(|e| Failure::Usage(e.to_string()))
 }
@@ -113,32 +124,30 @@ pub async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
 async fn run_in_memory(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
     let file = seed_file(&args)?;
     let fixtures = wanted(&args, file.as_ref(), |_| false)?;
+    let admin_token = admin_token(&args, &fixtures)?;
     let store = InMemoryStore::new();
-    let now = Timestamp::now();
-    for user in &fixtures.users {
-        store.add_user(user.name.clone());
-    }
-    for dataset in &fixtures.datasets {
-        store.add_dataset(dataset.id, dataset.owner.clone());
-        for config in &dataset.configs {
-            let config = config.to_config(&dataset.owner, now, || store.fresh_config_id());
-            store.put_config(&dataset.id, config);
-        }
-    }
+    store.restore(&fixtures);
+    let start = store
+        .snapshot()
+        .map_err(|e| Failure::Failed(format!("cannot read the state back: {e}")))?;
     let mut notes = Vec::new();
     if let Some(seed) = &args.seed {
-        let configs: usize = fixtures.datasets.iter().map(|d| d.configs.len()).sum();
         notes.push(format!(
             "seeded from {}: {} users, {} datasets, {} configs (in memory: gone when the server stops)",
             seed.display(),
             fixtures.users.len(),
             fixtures.datasets.len(),
-            configs
+            fixtures.config_count()
         ));
     }
-    let users = tokens_of(fixtures.users.into_iter().map(|u| (u.name, u.token)));
-    let provider = move |user: &str| store.session(user);
-    serve(&args, provider, wire, users, notes).await
+    let sessions = store.clone();
+    let provider = move |user: &str| sessions.session(user);
+    let state = StartState {
+        admin: store,
+        start,
+        admin_token,
+    };
+    serve(&args, provider, wire, state, notes).await
 }
 
 async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(), Failure> {
@@ -167,33 +176,85 @@ async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(),
     } else if report.added != Default::default() || !report.notes.is_empty() {
         notes.push(format!("from the command line: {report}"));
     }
-    let users = tokens_of(store.users().map_err(|e| Failure::Failed(e.to_string()))?);
-    let provider = move |user: &str| store.session(user);
-    serve(&args, provider, wire, users, notes).await
+    let admin_token = admin_token(&args, &fixtures)?;
+    let start = store
+        .export()
+        .map_err(|e| Failure::Failed(format!("cannot read the store: {e}")))?;
+    if let Some(token) = &admin_token {
+        refuse_admin_token_of_a_user(token, &start)?;
+    }
+    let sessions = store.clone();
+    let provider = move |user: &str| sessions.session(user);
+    let state = StartState {
+        admin: store,
+        start,
+        admin_token,
+    };
+    serve(&args, provider, wire, state, notes).await
 }
 
-/// The users that have a token: the ones a server can authenticate.
-fn tokens_of(users: impl IntoIterator<Item = (String, Option<String>)>) -> Vec<(String, String)> {
-    users
-        .into_iter()
-        .filter_map(|(name, token)| Some((name, token?)))
-        .collect()
+/// What the control plane starts with: the store's administrative side, the state
+/// a reset goes back to, and the admin token.
+struct StartState<A> {
+    admin: A,
+    start: Fixtures,
+    admin_token: Option<SecretString>,
+}
+
+/// The admin token: `--admin-token` (or `COLLAB_ADMIN_TOKEN`), else a fresh one with
+/// `--demo`; refused when a user of `fixtures` has it.
+fn admin_token(args: &ServeArgs, fixtures: &Fixtures) -> Result<Option<SecretString>, Failure> {
+    let token = match (&args.admin_token, args.demo) {
+        (Some(token), _) if token.expose_secret().trim().is_empty() => {
+            return Err(Failure::Usage("--admin-token is empty".to_owned()));
+        }
+        (Some(token), _) => Some(token.clone()),
+        (None, true) => Some(SecretString::from(fresh_token())),
+        (None, false) => None,
+    };
+    if let Some(token) = &token {
+        refuse_admin_token_of_a_user(token, fixtures)?;
+    }
+    Ok(token)
+}
+
+fn refuse_admin_token_of_a_user(token: &SecretString, state: &Fixtures) -> Result<(), Failure> {
+    match state
+        .users
+        .iter()
+        .find(|user| user.token() == Some(token.expose_secret()))
+    {
+        Some(user) => Err(Failure::Usage(format!(
+            "the admin token is the API token of user {:?}: the admin token must be no user's",
+            user.name
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Binds, prints the contract's first line and then `notes`, and serves.
-async fn serve<P: RepositoryProvider>(
+async fn serve<P: RepositoryProvider, A: StateAdmin + 'static>(
     args: &ServeArgs,
     provider: P,
     wire: WireMode,
-    users: Vec<(String, String)>,
+    state: StartState<A>,
     notes: Vec<String>,
 ) -> Result<(), Failure> {
-    let user_count = users.len();
-    let mut config = ServerConfig::new(provider).with_wire_mode(wire);
-    for (name, token) in users {
-        config = config.with_user(name, token);
-    }
-    config = config
+    let user_count = state
+        .start
+        .users
+        .iter()
+        .filter(|user| user.token.is_some())
+        .count();
+    let demo_admin_token = state
+        .admin_token
+        .as_ref()
+        .filter(|_| args.demo && args.admin_token.is_none())
+        .map(|token| token.expose_secret().to_owned());
+    let mut config = ServerConfig::new(provider)
+        .with_wire_mode(wire)
+        .with_state_admin(state.admin, state.start)
+        .with_journal_size(args.journal_size)
         .with_header_read_timeout(args.header_timeout.0)
         .with_idle_timeout(args.idle_timeout.0)
         .with_body_read_timeout(args.body_timeout.0)
@@ -201,6 +262,9 @@ async fn serve<P: RepositoryProvider>(
         .with_write_timeout(args.write_timeout.0)
         .with_max_connections(args.max_connections)
         .with_shutdown_grace(args.shutdown_grace.0);
+    if let Some(token) = state.admin_token {
+        config = config.with_admin_token(token);
+    }
     // Listening from before the first line, so that no signal finds the default
     // action (which would end the process without the graceful stop).
     let signals = ShutdownSignals::new()
@@ -216,7 +280,7 @@ async fn serve<P: RepositoryProvider>(
         println!("{note}");
     }
     if args.demo {
-        print!("{}", demo_instructions(&url));
+        print!("{}", demo_instructions(&url, demo_admin_token.as_deref()));
     }
     if user_count == 0 {
         eprintln!(
@@ -305,12 +369,19 @@ fn shell_quoted(word: &str) -> String {
     }
 }
 
-fn demo_instructions(url: &str) -> String {
+fn demo_instructions(url: &str, admin_token: Option<&str>) -> String {
     let collab = how_to_run();
+    let control = match admin_token {
+        Some(token) => format!(
+            "admin token: {token}   control plane: {url}/_collab (state, reset, users, datasets, requests)\n\
+             \x20 curl -s -H 'Authorization: Bearer {token}' {url}/_collab/requests\n"
+        ),
+        None => format!("control plane: {url}/_collab (with the --admin-token you gave)\n"),
+    };
     format!(
         "\
 demo user: {DEMO_USER}   token: {DEMO_TOKEN}   dataset: {DEMO_DATASET}
-
+{control}
 Try it from another shell:
   export LIGHTLY_SERVER_LOCATION={url} LIGHTLY_TOKEN={DEMO_TOKEN}
   {collab} grant {DEMO_DATASET} ann@example.com bob@example.com

@@ -40,10 +40,12 @@
 //! ```
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod admin;
 mod api_error;
 pub mod coordination;
 mod creator;
 mod error;
+pub mod fixtures;
 mod id;
 mod model;
 mod repository;

@@ -12,6 +12,7 @@
 //! deterministic tests.
 #![warn(missing_docs, unreachable_pub)]
 
+mod admin;
 mod clock;
 mod ids;
 mod session;

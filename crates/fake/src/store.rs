@@ -1,9 +1,10 @@
 //! The shared in-memory state and its administrative side (users, datasets).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
+use collab_core::fixtures::UserFixture;
 use collab_core::{AccessConfig, AccessConfigList, DatasetId, Timestamp, rules};
 
 use crate::clock::{Clock, SystemClock};
@@ -47,7 +48,8 @@ pub struct InMemoryStore {
 
 struct State {
     clock: Arc<dyn Clock>,
-    users: RwLock<HashSet<String>>,
+    /// Users by name, with their tokens (which only a control plane reads).
+    users: RwLock<HashMap<String, UserFixture>>,
     datasets: RwLock<HashMap<DatasetId, Arc<Mutex<Dataset>>>>,
 }
 
@@ -109,12 +111,15 @@ impl InMemoryStore {
 
     /// Registers a user id. Sessions of unregistered users are unauthorized.
     pub fn add_user(&self, user: impl Into<String>) {
-        write(&self.state.users).insert(user.into());
+        let name = user.into();
+        write(&self.state.users)
+            .entry(name.clone())
+            .or_insert_with(|| UserFixture::without_token(name));
     }
 
     /// Whether the user is registered.
     pub fn has_user(&self, user: &str) -> bool {
-        read(&self.state.users).contains(user)
+        read(&self.state.users).contains_key(user)
     }
 
     /// Adds a dataset without configs, owned by `owner` (registering the owner).
@@ -183,6 +188,14 @@ impl InMemoryStore {
         read(&self.state.datasets).get(dataset).cloned()
     }
 
+    pub(crate) fn users(&self) -> &RwLock<HashMap<String, UserFixture>> {
+        &self.state.users
+    }
+
+    pub(crate) fn datasets(&self) -> &RwLock<HashMap<DatasetId, Arc<Mutex<Dataset>>>> {
+        &self.state.datasets
+    }
+
     pub(crate) fn now(&self) -> Timestamp {
         self.state.clock.now()
     }
@@ -190,11 +203,11 @@ impl InMemoryStore {
 
 // A panic while holding a lock cannot leave the maps half-written (every write is a
 // single insert or remove), so a poisoned lock is still safe to use.
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+pub(crate) fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+pub(crate) fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 

@@ -3,9 +3,14 @@
 use std::fmt;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use collab_core::admin::StateAdmin;
+use collab_core::fixtures::Fixtures;
 use secrecy::SecretString;
 
 use crate::WireMode;
+use crate::control::journal::DEFAULT_JOURNAL_SIZE;
 
 /// The largest request body accepted by default: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -74,6 +79,7 @@ pub struct ServerConfig<P> {
     body_limit: usize,
     connections: ConnectionLimits,
     wire_mode: WireMode,
+    control: ControlSettings,
 }
 
 /// The deadlines and limits of connections, which [`bind`](crate::bind) applies
@@ -103,7 +109,32 @@ impl Default for ConnectionLimits {
     }
 }
 
+/// What the control plane is given: its credential, the store's administrative side
+/// and the state to reset to, the journal's size.
+pub(crate) struct ControlSettings {
+    pub(crate) admin_token: Option<SecretString>,
+    pub(crate) state: Option<StateSettings>,
+    pub(crate) journal_size: usize,
+}
+
+impl Default for ControlSettings {
+    fn default() -> Self {
+        Self {
+            admin_token: None,
+            state: None,
+            journal_size: DEFAULT_JOURNAL_SIZE,
+        }
+    }
+}
+
+/// The store's administrative side and the state the server started with.
+pub(crate) struct StateSettings {
+    pub(crate) admin: Arc<dyn StateAdmin>,
+    pub(crate) start: Fixtures,
+}
+
 /// One user the server knows, with the token that authenticates them.
+#[derive(Clone)]
 pub(crate) struct UserToken {
     pub(crate) name: String,
     pub(crate) token: SecretString,
@@ -125,6 +156,7 @@ impl<P> ServerConfig<P> {
             body_limit: DEFAULT_BODY_LIMIT,
             connections: ConnectionLimits::default(),
             wire_mode: WireMode::Auto,
+            control: ControlSettings::default(),
         }
     }
 
@@ -293,8 +325,38 @@ impl<P> ServerConfig<P> {
         self.body_limit
     }
 
-    pub(crate) fn into_parts(self) -> (P, Vec<UserToken>) {
-        (self.provider, self.users)
+    /// Opens the control plane under `/_collab` to requests that carry `token` (as
+    /// `Authorization: Bearer` or `?token=`). Without it, every control route but
+    /// `GET /_collab/health` answers `403`, saying how to open it. The admin token is
+    /// no API user's: it never authenticates an API call, and no user may have it.
+    pub fn with_admin_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.control.admin_token = Some(token.into());
+        self
+    }
+
+    /// Gives the control plane the store's administrative side, so that it can
+    /// export, replace and add to the state (`/_collab/state`, `/reset`, `/users`,
+    /// `/datasets`). `start` is the state a reset goes back to (what the store held
+    /// when the server started), and its users (those with a token) are the users the
+    /// server authenticates, besides those of [`with_user`](Self::with_user); the
+    /// control plane keeps them in step with the state.
+    pub fn with_state_admin(mut self, admin: impl StateAdmin + 'static, start: Fixtures) -> Self {
+        self.control.state = Some(StateSettings {
+            admin: Arc::new(admin),
+            start,
+        });
+        self
+    }
+
+    /// How many requests the journal (`GET /_collab/requests`) keeps: the last `size`,
+    /// default [`DEFAULT_JOURNAL_SIZE`]; `0` turns it off.
+    pub fn with_journal_size(mut self, size: usize) -> Self {
+        self.control.journal_size = size;
+        self
+    }
+
+    pub(crate) fn into_parts(self) -> (P, Vec<UserToken>, ControlSettings) {
+        (self.provider, self.users, self.control)
     }
 }
 
@@ -307,6 +369,9 @@ impl<P> fmt::Debug for ServerConfig<P> {
             .field("body_read_timeout", &self.body_read_timeout())
             .field("body_limit", &self.body_limit)
             .field("connections", &self.connections)
+            .field("control_plane_open", &self.control.admin_token.is_some())
+            .field("state_admin", &self.control.state.is_some())
+            .field("journal_size", &self.control.journal_size)
             .finish_non_exhaustive()
     }
 }
@@ -335,7 +400,7 @@ mod tests {
             .with_user("alice", "old")
             .with_user("alice", "new");
         assert_eq!(config.user_names().collect::<Vec<_>>(), ["alice"]);
-        let (_, users) = config.into_parts();
+        let (_, users, _) = config.into_parts();
         use secrecy::ExposeSecret;
         assert_eq!(users[0].token.expose_secret(), "new");
     }

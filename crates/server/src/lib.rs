@@ -93,45 +93,36 @@
 //! string.
 #![warn(missing_docs, unreachable_pub)]
 
-mod access_format;
-mod answers;
-mod auth;
-mod busy;
+mod api;
 mod config;
-mod error;
-mod extract;
-mod generation;
-mod handlers;
-mod in_flight;
-mod json;
-mod log_batches;
+mod connection;
+mod control;
 mod logging;
-mod object_only;
-mod openapi;
-mod provider;
-mod request_timeout;
-mod retry_after;
+mod middleware;
 mod router;
-mod serve;
 mod signals;
 mod state;
-mod versions;
-mod watched_io;
+#[cfg(feature = "testing")]
+pub mod testing;
 
-pub use access_format::AccessLogFormat;
+pub use api::generation::WireMode;
+pub use api::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
+pub use api::provider::RepositoryProvider;
+pub use api::versions::{LATEST_CLIENT_VERSION, MINIMUM_CLIENT_VERSION};
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_LINGER_BYTES, DEFAULT_LINGER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, ServerConfig,
 };
-pub use generation::WireMode;
-pub use log_batches::{
+pub use connection::serve::{BoundServer, ServerHandle, bind, shutdown_signal};
+pub use control::journal::{
+    DEFAULT_JOURNAL_SIZE, JOURNAL_BODY_BUDGET, JOURNAL_BODY_LIMIT, RecordedRequest,
+};
+pub use control::routes::CONTROL_OPENAPI_JSON;
+pub use logging::access_format::AccessLogFormat;
+pub use logging::log_batches::{
     BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES, LOG_BATCHES_QUEUED, LOG_FLUSH_INTERVAL,
 };
-pub use logging::ACCESS_LOG_TARGET;
-pub use openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
-pub use provider::RepositoryProvider;
+pub use middleware::record::ACCESS_LOG_TARGET;
 pub use router::router;
-pub use serve::{BoundServer, ServerHandle, bind, shutdown_signal};
 pub use signals::{ShutdownSignal, ShutdownSignals};
-pub use versions::{LATEST_CLIENT_VERSION, MINIMUM_CLIENT_VERSION};

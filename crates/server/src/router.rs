@@ -1,6 +1,7 @@
 //! The router: routes, fallbacks and the middleware stack around them.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -10,13 +11,15 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::answers::FinishAnswersLayer;
-use crate::error::ServerError;
-use crate::logging::AccessLogLayer;
-use crate::request_timeout::RequestTimeoutLayer;
+use crate::api::error::ServerError;
+use crate::api::{handlers, versions};
+use crate::control;
+use crate::control::journal::Journal;
+use crate::middleware::answers::FinishAnswersLayer;
+use crate::middleware::record::{CONTROL_PREFIX, RecordLayer};
+use crate::middleware::request_timeout::RequestTimeoutLayer;
 use crate::state::AppState;
 use crate::{RepositoryProvider, ServerConfig};
-use crate::{handlers, versions};
 
 /// Path of the create-or-update and list operations.
 pub(crate) const ACCESS_PATH: &str = "/v1/datasets/{datasetId}/collaboration/access";
@@ -80,8 +83,18 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// Use it to mount the API inside a larger axum application, or [`bind`](crate::bind)
 /// to serve it on its own.
 pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
+    router_and_journal(config).0
+}
+
+/// The [`router`] and its request journal, which the connections' own refusals (the
+/// busy `503`s) are recorded in too.
+pub(crate) fn router_and_journal<P: RepositoryProvider>(
+    config: ServerConfig<P>,
+) -> (Router, Arc<Journal>) {
     let (timeout, limit) = (config.request_timeout(), config.body_limit());
     let wire_mode = config.wire_mode();
+    let state = AppState::new(config);
+    let journal = Arc::clone(state.control().journal());
     let routes = Router::new()
         .route(
             ACCESS_PATH,
@@ -92,15 +105,16 @@ pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
         .route("/openapi-2022.json", get(handlers::openapi_2022))
         .route("/v1/versions/pip/minimum", get(versions::minimum))
         .route("/v1/versions/pip/latest", get(versions::latest))
+        .nest(CONTROL_PREFIX, control::routes::routes::<P>())
         .fallback(handlers::route_not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        .with_state(AppState::new(config));
+        .with_state(state);
     // Outermost first. The log sees the final answer; the finishing layer places the
     // caller, gives the bare answers of the layers below it an error body and writes
     // error bodies in the caller's generation.
-    routes.layer(
+    let router = routes.layer(
         ServiceBuilder::new()
-            .layer(AccessLogLayer)
+            .layer(RecordLayer::new(Some(Arc::clone(&journal))))
             .layer(FinishAnswersLayer::new(wire_mode, timeout, limit))
             .layer(CatchPanicLayer::custom(answer_panic))
             .layer(RequestTimeoutLayer::new(timeout))
@@ -108,7 +122,8 @@ pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
             // the extractors' own limit catches bodies without one.
             .layer(RequestBodyLimitLayer::new(limit))
             .layer(DefaultBodyLimit::max(limit)),
-    )
+    );
+    (router, journal)
 }
 
 /// The answer when a handler (in practice: a repository) panics: `500` with an error

@@ -1,44 +1,53 @@
-//! What every request handler shares.
+//! What every request handler shares: [`AppState`].
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use crate::auth::Users;
+use collab_core::fixtures::{Fixtures, UserFixture};
+use secrecy::SecretString;
+
+use crate::api::auth::Users;
+use crate::config::UserToken;
+use crate::control::plane::ControlPlane;
 use crate::{RepositoryProvider, ServerConfig};
 
-/// The router's state: the provider, the users and the body's limits, behind one `Arc`
-/// so that cloning it per request is one reference count.
+/// The router's state: the provider, the users, the body's limits and the control
+/// plane, behind one `Arc` so that cloning it per request is one reference count.
 pub(crate) struct AppState<P> {
     shared: Arc<Shared<P>>,
 }
 
 struct Shared<P> {
     provider: P,
-    users: Users,
+    /// The users of the config, who stay whatever the control plane does.
+    configured: Vec<UserToken>,
+    /// Those and the users of the state, replaced whole when the state changes.
+    users: RwLock<Arc<Users>>,
     body_limit: usize,
     body_read_timeout: Duration,
+    control: ControlPlane,
 }
 
 impl<P: RepositoryProvider> AppState<P> {
     pub(crate) fn new(config: ServerConfig<P>) -> Self {
         let (body_limit, body_read_timeout) = (config.body_limit(), config.body_read_timeout());
-        let (provider, users) = config.into_parts();
+        let (provider, configured, control) = config.into_parts();
+        let control = ControlPlane::new(control);
+        let users = Users::new(all_users(&configured, control.start_state()));
         Self {
             shared: Arc::new(Shared {
                 provider,
-                users: Users::new(users),
+                configured,
+                users: RwLock::new(Arc::new(users)),
                 body_limit,
                 body_read_timeout,
+                control,
             }),
         }
     }
 
     pub(crate) fn provider(&self) -> &P {
         &self.shared.provider
-    }
-
-    pub(crate) fn users(&self) -> &Users {
-        &self.shared.users
     }
 
     pub(crate) fn body_limit(&self) -> usize {
@@ -49,6 +58,65 @@ impl<P: RepositoryProvider> AppState<P> {
     pub(crate) fn body_read_timeout(&self) -> Duration {
         self.shared.body_read_timeout
     }
+}
+
+impl<P> AppState<P> {
+    /// The users the server authenticates now.
+    pub(crate) fn users(&self) -> Arc<Users> {
+        Arc::clone(
+            &self
+                .shared
+                .users
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// Makes the users of `state` (and of the config) the ones the server
+    /// authenticates.
+    pub(crate) fn authenticate_users_of(&self, state: &Fixtures) {
+        let users = Arc::new(Users::new(all_users(&self.shared.configured, Some(state))));
+        *self
+            .shared
+            .users
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = users;
+    }
+
+    /// Adds `user` (if they have a token) to the users the server authenticates, in
+    /// place of a user of the same name.
+    pub(crate) fn authenticate_user(&self, user: &UserFixture) {
+        let Some(token) = user.token() else { return };
+        let mut held = self
+            .shared
+            .users
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        *held = Arc::new(held.with(UserToken {
+            name: user.name.clone(),
+            token: SecretString::from(token.to_owned()),
+        }));
+    }
+
+    /// The control plane.
+    pub(crate) fn control(&self) -> &ControlPlane {
+        &self.shared.control
+    }
+}
+
+/// The configured users, then those of `state` that have a token.
+fn all_users(configured: &[UserToken], state: Option<&Fixtures>) -> Vec<UserToken> {
+    let from_state = state.into_iter().flat_map(|state| &state.users);
+    configured
+        .iter()
+        .cloned()
+        .chain(from_state.filter_map(|user| {
+            Some(UserToken {
+                name: user.name.clone(),
+                token: SecretString::from(user.token()?.to_owned()),
+            })
+        }))
+        .collect()
 }
 
 // Not derived: the derive would require `P: Clone`.

@@ -63,6 +63,15 @@ pub enum StoreError {
         /// What contradicts what.
         message: String,
     },
+    /// An administrative call names something the store does not have (an owner who
+    /// is no user); nothing was applied.
+    #[error("{path}: {message}")]
+    Refused {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The store holds something this version cannot read back (a damaged row).
     #[error("{path}: {what}")]
     Corrupt {

@@ -18,16 +18,18 @@
 //! older build is migrated and one made by a newer build is refused.
 #![warn(missing_docs, unreachable_pub)]
 
+mod admin;
 mod error;
-mod fixtures;
 mod rows;
 mod schema;
 mod seed;
 mod session;
 mod store;
 
+pub use collab_core::fixtures::{
+    ConfigFixture, DatasetFixture, FixtureError, Fixtures, UserFixture,
+};
 pub use error::StoreError;
-pub use fixtures::{ConfigFixture, DatasetFixture, FixtureError, Fixtures, UserFixture};
 pub use schema::SCHEMA_VERSION;
 pub use seed::SeedReport;
 pub use session::DurableSession;

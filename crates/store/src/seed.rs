@@ -7,9 +7,9 @@ use collab_core::{AccessConfig, DatasetId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::StoreError;
-use crate::fixtures::{ConfigFixture, DatasetFixture, Fixtures, UserFixture};
 use crate::rows;
 use crate::store::{Counts, DurableStore, TransactError, fresh_config_id};
+use collab_core::fixtures::{ConfigFixture, DatasetFixture, Fixtures, UserFixture};
 
 /// What seeding applied, and what the store already had.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,7 +35,7 @@ impl fmt::Display for SeedReport {
     }
 }
 
-type Step<T> = Result<T, TransactError<StoreError>>;
+pub(crate) type Step<T> = Result<T, TransactError<StoreError>>;
 
 impl DurableStore {
     /// Applies what the store lacks of `fixtures`, in one transaction: users it does
@@ -48,34 +48,51 @@ impl DurableStore {
     /// fixtures first with [`Fixtures::combine`], passing the store's users.
     pub fn seed(&self, fixtures: &Fixtures) -> Result<SeedReport, StoreError> {
         let mut db = self.lock_for_write();
-        db.transact(|tx, serial| {
-            let mut report = SeedReport::default();
-            let now = Timestamp::now();
-            for user in &fixtures.users {
-                self.seed_user(tx, user, &mut report)?;
+        db.transact(|tx, serial| self.seed_in(tx, serial, fixtures))
+            .map_err(|error| self.refused_or_failed(error, "seeding"))
+    }
+
+    /// Seeds `fixtures` inside the transaction `tx` (see [`seed`](Self::seed)).
+    pub(crate) fn seed_in(
+        &self,
+        tx: &Connection,
+        serial: &mut u64,
+        fixtures: &Fixtures,
+    ) -> Step<SeedReport> {
+        let mut report = SeedReport::default();
+        let now = Timestamp::now();
+        for user in &fixtures.users {
+            self.seed_user(tx, user, &mut report)?;
+        }
+        for dataset in &fixtures.datasets {
+            let Some(owner) = self.seed_dataset(tx, dataset, &mut report)? else {
+                continue;
+            };
+            for config in &dataset.configs {
+                self.seed_config(tx, dataset.id, &owner, config, now, serial, &mut report)?;
             }
-            for dataset in &fixtures.datasets {
-                let Some(owner) = self.seed_dataset(tx, dataset, &mut report)? else {
-                    continue;
-                };
-                for config in &dataset.configs {
-                    self.seed_config(tx, dataset.id, &owner, config, now, serial, &mut report)?;
-                }
-            }
-            Ok(report)
-        })
-        .map_err(|error| match error {
+        }
+        Ok(report)
+    }
+
+    /// The store's error for a transaction that a step refused or the database failed.
+    pub(crate) fn refused_or_failed(
+        &self,
+        error: TransactError<StoreError>,
+        action: &'static str,
+    ) -> StoreError {
+        match error {
             TransactError::Refused(error) => error,
             TransactError::Database(source) => StoreError::Database {
                 path: self.path().to_owned(),
-                action: "seeding",
+                action,
                 source,
             },
-        })
+        }
     }
 
     fn seed_user(&self, tx: &Connection, user: &UserFixture, report: &mut SeedReport) -> Step<()> {
-        if let Some(token) = &user.token {
+        if let Some(token) = user.token() {
             let holder: Option<String> = tx
                 .query_row(
                     "SELECT name FROM users WHERE token = ?1 AND name <> ?2",
@@ -101,20 +118,20 @@ impl DurableStore {
             None => {
                 tx.execute(
                     "INSERT INTO users (name, token) VALUES (?1, ?2)",
-                    params![user.name, user.token],
+                    params![user.name, user.token()],
                 )?;
                 report.added.users += 1;
             }
             Some(None) if user.token.is_some() => {
                 tx.execute(
                     "UPDATE users SET token = ?2 WHERE name = ?1",
-                    params![user.name, user.token],
+                    params![user.name, user.token()],
                 )?;
                 report.added.users += 1;
             }
             Some(stored) => {
                 report.kept.users += 1;
-                if user.token.is_some() && stored != user.token {
+                if user.token.is_some() && stored.as_deref() != user.token() {
                     report.notes.push(format!(
                         "user {:?} keeps the token the store has",
                         user.name
@@ -204,7 +221,7 @@ impl DurableStore {
         Ok(())
     }
 
-    fn conflict(&self, message: String) -> TransactError<StoreError> {
+    pub(crate) fn conflict(&self, message: String) -> TransactError<StoreError> {
         TransactError::Refused(StoreError::Conflict {
             path: self.path().to_owned(),
             message,
@@ -217,7 +234,10 @@ impl DurableStore {
         let users = self
             .users()?
             .into_iter()
-            .map(|(name, token)| UserFixture { name, token })
+            .map(|(name, token)| UserFixture {
+                name,
+                token: token.map(secrecy::SecretString::from),
+            })
             .collect();
         let mut datasets = Vec::new();
         for (id, owner) in self.datasets()? {

@@ -11,7 +11,7 @@
 /// assert!(document["components"]["schemas"]["SharedAccessConfigData"]["properties"]["teams"].is_object());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
 
 /// The OpenAPI 3 document of the 2022 generation (`organizations`, errors
 /// `{code, message}`), as served at `GET /openapi-2022.json`.
@@ -21,4 +21,4 @@ pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 /// assert!(document["components"]["schemas"]["SharedAccessConfigData"]["properties"]["organizations"].is_object());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-pub const OPENAPI_2022_JSON: &str = include_str!("../openapi-2022.json");
+pub const OPENAPI_2022_JSON: &str = include_str!("../../openapi-2022.json");

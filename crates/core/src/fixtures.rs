@@ -6,16 +6,16 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use collab_core::wire::generation::respell_teams;
-use collab_core::{
-    AccessConfig, AccessConfigId, DatasetId, ShareRequest, SharedAccessType, Timestamp,
-};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+
+use crate::wire::generation::respell_teams;
+use crate::{AccessConfig, AccessConfigId, DatasetId, ShareRequest, SharedAccessType, Timestamp};
 
 /// The contents of a store, as a file.
 ///
 /// ```
-/// use collab_store::Fixtures;
+/// use collab_core::fixtures::Fixtures;
 ///
 /// let fixtures = Fixtures::parse(r#"
 /// [[users]]
@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 /// teams = ["acme"]
 /// "#, "fixtures.toml")?;
 /// assert_eq!(fixtures.datasets[0].configs[0].request.users(), ["ann@example.com"]);
-/// # Ok::<(), collab_store::FixtureError>(())
+/// # Ok::<(), collab_core::fixtures::FixtureError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,15 +45,53 @@ pub struct Fixtures {
 }
 
 /// A user: the id that owns datasets, and the token that authenticates them.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The token is a [`SecretString`]: `Debug` never shows it, and it is written out only
+/// where a fixture document is (an export, the control plane's state).
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserFixture {
     /// The user's id (the `owner` of their datasets' configs).
     pub name: String,
     /// The API token; without one the user owns datasets but cannot call the server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "secret_token"
+    )]
+    pub token: Option<SecretString>,
 }
+
+impl UserFixture {
+    /// A user with a token.
+    pub fn new(name: impl Into<String>, token: impl Into<SecretString>) -> Self {
+        Self {
+            name: name.into(),
+            token: Some(token.into()),
+        }
+    }
+
+    /// A user without a token: one who owns datasets but cannot call a server.
+    pub fn without_token(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            token: None,
+        }
+    }
+
+    /// The token, if the user has one, for the code that has to present or compare it.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_ref().map(|token| token.expose_secret())
+    }
+}
+
+impl PartialEq for UserFixture {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.token() == other.token()
+    }
+}
+
+impl Eq for UserFixture {}
 
 impl fmt::Debug for UserFixture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -62,6 +100,28 @@ impl fmt::Debug for UserFixture {
             .field("name", &self.name)
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
             .finish()
+    }
+}
+
+/// A token in a fixture document: a plain string on the wire, a secret in memory.
+mod secret_token {
+    use secrecy::{ExposeSecret, SecretString};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        token: &Option<SecretString>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match token {
+            Some(token) => serializer.serialize_str(token.expose_secret()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<SecretString>, D::Error> {
+        Ok(Option::<String>::deserialize(deserializer)?.map(SecretString::from))
     }
 }
 
@@ -170,7 +230,7 @@ impl From<ConfigFixture> for ConfigInFile {
 impl ConfigFixture {
     /// The fixture of a stored config, with its id and times; an error when its lists
     /// do not pass a [`ShareRequest`]'s checks (the store only stores lists that do).
-    pub fn from_config(config: &AccessConfig) -> Result<Self, collab_core::Error> {
+    pub fn from_config(config: &AccessConfig) -> Result<Self, crate::Error> {
         Ok(Self {
             request: ShareRequest::new(config.access_type, &config.users, &config.teams)?,
             id: Some(config.id),
@@ -255,15 +315,7 @@ impl Fixtures {
         let json = origin.ends_with(".json")
             || (!origin.ends_with(".toml") && text.trim_start().starts_with('{'));
         if json {
-            serde_json::from_str(text).map_err(|error| {
-                let message = error.to_string();
-                let suffix = format!(" at line {} column {}", error.line(), error.column());
-                let message = message.strip_suffix(&suffix).unwrap_or(&message).to_owned();
-                invalid(
-                    format!("line {}, column {}", error.line(), error.column()),
-                    message,
-                )
-            })
+            Self::from_json(text, origin)
         } else {
             toml::from_str(text).map_err(|error| {
                 let location = match error.span() {
@@ -273,6 +325,25 @@ impl Fixtures {
                 invalid(location, error.message().trim().to_owned())
             })
         }
+    }
+
+    /// Parses fixtures from JSON text; an error names the path of what is wrong
+    /// (`datasets[0].configs[1].users`), or the line and column of a syntax error.
+    pub fn from_json(text: &str, origin: &str) -> Result<Self, FixtureError> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            let position = format!("line {}, column {}", inner.line(), inner.column());
+            let message = inner.to_string();
+            let suffix = format!(" at line {} column {}", inner.line(), inner.column());
+            let message = message.strip_suffix(&suffix).unwrap_or(&message).to_owned();
+            FixtureError::Invalid {
+                origin: origin.to_owned(),
+                location: if path == "." { position } else { path },
+                message,
+            }
+        })
     }
 
     /// These fixtures as TOML.
@@ -301,149 +372,209 @@ impl Fixtures {
         known_user: impl Fn(&str) -> bool,
     ) -> Result<Self, FixtureError> {
         let origins: Vec<(&str, &Fixtures)> = origins.into_iter().collect();
-        let mut combined = Fixtures::default();
-        // Where each name, token, dataset and config id was first declared.
-        let mut names: HashMap<&str, (usize, String)> = HashMap::new();
-        let mut tokens: HashMap<&str, &str> = HashMap::new();
-        let mut datasets: HashMap<DatasetId, (usize, String)> = HashMap::new();
-        let mut config_ids: HashMap<AccessConfigId, String> = HashMap::new();
+        let mut combined = Combined::default();
+        // Users first: a dataset of one origin may be owned by a user of another.
         for &(origin, fixtures) in &origins {
-            let invalid = |location: String, message: String| FixtureError::Invalid {
-                origin: origin.to_owned(),
-                location,
-                message,
-            };
             for (i, user) in fixtures.users.iter().enumerate() {
-                let here = format!("users[{i}]");
-                if user.name.trim().is_empty() || user.name.trim() != user.name {
-                    return Err(invalid(
-                        format!("{here}.name"),
-                        format!(
-                            "user name {:?} is empty or has surrounding spaces",
-                            user.name
-                        ),
-                    ));
-                }
-                if user.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
-                    return Err(invalid(
-                        format!("{here}.token"),
-                        "the token is empty".to_owned(),
-                    ));
-                }
-                if let Some(token) = user.token.as_deref()
-                    && let Some(other) = tokens.insert(token, &user.name)
-                    && other != user.name
-                {
-                    return Err(invalid(
-                        format!("{here}.token"),
-                        format!("users {other:?} and {:?} have the same token", user.name),
-                    ));
-                }
-                match names.get(user.name.as_str()) {
-                    None => {
-                        names.insert(
-                            &user.name,
-                            (combined.users.len(), format!("{origin}: {here}")),
-                        );
-                        combined.users.push(user.clone());
-                    }
-                    Some((at, first)) => {
-                        let kept = &mut combined.users[*at];
-                        match (&kept.token, &user.token) {
-                            (Some(a), Some(b)) if a != b => {
-                                return Err(invalid(
-                                    here,
-                                    format!(
-                                        "user {:?} is declared again with another token (first at {first})",
-                                        user.name
-                                    ),
-                                ));
-                            }
-                            (None, Some(_)) => kept.token.clone_from(&user.token),
-                            _ => {}
-                        }
-                    }
-                }
+                combined.add_user(&Place::new(origin, format!("users[{i}]")), user)?;
             }
         }
         for &(origin, fixtures) in &origins {
-            let invalid = |location: String, message: String| FixtureError::Invalid {
-                origin: origin.to_owned(),
-                location,
-                message,
-            };
             for (i, dataset) in fixtures.datasets.iter().enumerate() {
-                let here = format!("datasets[{i}]");
-                if !names.contains_key(dataset.owner.as_str()) && !known_user(&dataset.owner) {
-                    return Err(invalid(
-                        format!("{here}.owner"),
-                        format!(
-                            "dataset {} is owned by unknown user {:?}: declare the user (--user NAME=TOKEN, or under users in a fixture file)",
-                            dataset.id, dataset.owner
-                        ),
-                    ));
-                }
-                let at = match datasets.get(&dataset.id) {
-                    None => {
-                        datasets.insert(
-                            dataset.id,
-                            (combined.datasets.len(), format!("{origin}: {here}")),
-                        );
-                        combined.datasets.push(DatasetFixture {
-                            configs: Vec::new(),
-                            ..dataset.clone()
-                        });
-                        combined.datasets.len() - 1
-                    }
-                    Some((at, first)) => {
-                        if combined.datasets[*at].owner != dataset.owner {
-                            return Err(invalid(
-                                format!("{here}.owner"),
-                                format!(
-                                    "dataset {} is declared again with another owner (first at {first})",
-                                    dataset.id
-                                ),
-                            ));
-                        }
-                        *at
-                    }
-                };
-                for (j, config) in dataset.configs.iter().enumerate() {
-                    let here = format!("{here}.configs[{j}]");
-                    let target = &mut combined.datasets[at];
-                    let access_type = config.request.access_type();
-                    if target
-                        .configs
-                        .iter()
-                        .any(|c| c.request.access_type() == access_type)
-                    {
-                        return Err(invalid(
-                            here,
-                            format!(
-                                "a second {access_type} config for dataset {}: a dataset has one per access type",
-                                dataset.id
-                            ),
-                        ));
-                    }
-                    if let Some(id) = config.id
-                        && let Some(first) = config_ids.insert(id, format!("{origin}: {here}"))
-                    {
-                        return Err(invalid(
-                            format!("{here}.id"),
-                            format!("config id {id} is used twice (first at {first})"),
-                        ));
-                    }
-                    target.configs.push(config.clone());
-                }
+                let here = Place::new(origin, format!("datasets[{i}]"));
+                combined.add_dataset(&here, dataset, &known_user)?;
             }
         }
-        Ok(combined)
+        Ok(combined.fixtures)
     }
 
     /// These fixtures alone, checked as [`combine`](Self::combine) checks them.
     pub fn checked(self, origin: &str) -> Result<Self, FixtureError> {
         Self::combine([(origin, &self)], |_| false)
     }
+
+    /// The user named `name`, if declared.
+    pub fn user(&self, name: &str) -> Option<&UserFixture> {
+        self.users.iter().find(|user| user.name == name)
+    }
+
+    /// The dataset `id`, if declared.
+    pub fn dataset(&self, id: &DatasetId) -> Option<&DatasetFixture> {
+        self.datasets.iter().find(|dataset| dataset.id == *id)
+    }
+
+    /// How many configs the datasets hold in all.
+    pub fn config_count(&self) -> usize {
+        self.datasets
+            .iter()
+            .map(|dataset| dataset.configs.len())
+            .sum()
+    }
+}
+
+/// Where in which origin a fixture is: for errors, and to say where a clash began.
+struct Place<'a> {
+    origin: &'a str,
+    path: String,
+}
+
+impl<'a> Place<'a> {
+    fn new(origin: &'a str, path: String) -> Self {
+        Self { origin, path }
+    }
+
+    fn child(&self, field: &str) -> Self {
+        Self::new(self.origin, format!("{}{field}", self.path))
+    }
+
+    fn invalid(&self, message: String) -> FixtureError {
+        FixtureError::Invalid {
+            origin: self.origin.to_owned(),
+            location: self.path.clone(),
+            message,
+        }
+    }
+
+    /// `origin: path`, to name where something was first declared.
+    fn named(&self) -> String {
+        format!("{}: {}", self.origin, self.path)
+    }
+}
+
+/// Fixtures being combined, with where each name, token, dataset and config id was
+/// first declared.
+#[derive(Default)]
+struct Combined {
+    fixtures: Fixtures,
+    names: HashMap<String, (usize, String)>,
+    tokens: HashMap<String, String>,
+    datasets: HashMap<DatasetId, (usize, String)>,
+    config_ids: HashMap<AccessConfigId, String>,
+}
+
+impl Combined {
+    /// Adds a user, or merges it with the same user declared before.
+    fn add_user(&mut self, here: &Place<'_>, user: &UserFixture) -> Result<(), FixtureError> {
+        check_user(here, user)?;
+        if let Some(token) = &user.token
+            && let Some(other) = self
+                .tokens
+                .insert(token.expose_secret().to_owned(), user.name.clone())
+            && other != user.name
+        {
+            return Err(here.child(".token").invalid(format!(
+                "users {other:?} and {:?} have the same token",
+                user.name
+            )));
+        }
+        let Some((at, first)) = self.names.get(&user.name) else {
+            self.names
+                .insert(user.name.clone(), (self.fixtures.users.len(), here.named()));
+            self.fixtures.users.push(user.clone());
+            return Ok(());
+        };
+        let kept = &mut self.fixtures.users[*at];
+        match (&kept.token, &user.token) {
+            (Some(a), Some(b)) if a.expose_secret() != b.expose_secret() => {
+                Err(here.invalid(format!(
+                    "user {:?} is declared again with another token (first at {first})",
+                    user.name
+                )))
+            }
+            (None, Some(_)) => {
+                kept.token.clone_from(&user.token);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds a dataset (or finds the same one declared before) and its configs.
+    fn add_dataset(
+        &mut self,
+        here: &Place<'_>,
+        dataset: &DatasetFixture,
+        known_user: &impl Fn(&str) -> bool,
+    ) -> Result<(), FixtureError> {
+        if !self.names.contains_key(&dataset.owner) && !known_user(&dataset.owner) {
+            return Err(here.child(".owner").invalid(format!(
+                "dataset {} is owned by unknown user {:?}: declare the user (--user NAME=TOKEN, or under users in a fixture file)",
+                dataset.id, dataset.owner
+            )));
+        }
+        let at = match self.datasets.get(&dataset.id) {
+            None => {
+                self.datasets
+                    .insert(dataset.id, (self.fixtures.datasets.len(), here.named()));
+                self.fixtures.datasets.push(DatasetFixture {
+                    configs: Vec::new(),
+                    ..dataset.clone()
+                });
+                self.fixtures.datasets.len() - 1
+            }
+            Some((at, _)) if self.fixtures.datasets[*at].owner == dataset.owner => *at,
+            Some((_, first)) => {
+                return Err(here.child(".owner").invalid(format!(
+                    "dataset {} is declared again with another owner (first at {first})",
+                    dataset.id
+                )));
+            }
+        };
+        for (j, config) in dataset.configs.iter().enumerate() {
+            self.add_config(&here.child(&format!(".configs[{j}]")), at, config)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a config to the dataset at `at`: one per access type, ids unique.
+    fn add_config(
+        &mut self,
+        here: &Place<'_>,
+        at: usize,
+        config: &ConfigFixture,
+    ) -> Result<(), FixtureError> {
+        let target = &mut self.fixtures.datasets[at];
+        let access_type = config.request.access_type();
+        if target
+            .configs
+            .iter()
+            .any(|c| c.request.access_type() == access_type)
+        {
+            return Err(here.invalid(format!(
+                "a second {access_type} config for dataset {}: a dataset has one per access type",
+                target.id
+            )));
+        }
+        if let Some(id) = config.id
+            && let Some(first) = self.config_ids.insert(id, here.named())
+        {
+            return Err(here
+                .child(".id")
+                .invalid(format!("config id {id} is used twice (first at {first})")));
+        }
+        target.configs.push(config.clone());
+        Ok(())
+    }
+}
+
+/// A user's own fields: a name without surrounding spaces, a token that is not empty.
+fn check_user(here: &Place<'_>, user: &UserFixture) -> Result<(), FixtureError> {
+    if user.name.trim().is_empty() || user.name.trim() != user.name {
+        return Err(here.child(".name").invalid(format!(
+            "user name {:?} is empty or has surrounding spaces",
+            user.name
+        )));
+    }
+    if user
+        .token
+        .as_ref()
+        .is_some_and(|token| token.expose_secret().trim().is_empty())
+    {
+        return Err(here
+            .child(".token")
+            .invalid("the token is empty".to_owned()));
+    }
+    Ok(())
 }
 
 /// `line L, column C` (both from 1) of a byte offset.

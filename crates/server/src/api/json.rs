@@ -43,3 +43,15 @@ pub(crate) fn is_json(headers: &axum::http::HeaderMap) -> bool {
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with(APPLICATION_JSON))
 }
+
+/// `old` with the body (and the body's headers and extensions) of `new`: the status,
+/// headers and extensions of `old` are kept, but for its body's length and type.
+pub(crate) fn replace_body<B>(old: Response<B>, new: Response) -> Response {
+    let (mut parts, _) = old.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_TYPE);
+    let (new_parts, body) = new.into_parts();
+    parts.headers.extend(new_parts.headers);
+    parts.extensions.extend(new_parts.extensions);
+    Response::from_parts(parts, body)
+}

@@ -17,7 +17,7 @@ use axum::response::Response;
 use collab_core::ApiErrorResponse;
 use collab_core::wire::{UnknownGeneration, WireGeneration};
 
-use crate::json::json_response;
+use crate::api::json::{json_response, replace_body};
 
 /// How the server chooses the generation of the wire it answers in.
 ///
@@ -121,25 +121,32 @@ pub(crate) struct AnsweredIn(pub(crate) WireGeneration);
 pub(crate) struct ErrorBody(pub(crate) ApiErrorResponse);
 
 /// `response` to a request placed at `placement`, with its error body (if any)
-/// written in the generation of the caller.
-pub(crate) fn in_callers_generation(response: Response, placement: Placement) -> Response {
+/// written in the generation of the caller, carrying `request_id` in today's
+/// generation (the 2022 shape has no such field); the answer notes its generation.
+pub(crate) fn in_callers_generation(
+    response: Response,
+    placement: Placement,
+    request_id: Option<&str>,
+) -> Response {
     let generation = response
         .extensions()
         .get::<AnsweredIn>()
         .map_or(placement.generation, |answered| answered.0);
-    match response.extensions().get::<ErrorBody>() {
-        // Error bodies are written in today's generation first; only 2022 callers
-        // need them written again.
-        Some(ErrorBody(body)) if generation != WireGeneration::Current => {
-            let rewritten = json_response(response.status(), &generation.on_wire(body));
-            let (mut parts, _) = response.into_parts();
-            parts.headers.remove(header::CONTENT_LENGTH);
-            let (new_parts, new_body) = rewritten.into_parts();
-            parts.headers.extend(new_parts.headers);
-            Response::from_parts(parts, new_body)
+    let mut response = match response.extensions().get::<ErrorBody>() {
+        Some(ErrorBody(body)) => {
+            let body = match request_id {
+                Some(id) if generation == WireGeneration::Current => {
+                    body.clone().with_request_id(id)
+                }
+                _ => body.clone(),
+            };
+            let rewritten = json_response(response.status(), &generation.on_wire(&body));
+            replace_body(response, rewritten)
         }
-        _ => response,
-    }
+        None => response,
+    };
+    response.extensions_mut().insert(AnsweredIn(generation));
+    response
 }
 
 #[cfg(test)]

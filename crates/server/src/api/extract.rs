@@ -12,8 +12,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::RepositoryProvider;
-use crate::error::ServerError;
-use crate::object_only::ObjectBody;
+use crate::api::error::ServerError;
+use crate::api::json::is_json;
+use crate::api::object_only::ObjectBody;
+use crate::middleware::record;
 use crate::state::AppState;
 
 /// The `{datasetId}` of the path, parsed; a malformed id answers `400` naming it.
@@ -47,7 +49,9 @@ impl<S: Send + Sync> FromRequestParts<S> for DatasetPath {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let ids = raw_ids(parts, state).await?;
-        Ok(Self(DatasetId::parse_named(&ids.dataset_id)?))
+        let dataset = DatasetId::parse_named(&ids.dataset_id)?;
+        note_dataset(parts, dataset);
+        Ok(Self(dataset))
     }
 }
 
@@ -57,8 +61,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ConfigPath {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let ids = raw_ids(parts, state).await?;
         let dataset = DatasetId::parse_named(&ids.dataset_id)?;
+        note_dataset(parts, dataset);
         let config = AccessConfigId::parse_named(ids.access_config_id.as_deref().unwrap_or(""))?;
         Ok(Self { dataset, config })
+    }
+}
+
+/// Notes the dataset of the path for the request's record.
+fn note_dataset(parts: &Parts, dataset: DatasetId) {
+    if let Some(notes) = record::notes(&parts.extensions) {
+        notes.note_dataset(dataset);
     }
 }
 
@@ -82,14 +94,38 @@ where
     type Rejection = ServerError;
 
     async fn from_request(request: Request, state: &AppState<P>) -> Result<Self, Self::Rejection> {
-        within_body_read_timeout(state, async {
-            match Json::<ObjectBody<T>>::from_request(request, state).await {
+        if !is_json(request.headers()) {
+            // Json's own check says what is wrong with the content type (a `415`).
+            return match Json::<ObjectBody<T>>::from_request(request, state).await {
                 Ok(Json(ObjectBody(value))) => Ok(Self(value)),
                 Err(rejection) => Err(json_rejection(rejection, state.body_limit())),
-            }
-        })
-        .await
+            };
+        }
+        let bytes = read_noted_body(request, state).await?;
+        match Json::<ObjectBody<T>>::from_bytes(&bytes) {
+            Ok(Json(ObjectBody(value))) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(rejection, state.body_limit())),
+        }
     }
+}
+
+/// Reads the whole body within the limit and the body-read timeout, and notes it for
+/// the request's record (the journal keeps it).
+async fn read_noted_body<P: RepositoryProvider>(
+    request: Request,
+    state: &AppState<P>,
+) -> Result<Bytes, ServerError> {
+    let notes = record::notes(request.extensions()).cloned();
+    let bytes = within_body_read_timeout(state, async {
+        Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| bytes_rejection(rejection, state.body_limit()))
+    })
+    .await?;
+    if let Some(notes) = notes {
+        notes.note_body(&bytes);
+    }
+    Ok(bytes)
 }
 
 /// Runs a body extractor, answering `400` if the body has not arrived within the
@@ -155,12 +191,6 @@ impl<P: RepositoryProvider> FromRequest<AppState<P>> for IgnoredBody {
     type Rejection = ServerError;
 
     async fn from_request(request: Request, state: &AppState<P>) -> Result<Self, Self::Rejection> {
-        within_body_read_timeout(state, async {
-            Bytes::from_request(request, state)
-                .await
-                .map(|_| Self)
-                .map_err(|rejection| bytes_rejection(rejection, state.body_limit()))
-        })
-        .await
+        read_noted_body(request, state).await.map(|_| Self)
     }
 }

@@ -12,14 +12,15 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::body::{Body, HttpBody};
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
 use crate::WireMode;
-use crate::error::ServerError;
-use crate::generation::{Placement, in_callers_generation};
-use crate::json::is_json;
+use crate::api::error::ServerError;
+use crate::api::generation::{Placement, in_callers_generation};
+use crate::api::json::{is_json, replace_body};
+use crate::middleware::record::RequestId;
 
 /// Finishes the answers of the service it wraps (see the module docs).
 #[derive(Debug, Clone, Copy)]
@@ -81,9 +82,11 @@ where
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let placement = Placement::of(self.layer.mode, request.headers());
         request.extensions_mut().insert(placement);
+        let request_id = request.extensions().get::<RequestId>().cloned();
         Finished {
             answer: self.inner.call(request),
             placement,
+            request_id,
             limits: self.layer.limits,
         }
     }
@@ -95,6 +98,7 @@ pin_project_lite::pin_project! {
         #[pin]
         answer: F,
         placement: Placement,
+        request_id: Option<RequestId>,
         limits: Limits,
     }
 }
@@ -111,7 +115,12 @@ where
         let this = self.project();
         let response = ready!(this.answer.poll(cx))?;
         let filled = give_bare_errors_a_body(response, *this.limits);
-        Poll::Ready(Ok(in_callers_generation(filled, *this.placement)))
+        let request_id = this.request_id.as_ref().map(RequestId::as_str);
+        Poll::Ready(Ok(in_callers_generation(
+            filled,
+            *this.placement,
+            request_id,
+        )))
     }
 }
 
@@ -124,7 +133,7 @@ where
     B: HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    crate::retry_after::on_unavailable(&mut response);
+    crate::middleware::retry_after::on_unavailable(&mut response);
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
         return response.map(Body::new);
@@ -137,10 +146,5 @@ where
         StatusCode::SERVICE_UNAVAILABLE => ServerError::timeout(limits.timeout),
         status => ServerError::Status { status },
     };
-    let (mut parts, _) = response.into_parts();
-    let mut filled = error.into_response();
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.remove(header::CONTENT_TYPE);
-    filled.headers_mut().extend(parts.headers);
-    filled
+    replace_body(response.map(Body::new), error.into_response())
 }

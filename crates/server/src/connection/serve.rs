@@ -13,16 +13,20 @@ use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
-use tower::Service;
+use tower::{Layer, Service};
 
-use crate::busy::answer_busy;
 use crate::config::ConnectionLimits;
-use crate::in_flight::{Activity, InFlightBody, WatchedRequestBody};
-use crate::watched_io::WatchedIo;
-use crate::{RepositoryProvider, ServerConfig, router};
+use crate::connection::busy::answer_busy;
+use crate::connection::in_flight::{Activity, InFlightBody, WatchedRequestBody};
+use crate::connection::watched_io::WatchedIo;
+use crate::control::journal::Journal;
+use crate::middleware::record::RecordLayer;
+use crate::router::router_and_journal;
+use crate::{RepositoryProvider, ServerConfig};
 
 /// How many connections over [`ServerConfig::max_connections`] are answered `503`
 /// at once; any more are closed without an answer.
@@ -59,6 +63,7 @@ pub struct BoundServer {
     listener: TcpListener,
     local_addr: SocketAddr,
     router: Router,
+    journal: Arc<Journal>,
     limits: ConnectionLimits,
     open: Arc<AtomicUsize>,
 }
@@ -69,11 +74,14 @@ impl BoundServer {
         listener: TcpListener,
         config: ServerConfig<P>,
     ) -> io::Result<Self> {
+        let limits = config.connection_limits();
+        let (router, journal) = router_and_journal(config);
         Ok(Self {
             local_addr: listener.local_addr()?,
             listener,
-            limits: config.connection_limits(),
-            router: router(config),
+            limits,
+            router,
+            journal,
             open: Arc::new(AtomicUsize::new(0)),
         })
     }
@@ -100,11 +108,12 @@ impl BoundServer {
         let Self {
             listener,
             router,
+            journal,
             limits,
             open,
             ..
         } = self;
-        let served = Served::new(router, limits, open);
+        let served = Served::new(router, journal, limits, open);
         let mut connections = JoinSet::new();
         let (stop, stopping) = watch::channel(false);
         tokio::pin!(shutdown);
@@ -165,6 +174,8 @@ impl BoundServer {
 /// What every connection of one server shares.
 struct Served {
     router: Router,
+    /// Where the busy `503`s are recorded, as the router records its answers.
+    record: RecordLayer,
     limits: ConnectionLimits,
     builder: auto::Builder<TokioExecutor>,
     busy_builder: auto::Builder<TokioExecutor>,
@@ -174,7 +185,12 @@ struct Served {
 }
 
 impl Served {
-    fn new(router: Router, limits: ConnectionLimits, open: Arc<AtomicUsize>) -> Self {
+    fn new(
+        router: Router,
+        journal: Arc<Journal>,
+        limits: ConnectionLimits,
+        open: Arc<AtomicUsize>,
+    ) -> Self {
         let mut builder = auto::Builder::new(TokioExecutor::new());
         // The socket (`WatchedIo`) enforces the idle and header-read deadlines, with
         // one timer per connection; hyper's own header-read timeout would arm
@@ -193,6 +209,7 @@ impl Served {
         busy_builder.http2().timer(TokioTimer::new());
         Self {
             router,
+            record: RecordLayer::new(Some(journal)),
             limits,
             builder,
             busy_builder,
@@ -262,12 +279,13 @@ impl Served {
             let max = self.limits.max_connections;
             // The body is never read: watched, so that the close lingers and a client
             // still sending one reads the 503 rather than a reset.
-            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let busy = tower::service_fn(move |request: hyper::Request<Incoming>| {
                 answer_busy(
                     request.map(|body| WatchedRequestBody::new(body, &activity)),
                     max,
                 )
             });
+            let service = TowerToHyperService::new(self.record.layer(busy));
             let connection = self.busy_builder.serve_connection(io, service).into_owned();
             connections.spawn(async move {
                 let _open = open;

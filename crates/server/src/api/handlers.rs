@@ -7,12 +7,12 @@ use collab_core::wire::IncomingShareRequest;
 use collab_core::{AccessConfigRepository, CreateEntityResponse};
 
 use crate::RepositoryProvider;
-use crate::auth::Caller;
-use crate::error::ServerError;
-use crate::extract::{ConfigPath, DatasetPath, IgnoredBody, JsonBody};
-use crate::generation::{AnsweredIn, Placement};
-use crate::json::{APPLICATION_JSON, json_response};
-use crate::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
+use crate::api::auth::Caller;
+use crate::api::error::ServerError;
+use crate::api::extract::{ConfigPath, DatasetPath, IgnoredBody, JsonBody};
+use crate::api::generation::{AnsweredIn, Placement};
+use crate::api::json::{APPLICATION_JSON, json_response};
+use crate::api::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
 
 /// `POST /v1/datasets/{datasetId}/collaboration/access`: `201` with `{"id": ...}`.
 /// Either generation's spelling is accepted; a caller nothing else placed is answered

@@ -7,8 +7,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use collab_core::Error;
 
-use crate::error::ServerError;
-use crate::retry_after::on_unavailable;
+use crate::api::error::ServerError;
+use crate::middleware::retry_after::on_unavailable;
 
 /// `503` with an error body, `Retry-After` and `Connection: close`, whatever was asked:
 /// the server already serves as many connections as it may.

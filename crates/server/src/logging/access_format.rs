@@ -12,7 +12,7 @@ use tracing_subscriber::fmt::time::SystemTime as SystemTimer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::logging::ACCESS_LOG_TARGET;
+use crate::middleware::record::ACCESS_LOG_TARGET;
 
 /// tracing-subscriber's default line format, with a fast path for the access log.
 ///

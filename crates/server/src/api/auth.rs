@@ -8,8 +8,8 @@ use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
 use crate::RepositoryProvider;
+use crate::api::error::ServerError;
 use crate::config::UserToken;
-use crate::error::ServerError;
 use crate::state::AppState;
 
 /// The users the server knows, looked up by token in constant time.
@@ -19,6 +19,18 @@ pub(crate) struct Users {
 
 impl Users {
     pub(crate) fn new(users: Vec<UserToken>) -> Self {
+        Self { users }
+    }
+
+    /// These users and `user`, in place of a user of the same name.
+    pub(crate) fn with(&self, user: UserToken) -> Self {
+        let mut users: Vec<UserToken> = self
+            .users
+            .iter()
+            .filter(|known| known.name != user.name)
+            .cloned()
+            .collect();
+        users.push(user);
         Self { users }
     }
 
@@ -48,7 +60,7 @@ impl Users {
 /// if present, else an `Authorization: Bearer` header (`auth0Bearer`).
 ///
 /// Error messages never repeat what was sent.
-fn presented_token(parts: &Parts) -> Result<String, Error> {
+pub(crate) fn presented_token(parts: &Parts) -> Result<String, Error> {
     let query = parts.uri.query().unwrap_or_default();
     let mut tokens = form_urlencoded::parse(query.as_bytes())
         .filter(|(key, _)| key == "token")
@@ -103,13 +115,11 @@ impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Reposito
         state: &AppState<P>,
     ) -> Result<Self, Self::Rejection> {
         let token = presented_token(parts)?;
-        let user = state
-            .users()
-            .find(&token)
-            .ok_or_else(|| Error::Unauthorized {
-                message: "the token is not known".into(),
-            })?;
-        crate::logging::note_user(&parts.extensions, user);
+        let users = state.users();
+        let user = users.find(&token).ok_or_else(|| Error::Unauthorized {
+            message: "the token is not known".into(),
+        })?;
+        crate::middleware::record::note_user(&parts.extensions, user);
         Ok(Self(state.provider().for_user(user)))
     }
 }

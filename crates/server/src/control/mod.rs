@@ -1,0 +1,11 @@
+//! The control plane under `/_collab`: what a test suite steers and observes the
+//! server with (health, the state, reset, users and datasets, the request journal),
+//! behind the admin token. The real API never uses the prefix.
+//!
+//! It reaches the state through [`StateAdmin`](collab_core::admin::StateAdmin), the
+//! port that both stores implement, so the server still knows no store.
+
+pub(crate) mod error;
+pub(crate) mod journal;
+pub(crate) mod plane;
+pub(crate) mod routes;

@@ -1,0 +1,74 @@
+//! What the control plane holds: [`ControlPlane`].
+
+use std::sync::Arc;
+
+use collab_core::admin::StateAdmin;
+use collab_core::fixtures::Fixtures;
+use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
+
+use crate::config::ControlSettings;
+use crate::control::journal::Journal;
+
+/// The control plane's credential, the store's administrative side with the state to
+/// reset to, the journal, and the lock that keeps changes of the state in order.
+pub(crate) struct ControlPlane {
+    admin_token: Option<SecretString>,
+    admin: Option<Arc<dyn StateAdmin>>,
+    start: Option<Fixtures>,
+    journal: Arc<Journal>,
+    /// Held across a change of the state and the swap of the users it authenticates,
+    /// so that two changes cannot interleave between the two.
+    changes: tokio::sync::Mutex<()>,
+}
+
+impl ControlPlane {
+    pub(crate) fn new(settings: ControlSettings) -> Self {
+        let (admin, start) = match settings.state {
+            Some(state) => (Some(state.admin), Some(state.start)),
+            None => (None, None),
+        };
+        Self {
+            admin_token: settings.admin_token,
+            admin,
+            start,
+            journal: Arc::new(Journal::new(settings.journal_size)),
+            changes: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The state the server started with, if it has a store's administrative side.
+    pub(crate) fn start_state(&self) -> Option<&Fixtures> {
+        self.start.as_ref()
+    }
+
+    /// The store's administrative side, if the server was given one.
+    pub(crate) fn admin(&self) -> Option<&dyn StateAdmin> {
+        self.admin.as_deref()
+    }
+
+    pub(crate) fn journal(&self) -> &Arc<Journal> {
+        &self.journal
+    }
+
+    /// Whether an admin token opens the control plane.
+    pub(crate) fn is_open(&self) -> bool {
+        self.admin_token.is_some()
+    }
+
+    /// Whether `presented` is the admin token, compared in constant time.
+    pub(crate) fn is_admin_token(&self, presented: &str) -> bool {
+        self.admin_token.as_ref().is_some_and(|token| {
+            token
+                .expose_secret()
+                .as_bytes()
+                .ct_eq(presented.as_bytes())
+                .into()
+        })
+    }
+
+    /// Takes the lock that orders changes of the state.
+    pub(crate) async fn lock_changes(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.changes.lock().await
+    }
+}

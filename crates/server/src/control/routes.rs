@@ -1,0 +1,294 @@
+//! The control plane's routes under `/_collab`, each answering JSON.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use collab_core::DatasetId;
+use collab_core::admin::{fresh_dataset_id, fresh_token};
+use collab_core::fixtures::{Fixtures, UserFixture};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::RepositoryProvider;
+use crate::api::auth::presented_token;
+use crate::api::json::{APPLICATION_JSON, json_response};
+use crate::control::error::ControlError;
+use crate::control::journal::Filter;
+use crate::state::AppState;
+
+/// The OpenAPI document of the control plane (`GET /_collab/openapi.json`).
+pub const CONTROL_OPENAPI_JSON: &str = include_str!("../../control-openapi.json");
+
+/// Where a fixture document sent to the control plane is named in errors.
+const STATE_BODY: &str = "the state";
+
+/// The routes, to be nested under `/_collab`.
+pub(crate) fn routes<P: RepositoryProvider>() -> Router<AppState<P>> {
+    Router::new()
+        .route("/health", get(health::<P>))
+        .route("/state", get(get_state::<P>).put(put_state::<P>))
+        .route("/reset", post(reset::<P>))
+        .route("/users", post(add_user::<P>))
+        .route("/datasets", post(add_dataset::<P>))
+        .route(
+            "/requests",
+            get(read_journal::<P>).delete(clear_journal::<P>),
+        )
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+}
+
+/// A request that presented the admin token.
+struct Admin;
+
+impl<P: Send + Sync> FromRequestParts<AppState<P>> for Admin {
+    type Rejection = ControlError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState<P>,
+    ) -> Result<Self, Self::Rejection> {
+        let control = state.control();
+        if !control.is_open() {
+            return Err(ControlError::Closed);
+        }
+        let presented = presented_token(parts).map_err(|_| ControlError::Unauthorized)?;
+        if control.is_admin_token(&presented) {
+            Ok(Self)
+        } else {
+            Err(ControlError::Unauthorized)
+        }
+    }
+}
+
+/// A JSON body of type `T`; an error names the path of what is wrong.
+struct ControlJson<T>(T);
+
+impl<P, T> FromRequest<AppState<P>> for ControlJson<T>
+where
+    P: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ControlError;
+
+    async fn from_request(request: Request, state: &AppState<P>) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(request, state).await?;
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map(Self)
+            .map_err(|error| {
+                let path = error.path().to_string();
+                ControlError::BadRequest {
+                    path: (path != ".").then_some(path),
+                    message: error.into_inner().to_string(),
+                }
+            })
+    }
+}
+
+async fn body_bytes<P: Send + Sync>(
+    request: Request,
+    state: &AppState<P>,
+) -> Result<Bytes, ControlError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| ControlError::BadRequest {
+            path: None,
+            message: rejection.body_text(),
+        })
+}
+
+/// `GET /_collab/health`: no credential; `200` once the server serves.
+async fn health<P: RepositoryProvider>(State(state): State<AppState<P>>) -> Response {
+    let control = state.control();
+    let journal = control.journal();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "controlPlane": if control.is_open() { "open" } else { "closed" },
+            "state": control.admin().is_some(),
+            "journal": { "size": journal.size(), "entries": journal.len() },
+        }),
+    )
+}
+
+/// `GET /_collab/state`: the whole state as a fixture document.
+async fn get_state<P: RepositoryProvider>(
+    _: Admin,
+    State(state): State<AppState<P>>,
+) -> Result<Response, ControlError> {
+    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let fixtures = admin.export().await?;
+    Ok(json_response(StatusCode::OK, &fixtures))
+}
+
+/// How much a state holds, as the answer of a change.
+#[derive(Serialize)]
+struct Sizes {
+    users: usize,
+    datasets: usize,
+    configs: usize,
+}
+
+impl Sizes {
+    fn of(state: &Fixtures) -> Self {
+        Self {
+            users: state.users.len(),
+            datasets: state.datasets.len(),
+            configs: state.config_count(),
+        }
+    }
+}
+
+/// `PUT /_collab/state`: replaces the state with the document in the body, checked
+/// whole first.
+async fn put_state<P: RepositoryProvider>(
+    _: Admin,
+    State(state): State<AppState<P>>,
+    request: Request,
+) -> Result<Response, ControlError> {
+    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let bytes = body_bytes(request, &state).await?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ControlError::bad(".", "the state is not UTF-8 text"))?;
+    let fixtures = Fixtures::from_json(text, STATE_BODY)?.checked(STATE_BODY)?;
+    for (i, user) in fixtures.users.iter().enumerate() {
+        refuse_admin_token(&state, user, &format!("users[{i}].token"))?;
+    }
+    let _changing = state.control().lock_changes().await;
+    admin.replace(&fixtures).await?;
+    state.authenticate_users_of(&fixtures);
+    Ok(json_response(StatusCode::OK, &Sizes::of(&fixtures)))
+}
+
+/// `POST /_collab/reset`: back to the state the server started with; the journal is
+/// emptied.
+async fn reset<P: RepositoryProvider>(
+    _: Admin,
+    State(state): State<AppState<P>>,
+) -> Result<Response, ControlError> {
+    let control = state.control();
+    let (admin, start) = control
+        .admin()
+        .zip(control.start_state())
+        .ok_or(ControlError::NoState)?;
+    let _changing = control.lock_changes().await;
+    admin.replace(start).await?;
+    state.authenticate_users_of(start);
+    control.journal().clear();
+    Ok(json_response(StatusCode::OK, &Sizes::of(start)))
+}
+
+/// The body of `POST /_collab/users`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    name: String,
+    token: Option<String>,
+}
+
+/// `POST /_collab/users`: `201` with the user's name and token (made when not given).
+async fn add_user<P: RepositoryProvider>(
+    _: Admin,
+    State(state): State<AppState<P>>,
+    ControlJson(new): ControlJson<NewUser>,
+) -> Result<Response, ControlError> {
+    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let token = new.token.unwrap_or_else(fresh_token);
+    let user = UserFixture::new(new.name, token.clone());
+    refuse_admin_token(&state, &user, "token")?;
+    let _changing = state.control().lock_changes().await;
+    admin.add_user(&user).await?;
+    state.authenticate_user(&user);
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "name": user.name, "token": token }),
+    ))
+}
+
+/// The body of `POST /_collab/datasets`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDataset {
+    owner: String,
+    id: Option<DatasetId>,
+}
+
+/// `POST /_collab/datasets`: `201` with the dataset's id (fresh when not given) and owner.
+async fn add_dataset<P: RepositoryProvider>(
+    _: Admin,
+    State(state): State<AppState<P>>,
+    ControlJson(new): ControlJson<NewDataset>,
+) -> Result<Response, ControlError> {
+    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let id = new.id.unwrap_or_else(fresh_dataset_id);
+    admin.add_dataset(id, &new.owner).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "id": id, "owner": new.owner }),
+    ))
+}
+
+/// `GET /_collab/requests`: the journal, oldest first, filtered.
+async fn read_journal<P: RepositoryProvider>(
+    _: Admin,
+    State(state): State<AppState<P>>,
+    filter: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ControlError> {
+    let Query(filter) = filter.map_err(|rejection| ControlError::BadRequest {
+        path: Some("query".to_owned()),
+        message: rejection.body_text(),
+    })?;
+    let entries = state.control().journal().read(&filter);
+    Ok(json_response(StatusCode::OK, &entries))
+}
+
+/// `DELETE /_collab/requests`: empties the journal.
+async fn clear_journal<P: RepositoryProvider>(
+    _: Admin,
+    State(state): State<AppState<P>>,
+) -> Response {
+    let journal = state.control().journal();
+    let cleared = journal.len();
+    journal.clear();
+    json_response(StatusCode::OK, &json!({ "cleared": cleared }))
+}
+
+/// `GET /_collab/openapi.json`: the control plane's OpenAPI document, without a
+/// credential.
+async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, APPLICATION_JSON)],
+        CONTROL_OPENAPI_JSON,
+    )
+}
+
+/// Any other path under `/_collab`.
+async fn not_found(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> ControlError {
+    ControlError::NotFound(format!("no control route {}", uri.path()))
+}
+
+/// The admin token is no user's: a user given it is refused.
+fn refuse_admin_token<P>(
+    state: &AppState<P>,
+    user: &UserFixture,
+    path: &str,
+) -> Result<(), ControlError> {
+    match user.token() {
+        Some(token) if state.control().is_admin_token(token) => Err(ControlError::bad(
+            path,
+            format!(
+                "user {:?} cannot have the admin token: the admin token is no API user's",
+                user.name
+            ),
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,8 @@
+//! The layers every request passes: the record of each request (its id, the access
+//! log's event, the request journal's entry), the finishing of answers (error bodies
+//! in the caller's generation, `Retry-After`), and the request timeout.
+
+pub(crate) mod answers;
+pub(crate) mod record;
+pub(crate) mod request_timeout;
+pub(crate) mod retry_after;

@@ -1,0 +1,371 @@
+//! The record of each request: its id, the access log's event and the request
+//! journal's entry, made in one place when the answer is ready ([`RecordLayer`]).
+//!
+//! The access log is one `INFO` event per answered request, with target
+//! [`ACCESS_LOG_TARGET`] and the fields `method`, `path` (never the query string, which
+//! can carry a token), `user` (once authenticated), `status`, `latency_ms`,
+//! `request_id` and, when a fault rule fired, `fault`. It is one event and no span at
+//! `INFO`, because a span costs the request path more than the line it is for. The
+//! `request` span (same `method`, `path`, `user`) exists at `DEBUG`.
+//!
+//! Every answer carries an `X-Request-Id` header: the caller's own when it sent a sane
+//! one (1 to 128 of `A-Z a-z 0-9 . _ : -`), else one the server makes. Error bodies of
+//! today's generation carry the same id as `requestId`, and so do the log line and the
+//! journal's entry.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::body::Bytes;
+use axum::http::{HeaderName, HeaderValue, Method, Request, Response, Uri};
+use collab_core::DatasetId;
+use collab_core::wire::WireGeneration;
+use tower::{Layer, Service};
+use tracing::Span;
+use tracing::instrument::Instrumented;
+
+use crate::api::generation::AnsweredIn;
+use crate::control::journal::{Entry, Journal};
+
+/// The target of the access log's events: filter it on its own with, say,
+/// `RUST_LOG=info,collab_server::access=off`.
+pub const ACCESS_LOG_TARGET: &str = "collab_server::access";
+
+/// The header that carries a request's id, both ways.
+pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The prefix of the control plane's routes, which the journal leaves out.
+pub(crate) const CONTROL_PREFIX: &str = "/_collab";
+
+/// What the handlers learn of a request for its record: the authenticated user, the
+/// dataset of its path, its body, the fault rule that fired on it. A request extension;
+/// each is set at most once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestNotes(Arc<Notes>);
+
+#[derive(Debug, Default)]
+struct Notes {
+    user: OnceLock<Box<str>>,
+    dataset: OnceLock<DatasetId>,
+    body: OnceLock<Bytes>,
+    fault: OnceLock<u64>,
+}
+
+impl RequestNotes {
+    /// Notes `user` as the caller of the request.
+    pub(crate) fn note_user(&self, user: &str) {
+        let _ = self.0.user.set(user.into());
+    }
+
+    /// Notes the dataset the request's path names.
+    pub(crate) fn note_dataset(&self, dataset: DatasetId) {
+        let _ = self.0.dataset.set(dataset);
+    }
+
+    /// Notes the request's body as received.
+    pub(crate) fn note_body(&self, body: &Bytes) {
+        let _ = self.0.body.set(body.clone());
+    }
+
+    /// Notes the fault rule that fired on the request.
+    pub(crate) fn note_fault(&self, rule: u64) {
+        let _ = self.0.fault.set(rule);
+    }
+}
+
+/// The notes of a request, if the record layer runs (a router used without it has none).
+pub(crate) fn notes(extensions: &axum::http::Extensions) -> Option<&RequestNotes> {
+    extensions.get::<RequestNotes>()
+}
+
+/// The id of a request: a request extension, and the `X-Request-Id` of its answer.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestId(pub(crate) HeaderValue);
+
+impl RequestId {
+    /// The id as text (always ASCII).
+    pub(crate) fn as_str(&self) -> &str {
+        self.0.to_str().unwrap_or_default()
+    }
+
+    /// The caller's id when it is a sane token, else a fresh one.
+    pub(crate) fn of(request_headers: &axum::http::HeaderMap) -> Self {
+        match request_headers.get(&X_REQUEST_ID) {
+            Some(given) if is_sane_request_id(given.as_bytes()) => Self(given.clone()),
+            _ => Self::fresh(),
+        }
+    }
+
+    /// A new id: this process's prefix, then a counter, in hexadecimal.
+    pub(crate) fn fresh() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let counter = NEXT.fetch_add(1, Ordering::Relaxed);
+        let mut text = [0u8; 25];
+        write_hex(&mut text[..8], u64::from(process_prefix()));
+        text[8] = b'-';
+        write_hex(&mut text[9..], counter);
+        Self(HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("0")))
+    }
+}
+
+/// A request id sent by a caller is kept when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`:
+/// enough for UUIDs and trace ids, nothing that could break a log line or a header.
+fn is_sane_request_id(id: &[u8]) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// 32 bits that differ between processes (the start time's nanoseconds, mixed with the
+/// process id), so that ids of two runs do not repeat each other.
+fn process_prefix() -> u32 {
+    static PREFIX: OnceLock<u32> = OnceLock::new();
+    *PREFIX.get_or_init(|| {
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos() as u64);
+        let mixed = (nanos ^ u64::from(std::process::id()).rotate_left(32))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (mixed >> 32) as u32
+    })
+}
+
+fn write_hex(out: &mut [u8], mut value: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for slot in out.iter_mut().rev() {
+        *slot = DIGITS[(value & 0xf) as usize];
+        value >>= 4;
+    }
+}
+
+/// Records each request answered by the service it wraps (see the module docs).
+#[derive(Clone, Default)]
+pub(crate) struct RecordLayer {
+    journal: Option<Arc<Journal>>,
+}
+
+impl RecordLayer {
+    /// Records into the access log, and into `journal` when it is on.
+    pub(crate) fn new(journal: Option<Arc<Journal>>) -> Self {
+        Self {
+            journal: journal.filter(|journal| journal.is_on()),
+        }
+    }
+}
+
+impl<S> Layer<S> for RecordLayer {
+    type Service = Record<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Record {
+            inner,
+            journal: self.journal.clone(),
+        }
+    }
+}
+
+/// The service of [`RecordLayer`].
+#[derive(Clone)]
+pub(crate) struct Record<S> {
+    inner: S,
+    journal: Option<Arc<Journal>>,
+}
+
+impl<S, B, ResBody> Service<Request<B>> for Record<S>
+where
+    S: Service<Request<B>, Response = Response<ResBody>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Recorded<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let notes = RequestNotes::default();
+        let id = RequestId::of(request.headers());
+        request.extensions_mut().insert(notes.clone());
+        request.extensions_mut().insert(id.clone());
+        let span = tracing::debug_span!(
+            "request",
+            method = %request.method(),
+            path = %request.uri().path(),
+            user = tracing::field::Empty,
+        );
+        let journal = self
+            .journal
+            .as_ref()
+            .filter(|_| !request.uri().path().starts_with(CONTROL_PREFIX))
+            .map(Arc::clone);
+        let line = Line {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            notes,
+            id,
+            started: Instant::now(),
+            arrived: SystemTime::now(),
+            journal,
+        };
+        let answer = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        Recorded {
+            answer: tracing::Instrument::instrument(answer, span),
+            line: Some(line),
+        }
+    }
+}
+
+/// What the record of a request says besides its answer.
+struct Line {
+    method: Method,
+    uri: Uri,
+    notes: RequestNotes,
+    id: RequestId,
+    started: Instant,
+    arrived: SystemTime,
+    journal: Option<Arc<Journal>>,
+}
+
+impl Line {
+    /// Logs the line, journals the entry (before the answer leaves) and gives the
+    /// answer its request id.
+    fn finish<T>(self, response: &mut Response<T>) {
+        let latency = self.started.elapsed();
+        let notes = &self.notes.0;
+        let user = notes.user.get();
+        let fault = notes.fault.get().copied();
+        let status = response.status().as_u16();
+        tracing::info!(
+            target: ACCESS_LOG_TARGET,
+            method = %self.method,
+            path = %self.uri.path(),
+            user = user.map(tracing::field::display),
+            status,
+            latency_ms = %Millis(latency),
+            request_id = self.id.as_str(),
+            fault,
+            "answered"
+        );
+        response
+            .headers_mut()
+            .insert(X_REQUEST_ID.clone(), self.id.0.clone());
+        if let Some(journal) = &self.journal {
+            let generation = response
+                .extensions()
+                .get::<AnsweredIn>()
+                .map_or(WireGeneration::Current, |answered| answered.0);
+            journal.push(Entry {
+                time: self.arrived,
+                method: self.method,
+                path: self.uri.path().into(),
+                user: user.cloned(),
+                dataset: notes.dataset.get().copied(),
+                status,
+                generation,
+                body: notes.body.get().cloned(),
+                request_id: self.id.as_str().into(),
+                latency,
+                fault,
+            });
+        }
+    }
+}
+
+/// A duration in milliseconds with three decimals, written with integer arithmetic.
+struct Millis(Duration);
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let micros = self.0.as_micros();
+        let fraction = (micros % 1000) as u16;
+        f.write_str(itoa::Buffer::new().format(micros / 1000))?;
+        f.write_str(".")?;
+        let digits = [
+            b'0' + (fraction / 100) as u8,
+            b'0' + (fraction / 10 % 10) as u8,
+            b'0' + (fraction % 10) as u8,
+        ];
+        f.write_str(std::str::from_utf8(&digits).map_err(|_| std::fmt::Error)?)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The answer of a recorded request: recorded when the response is ready.
+    pub(crate) struct Recorded<F> {
+        #[pin]
+        answer: Instrumented<F>,
+        line: Option<Line>,
+    }
+}
+
+impl<F, ResBody, E> Future for Recorded<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut outcome = std::task::ready!(this.answer.poll(cx));
+        if let (Ok(response), Some(line)) = (&mut outcome, this.line.take()) {
+            line.finish(response);
+        }
+        Poll::Ready(outcome)
+    }
+}
+
+/// Notes `user` for the record and in the current `request` span.
+pub(crate) fn note_user(extensions: &axum::http::Extensions, user: &str) {
+    if let Some(notes) = notes(extensions) {
+        notes.note_user(user);
+    }
+    Span::current().record("user", tracing::field::display(user));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn millis_have_three_decimals() {
+        assert_eq!(
+            Millis(Duration::from_micros(1_234_567)).to_string(),
+            "1234.567"
+        );
+        assert_eq!(Millis(Duration::from_micros(5)).to_string(), "0.005");
+        assert_eq!(Millis(Duration::from_nanos(999)).to_string(), "0.000");
+    }
+
+    #[test]
+    fn a_sane_caller_id_is_kept_and_anything_else_replaced() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(&X_REQUEST_ID, HeaderValue::from_static("trace-42:a.b_c"));
+        assert_eq!(RequestId::of(&headers).as_str(), "trace-42:a.b_c");
+        for bad in ["", "has space", "semi;colon", &"x".repeat(129)] {
+            headers.insert(&X_REQUEST_ID, HeaderValue::from_str(bad).unwrap());
+            let id = RequestId::of(&headers);
+            assert_ne!(id.as_str(), bad);
+            assert_eq!(id.as_str().len(), 25, "{}", id.as_str());
+        }
+    }
+
+    #[test]
+    fn fresh_ids_differ_and_are_hexadecimal() {
+        let (a, b) = (RequestId::fresh(), RequestId::fresh());
+        assert_ne!(a.as_str(), b.as_str());
+        assert!(
+            a.as_str()
+                .bytes()
+                .all(|c| c.is_ascii_hexdigit() || c == b'-')
+        );
+    }
+}
