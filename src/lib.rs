@@ -13,9 +13,10 @@
 //! | `store` | `collab-store` | durable store (one SQLite file) with the fake's rules |
 //! | `redis` | `collab-redis` | fleet coordination on Redis: lock and cache coherence |
 //!
-//! Two more features: `cli` (default) builds the `collab` binary and what it needs
-//! (clap, the server, the fake, logging); `mock` adds mockall's
-//! `core::MockAccessConfigRepository`. A library that only talks to the API needs
+//! Three more features: `cli` (default) builds the `collab` binary and what it needs
+//! (clap, the server, the fake, logging); `testing` (default) adds `server::testing`,
+//! the in-process `TestServer` and the typed `ControlClient` of `collab serve`'s control
+//! plane; `mock` adds mockall's `core::MockAccessConfigRepository`. A library that only talks to the API needs
 //! neither:
 //!
 //! ```toml

@@ -16,13 +16,13 @@ mod support;
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use collab::core::AccessConfigRepository;
 use collab::core::wire::WireGeneration;
 use collab::http::HttpRepository;
 use support::ServeProcess;
+use support::python::clients_dir;
 
 const OWNER_TOKEN: &str = "py-owner-token-5d1";
 const STRANGER_TOKEN: &str = "py-stranger-token-9e2";
@@ -31,40 +31,6 @@ const DATASET_CURRENT: &str = "5f0e4a6b2c1d3e4f5a6b7c02";
 const DATASET_HELPERS: &str = "5f0e4a6b2c1d3e4f5a6b7c03";
 const UNKNOWN_DATASET: &str = "aaaaaaaaaaaaaaaaaaaaaaaa";
 const UNKNOWN_CONFIG: &str = "eeeeeeeeeeeeeeeeeeeeeeee";
-
-/// The folder of the clients' venvs, installed once per test binary.
-fn clients_dir() -> &'static PathBuf {
-    static READY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let ready = READY.get_or_init(|| {
-        let dir = std::env::var_os("COLLAB_PYTHON_CLIENTS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/python-clients")
-            });
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/setup-clients.sh");
-        // `timeout` bounds the installation (pip from PyPI) in time.
-        let output = std::process::Command::new("timeout")
-            .args(["900", "bash", script])
-            .arg(&dir)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run {script} (needs bash and coreutils' timeout): {e}"))?;
-        if output.status.success() {
-            Ok(dir)
-        } else {
-            Err(format!(
-                "Lightly's Python clients are missing and could not be installed into {} \
-                 (needs python3 with venv and pip, and PyPI): {}",
-                dir.display(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            ))
-        }
-    });
-    match ready {
-        Ok(dir) => dir,
-        Err(missing) => panic!("{missing}"),
-    }
-}
 
 /// Runs one scenario script with the venv's Python; returns its last line of stdout.
 async fn run_scenario(venv: &str, script: &str, url: &str, dataset: &str) -> String {

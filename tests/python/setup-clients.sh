@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs Lightly's two official Python clients, each in its own venv under DIR,
 # without torch (recipe: docs/wire-contract.md). Idempotent; safe to run concurrently.
-#   DIR/lightly-1.5.26: today's generation (ApiWorkflowClient, generated OpenAPI client)
+#   DIR/lightly-1.5.26: today's generation (ApiWorkflowClient, generated OpenAPI client),
+#                       with pytest and pytest-xdist for tests/python/suite
 #   DIR/lightly-1.2.30: the 2022 generation (its generated Swagger client)
 set -euo pipefail
 dir="${1:?usage: setup-clients.sh DIR}"
@@ -29,6 +30,13 @@ make_venv lightly-1.5.26 --no-deps lightly==1.5.26
     "pydantic<2" "urllib3<2" python-dateutil requests aenum six certifi tqdm numpy pillow
   "$dir/lightly-1.5.26/bin/python" -c 'from lightly.api import ApiWorkflowClient'
   touch "$dir/lightly-1.5.26/.ready"
+}
+
+# pytest and pytest-xdist for the suite in tests/python/suite (docs/testing.md).
+[ -f "$dir/lightly-1.5.26/.pytest-ready" ] || {
+  "$dir/lightly-1.5.26/bin/pip" install --quiet --disable-pip-version-check \
+    "pytest>=7,<9" "pytest-xdist>=3,<4"
+  touch "$dir/lightly-1.5.26/.pytest-ready"
 }
 
 make_venv lightly-1.2.30 --no-deps lightly==1.2.30

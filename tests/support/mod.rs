@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
+pub mod python;
 pub mod served;
 
 pub use served::ServeProcess;
@@ -93,6 +94,7 @@ pub fn collab_command() -> Command {
         .env_remove("RUST_LOG")
         .env_remove("REDIS_URL")
         .env_remove("COLLAB_TIMEOUT")
+        .env_remove("COLLAB_ADMIN_TOKEN")
         .env_remove("NO_COLOR")
         .env("TZ", "UTC")
         .stdin(Stdio::null());

@@ -10,10 +10,11 @@ pub mod args;
 mod client;
 mod confirm;
 pub mod failure;
-mod logging;
+pub mod logging;
 mod output;
 mod progress;
 pub mod serve;
+pub mod signals;
 mod store;
 
 use std::process::ExitCode;

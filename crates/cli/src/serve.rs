@@ -5,19 +5,23 @@ use std::path::Path;
 use std::time::Duration;
 
 use collab_core::DatasetId;
-use collab_core::admin::{StateAdmin, fresh_token};
+use collab_core::admin::StateAdmin;
 use collab_fake::InMemoryStore;
-use collab_server::{BoundServer, RepositoryProvider, ServerConfig, ShutdownSignals, WireMode};
+use collab_server::{BoundServer, RepositoryProvider, ServerConfig, WireMode};
 use collab_store::{DatasetFixture, DurableStore, Fixtures, UserFixture};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::ServeArgs;
 use crate::failure::Failure;
+use crate::signals::ShutdownSignals;
 
 /// The demo user's id.
 pub const DEMO_USER: &str = "demo";
 /// The demo user's token: not a secret, it is printed for people to paste.
 pub const DEMO_TOKEN: &str = "demo-token";
+/// The demo's admin token (`--demo` without `--admin-token`): not a secret either, it
+/// is printed for people to paste, like the demo user's.
+pub const DEMO_ADMIN_TOKEN: &str = "demo-admin-token";
 /// The demo dataset's id.
 pub const DEMO_DATASET: &str = "5f0e4a6b2c1d3e4f5a6b7c8d";
 
@@ -209,7 +213,7 @@ fn admin_token(args: &ServeArgs, fixtures: &Fixtures) -> Result<Option<SecretStr
             return Err(Failure::Usage("--admin-token is empty".to_owned()));
         }
         (Some(token), _) => Some(token.clone()),
-        (None, true) => Some(SecretString::from(fresh_token())),
+        (None, true) => Some(SecretString::from(DEMO_ADMIN_TOKEN)),
         (None, false) => None,
     };
     if let Some(token) = &token {
@@ -321,22 +325,22 @@ async fn serve_until_signalled(
 
 /// The writer of `serve`'s log: lines go in batches to a background thread that
 /// writes them to stderr, so that requests never wait for stderr (see
-/// [`collab_server::BatchedLog`]: when stderr falls behind, batches are dropped and
+/// [`crate::logging::BatchedLog`]: when stderr falls behind, batches are dropped and
 /// counted rather than slowing the server down; [`report_dropped_log_lines`] says
 /// how many were lost).
-pub fn log_writer() -> (collab_server::BatchedLog, collab_server::BatchedLogGuard) {
+pub fn log_writer() -> (crate::logging::BatchedLog, crate::logging::BatchedLogGuard) {
     // Buffered: the writer thread drains every waiting batch, then flushes.
-    collab_server::BatchedLog::new(std::io::BufWriter::new(std::io::stderr()))
+    crate::logging::BatchedLog::new(std::io::BufWriter::new(std::io::stderr()))
 }
 
 /// Flushes the log, then says on stderr how many batches of it were dropped, if any.
-pub fn report_dropped_log_lines(guard: collab_server::BatchedLogGuard) {
+pub fn report_dropped_log_lines(guard: crate::logging::BatchedLogGuard) {
     let dropped = guard.dropped_batches();
     drop(guard);
     if dropped > 0 {
         eprintln!(
             "warning: stderr fell behind: {dropped} batches of log lines (up to {} KiB each) were dropped",
-            collab_server::LOG_BATCH_BYTES / 1024
+            crate::logging::LOG_BATCH_BYTES / 1024
         );
     }
 }
@@ -371,12 +375,15 @@ fn shell_quoted(word: &str) -> String {
 
 fn demo_instructions(url: &str, admin_token: Option<&str>) -> String {
     let collab = how_to_run();
-    let control = match admin_token {
-        Some(token) => format!(
-            "admin token: {token}   control plane: {url}/_collab (state, reset, users, datasets, requests)\n\
-             \x20 curl -s -H 'Authorization: Bearer {token}' {url}/_collab/requests\n"
+    let (control, peek) = match admin_token {
+        Some(token) => (
+            format!("admin token: {token}   control plane: {url}/_collab\n"),
+            format!("  curl -s -H 'Authorization: Bearer {token}' {url}/_collab/requests\n"),
         ),
-        None => format!("control plane: {url}/_collab (with the --admin-token you gave)\n"),
+        None => (
+            format!("control plane: {url}/_collab (open with the --admin-token you gave)\n"),
+            String::new(),
+        ),
     };
     format!(
         "\
@@ -388,7 +395,7 @@ Try it from another shell:
   {collab} revoke {DEMO_DATASET} bob@example.com
   {collab} list {DEMO_DATASET}
   curl -s '{url}/v1/datasets/{DEMO_DATASET}/collaboration/access?token={DEMO_TOKEN}'
-
+{peek}
 Press Ctrl-C to stop.
 "
     )

@@ -1,11 +1,21 @@
-//! Load test: the real `collab serve` binary, with its access log on at its default
-//! level and off, against a bare hyper service that answers the same bytes, each
-//! driven the same way, in one run.
+//! Load test: the real `collab serve` binary, as users run it (access log and request
+//! journal on) and with each of them off, against a bare hyper service that answers the
+//! same bytes, each driven the same way, in one run.
 //!
 //! ```text
 //! cargo build --release --bin collab
 //! cargo run --release -p collab-server --example load [-- --seconds 3 --connections 64 --rounds 3 --collab target/release/collab]
+//! cargo run --release -p collab-server --example load -- --driver wrk --seconds 4 --rounds 3
+//! cargo run --release -p collab-server --example load -- --mode memory --requests 1000000
+//! cargo run --release -p collab-server --example load -- --mode state --configs 10000
 //! ```
+//!
+//! `--driver wrk` drives each target with `wrk -t1 -c{connections} -d{seconds}s`
+//! (Debian's `wrk` package) instead of this example's hyper client. `--mode memory`
+//! sends `--requests` GETs to one `collab serve` with its default journal and prints its
+//! resident memory (`VmRSS`) after the first 100 000 and at the end. `--mode state`
+//! times `PUT /_collab/state` of a state with `--configs` configs (one dataset each),
+//! `POST /_collab/reset` back to a start state that size, and `GET /_collab/state`.
 //!
 //! The targets take turns for `--rounds` rounds, so that noise from other work on the
 //! machine hits them alike; each ratio is of each target's best round. Each target
@@ -49,7 +59,14 @@ struct Settings {
     connections: usize,
     rounds: usize,
     collab: PathBuf,
+    mode: String,
+    driver: String,
+    requests: u64,
+    configs: usize,
 }
+
+/// The admin token of the servers this example starts.
+const ADMIN: &str = "load-admin-token";
 
 fn settings() -> Result<Settings, Failure> {
     let mut settings = Settings {
@@ -57,6 +74,10 @@ fn settings() -> Result<Settings, Failure> {
         connections: 64,
         rounds: 3,
         collab: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/collab"),
+        mode: "throughput".to_owned(),
+        driver: "builtin".to_owned(),
+        requests: 1_000_000,
+        configs: 10_000,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -66,6 +87,10 @@ fn settings() -> Result<Settings, Failure> {
             "--connections" => settings.connections = value.parse()?,
             "--rounds" => settings.rounds = value.parse()?,
             "--collab" => settings.collab = value.into(),
+            "--mode" => settings.mode = value,
+            "--driver" => settings.driver = value,
+            "--requests" => settings.requests = value.parse()?,
+            "--configs" => settings.configs = value.parse()?,
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
@@ -87,18 +112,39 @@ struct Served {
 }
 
 impl Served {
-    /// Starts `collab serve` with `log_filter` as `RUST_LOG` (none: the default).
-    fn collab(collab: &PathBuf, name: &str, log_filter: Option<&str>) -> Result<Self, Failure> {
+    /// Starts `collab serve` with `log_filter` as `RUST_LOG` (none: the default) and
+    /// `extra` flags.
+    fn collab(
+        collab: &PathBuf,
+        name: &str,
+        log_filter: Option<&str>,
+        extra: &[&str],
+    ) -> Result<Self, Failure> {
         let mut command = Command::new(collab);
         command
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--admin-token", ADMIN])
             .args(["--user", &format!("alice={TOKEN}")])
             .args(["--dataset", &format!("{DATASET}=alice")])
+            .args(extra)
             .env_remove("RUST_LOG");
         if let Some(filter) = log_filter {
             command.env("RUST_LOG", filter);
         }
         Self::start(command, name)
+    }
+
+    /// The process's resident memory, in KiB (`VmRSS` of `/proc/PID/status`).
+    fn rss_kib(&self) -> Result<u64, Failure> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let line = status
+            .lines()
+            .find(|line| line.starts_with("VmRSS:"))
+            .ok_or("no VmRSS line")?;
+        Ok(line
+            .split_whitespace()
+            .nth(1)
+            .ok_or("no VmRSS value")?
+            .parse()?)
     }
 
     /// Starts this example again as the bare service answering `body`.
@@ -159,60 +205,244 @@ fn main() -> Result<(), Failure> {
 }
 
 async fn run(settings: Settings) -> Result<(), Failure> {
-    let logged = Served::collab(&settings.collab, "log-on", None)?;
-    let quiet = Served::collab(&settings.collab, "log-off", Some("warn"))?;
-    let path = format!("/v1/datasets/{DATASET}/collaboration/access?token={TOKEN}");
-    let share =
-        r#"{"accessType":"WRITE","users":["ann@example.com","bob@example.com"],"teams":["acme"]}"#;
+    match settings.mode.as_str() {
+        "throughput" => throughput(settings).await,
+        "memory" => memory(settings).await,
+        "state" => state_calls(settings).await,
+        other => Err(format!("unknown --mode {other} (throughput, memory or state)").into()),
+    }
+}
+
+/// The list path, with the token.
+fn list_path() -> String {
+    format!("/v1/datasets/{DATASET}/collaboration/access?token={TOKEN}")
+}
+
+const SHARE: &str =
+    r#"{"accessType":"WRITE","users":["ann@example.com","bob@example.com"],"teams":["acme"]}"#;
+
+async fn throughput(settings: Settings) -> Result<(), Failure> {
+    let served = [
+        Served::collab(&settings.collab, "default", None, &[])?,
+        Served::collab(&settings.collab, "journal-off", None, &["--journal-size", "0"])?,
+        Served::collab(&settings.collab, "log-off", Some("warn"), &[])?,
+    ];
+    let path = list_path();
     let mut bodies = Vec::new();
-    for served in [&logged, &quiet] {
-        post(served.addr, &path, share).await?;
+    for served in &served {
+        post(served.addr, &path, SHARE).await?;
         bodies.push(fetch(served.addr, &path).await?);
     }
-    // The bare service answers exactly the bytes the logged server answers.
+    // The bare service answers exactly the bytes the default server answers.
     let bare = Served::bare(&bodies[0])?;
 
     println!(
-        "{} connections, {} s per target, {} rounds, list response of {} bytes",
+        "{} connections, {} s per target, {} rounds, {} driver, list response of {} bytes",
         settings.connections,
         settings.seconds,
         settings.rounds,
+        settings.driver,
         bodies[0].len()
     );
     let targets = [
         ("bare hyper", bare.addr, bodies[0].clone()),
-        ("collab, log on", logged.addr, bodies[0].clone()),
-        ("collab, log off", quiet.addr, bodies[1].clone()),
+        ("collab (log, journal)", served[0].addr, bodies[0].clone()),
+        ("collab, journal off", served[1].addr, bodies[1].clone()),
+        ("collab, log off", served[2].addr, bodies[2].clone()),
     ];
-    let mut best = [0.0f64; 3];
-    let (mut logged_ratios, mut quiet_ratios) = (Vec::new(), Vec::new());
+    let mut best = [0.0f64; 4];
+    let mut ratios: [Vec<f64>; 3] = Default::default();
     for _ in 0..settings.rounds {
-        let mut rates = [0.0f64; 3];
+        let mut rates = [0.0f64; 4];
         for (i, (name, addr, body)) in targets.iter().enumerate() {
-            rates[i] = drive(name, *addr, &path, body, &settings).await?;
+            rates[i] = match settings.driver.as_str() {
+                "wrk" => drive_wrk(name, *addr, &path, &settings)?,
+                _ => drive(name, *addr, &path, body, &settings).await?,
+            };
             best[i] = best[i].max(rates[i]);
         }
-        logged_ratios.push(rates[1] / rates[0]);
-        quiet_ratios.push(rates[2] / rates[0]);
+        for (ratio, rate) in ratios.iter_mut().zip(&rates[1..]) {
+            ratio.push(rate / rates[0]);
+        }
     }
-    let [bare_best, on_best, off_best] = best;
     println!(
-        "best of {} rounds: bare {bare_best:.0} requests/s, collab with the access log {on_best:.0} \
-         ({:.2}x bare), without {off_best:.0} ({:.2}x bare)",
+        "best of {} rounds: bare {:.0} requests/s; collab as run (log and journal) {:.0} ({:.2}x bare), \
+         journal off {:.0} ({:.2}x), log off {:.0} ({:.2}x)",
         settings.rounds,
-        on_best / bare_best,
-        off_best / bare_best,
+        best[0],
+        best[1],
+        best[1] / best[0],
+        best[2],
+        best[2] / best[0],
+        best[3],
+        best[3] / best[0],
     );
+    let [with_both, journal_off, log_off] = &mut ratios;
     println!(
         "median of the rounds' ratios (each round's collab against that round's bare): \
-         with the access log {:.2}x, without {:.2}x",
-        median(&mut logged_ratios),
-        median(&mut quiet_ratios),
+         as run {:.2}x, journal off {:.2}x, log off {:.2}x",
+        median(with_both),
+        median(journal_off),
+        median(log_off),
     );
-    let (lines, last) = logged.stop()?;
+    let [default, journal_off, log_off] = served;
+    let (lines, last) = default.stop()?;
     println!("the access log holds {lines} lines; its last: {last}");
-    quiet.stop()?;
+    journal_off.stop()?;
+    log_off.stop()?;
     Ok(())
+}
+
+/// Drives `addr` with wrk; the requests/s it reports.
+fn drive_wrk(name: &str, addr: SocketAddr, path: &str, settings: &Settings) -> Result<f64, Failure> {
+    let output = Command::new("wrk")
+        .args(["-t1", &format!("-c{}", settings.connections)])
+        .arg(format!("-d{}s", settings.seconds.ceil() as u64))
+        .arg(format!("http://{addr}{path}"))
+        .output()
+        .map_err(|e| format!("cannot run wrk (apt-get install wrk): {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let rate: f64 = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Requests/sec:"))
+        .ok_or_else(|| format!("wrk printed no Requests/sec: {text}"))?
+        .trim()
+        .parse()?;
+    if text.contains("Non-2xx") {
+        return Err(format!("{name}: wrk saw answers other than 2xx: {text}").into());
+    }
+    println!("{name:>22}: {rate:>9.0} requests/s (wrk)");
+    Ok(rate)
+}
+
+/// Resident memory of one server after 100 000 requests and after `--requests`.
+async fn memory(settings: Settings) -> Result<(), Failure> {
+    let served = Served::collab(&settings.collab, "memory", Some("warn"), &[])?;
+    let path = list_path();
+    post(served.addr, &path, SHARE).await?;
+    let body = fetch(served.addr, &path).await?;
+    let first = settings.requests.min(100_000);
+    send_count(served.addr, &path, &body, first, settings.connections).await?;
+    let after_first = served.rss_kib()?;
+    send_count(
+        served.addr,
+        &path,
+        &body,
+        settings.requests - first,
+        settings.connections,
+    )
+    .await?;
+    let after_all = served.rss_kib()?;
+    println!(
+        "journal of {} entries (the default): RSS after {first} requests {} KiB, after {} \
+         requests {} KiB ({:+} KiB)",
+        collab_server::DEFAULT_JOURNAL_SIZE,
+        after_first,
+        settings.requests,
+        after_all,
+        after_all as i64 - after_first as i64
+    );
+    served.stop()?;
+    Ok(())
+}
+
+/// Sends `count` GETs over `connections` connections, checking each answer.
+async fn send_count(
+    addr: SocketAddr,
+    path: &str,
+    expected: &Bytes,
+    count: u64,
+    connections: usize,
+) -> Result<(), Failure> {
+    let left = Arc::new(AtomicU64::new(count));
+    let mut workers = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        let (left, path, expected) = (Arc::clone(&left), path.to_owned(), expected.clone());
+        workers.push(tokio::spawn(async move {
+            let mut sender = connect(addr).await?;
+            while left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                let response = sender.send_request(get(&path)?).await?;
+                let status = response.status();
+                let body = response.into_body().collect().await?.to_bytes();
+                if status != 200 || body != expected {
+                    return Err(format!("unexpected answer {status}: {body:?}").into());
+                }
+            }
+            Ok::<(), Failure>(())
+        }));
+    }
+    for worker in workers {
+        worker.await??;
+    }
+    Ok(())
+}
+
+/// Times the control plane's state calls on a state of `--configs` configs.
+async fn state_calls(settings: Settings) -> Result<(), Failure> {
+    let count = settings.configs;
+    let seed = std::env::temp_dir().join(format!("collab-load-seed-{}.json", std::process::id()));
+    std::fs::write(&seed, state_document(count))?;
+    let served = Served::collab(
+        &settings.collab,
+        "state",
+        Some("warn"),
+        &["--seed", &seed.display().to_string()],
+    )?;
+    let client = reqwest::Client::new();
+    let base = format!("http://{}/_collab", served.addr);
+    let document = client
+        .get(format!("{base}/state"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let mut timings: Vec<(&str, Vec<f64>)> = vec![("PUT state", vec![]), ("reset", vec![]), ("GET state", vec![])];
+    for _ in 0..5 {
+        for (name, samples) in timings.iter_mut() {
+            let request = match *name {
+                "PUT state" => client.put(format!("{base}/state")).body(document.clone()),
+                "reset" => client.post(format!("{base}/reset")),
+                _ => client.get(format!("{base}/state")),
+            };
+            let started = Instant::now();
+            let answer = request.bearer_auth(ADMIN).send().await?;
+            let status = answer.status();
+            answer.bytes().await?;
+            samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            if !status.is_success() {
+                return Err(format!("{name} answered {status}").into());
+            }
+        }
+    }
+    println!(
+        "a state of {count} configs ({} KiB of JSON), median of 5 calls each:",
+        document.len() / 1024
+    );
+    for (name, samples) in &mut timings {
+        println!("{name:>10}: {:.1} ms", median(samples));
+    }
+    served.stop()?;
+    let _ = std::fs::remove_file(&seed);
+    Ok(())
+}
+
+/// A fixture document: alice and `count` datasets of hers, each with one config.
+fn state_document(count: usize) -> String {
+    let datasets: Vec<String> = (0..count)
+        .map(|i| {
+            format!(
+                r#"{{"id": "{i:024x}", "owner": "alice", "configs": [{{"users": ["u{i}@example.com"], "teams": ["t{i}"]}}]}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"users": [{{"name": "alice", "token": "{TOKEN}"}}], "datasets": [{}]}}"#,
+        datasets.join(",")
+    )
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -321,6 +551,6 @@ async fn drive(
     let elapsed = started.elapsed().as_secs_f64();
     let count = done.load(Ordering::Relaxed);
     let rate = count as f64 / elapsed;
-    println!("{name:>16}: {count:>9} requests in {elapsed:.2} s = {rate:>9.0} requests/s");
+    println!("{name:>22}: {count:>9} requests in {elapsed:.2} s = {rate:>9.0} requests/s");
     Ok(rate)
 }

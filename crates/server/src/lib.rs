@@ -50,8 +50,9 @@
 //! ```
 //!
 //! For a server run from the command line, serve in the foreground until Ctrl-C or
-//! `SIGTERM`: `bind(addr, config).await?.serve(shutdown_signal()).await`; with
-//! [`ShutdownSignals`], a second signal can end the grace period at once.
+//! `SIGTERM`: `bind(addr, config).await?.serve(signal).await`, where `signal` is any
+//! future (`tokio::signal::ctrl_c()`, say; `collab serve` listens for both signals, and a
+//! second one ends the grace period at once).
 //!
 //! # Connections: deadlines and limits
 //!
@@ -97,10 +98,8 @@ mod api;
 mod config;
 mod connection;
 mod control;
-mod logging;
 mod middleware;
 mod router;
-mod signals;
 mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -114,15 +113,10 @@ pub use config::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_LINGER_BYTES, DEFAULT_LINGER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, ServerConfig,
 };
-pub use connection::serve::{BoundServer, ServerHandle, bind, shutdown_signal};
+pub use connection::serve::{BoundServer, ServerHandle, bind};
 pub use control::journal::{
     DEFAULT_JOURNAL_SIZE, JOURNAL_BODY_BUDGET, JOURNAL_BODY_LIMIT, RecordedRequest,
 };
 pub use control::routes::CONTROL_OPENAPI_JSON;
-pub use logging::access_format::AccessLogFormat;
-pub use logging::log_batches::{
-    BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES, LOG_BATCHES_QUEUED, LOG_FLUSH_INTERVAL,
-};
 pub use middleware::record::ACCESS_LOG_TARGET;
 pub use router::router;
-pub use signals::{ShutdownSignal, ShutdownSignals};

@@ -199,5 +199,5 @@ fn export_then_import_restores_ids_times_and_tokens() {
         target.seed(&parsed).unwrap();
         assert_eq!(target.export().unwrap(), exported);
     }
-    assert_eq!(exported.users[0].token.as_deref(), Some("alice-token"));
+    assert_eq!(exported.users[0].token(), Some("alice-token"));
 }

@@ -1,5 +1,4 @@
-//! Serving the router on a socket: [`bind`], [`BoundServer`], [`ServerHandle`] and
-//! [`shutdown_signal`].
+//! Serving the router on a socket: [`bind`], [`BoundServer`] and [`ServerHandle`].
 
 use std::future::Future;
 use std::io;
@@ -380,27 +379,6 @@ impl ServerHandle {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(%error, "the server failed"),
             Err(error) => tracing::error!(%error, "the server task did not finish"),
-        }
-    }
-}
-
-/// Resolves when the process receives `SIGINT` (Ctrl-C) or, on Unix, `SIGTERM`: the
-/// shutdown signal for a server run from the command line.
-///
-/// ```no_run
-/// # async fn example(server: collab_server::BoundServer) -> std::io::Result<()> {
-/// server.serve(collab_server::shutdown_signal()).await
-/// # }
-/// ```
-pub async fn shutdown_signal() {
-    match crate::ShutdownSignals::new() {
-        Ok(mut signals) => {
-            let signal = signals.recv().await;
-            tracing::info!(%signal, "shutting down");
-        }
-        Err(error) => {
-            tracing::warn!(%error, "cannot listen for shutdown signals");
-            std::future::pending::<()>().await;
         }
     }
 }

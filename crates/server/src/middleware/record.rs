@@ -287,14 +287,7 @@ impl std::fmt::Display for Millis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let micros = self.0.as_micros();
         let fraction = (micros % 1000) as u16;
-        f.write_str(itoa::Buffer::new().format(micros / 1000))?;
-        f.write_str(".")?;
-        let digits = [
-            b'0' + (fraction / 100) as u8,
-            b'0' + (fraction / 10 % 10) as u8,
-            b'0' + (fraction % 10) as u8,
-        ];
-        f.write_str(std::str::from_utf8(&digits).map_err(|_| std::fmt::Error)?)
+        write!(f, "{}.{fraction:03}", micros / 1000)
     }
 }
 

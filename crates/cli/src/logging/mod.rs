@@ -1,4 +1,18 @@
-//! Logs on stderr: how much, whose, and in colour only where colour belongs.
+//! Logs on stderr: how much, whose, and in colour only where colour belongs; the
+//! access log's fast line ([`AccessLogFormat`]) and the batched writer that keeps
+//! `serve`'s log off the request path ([`BatchedLog`]).
+//!
+//! They live here, where the binary is composed, and not in `collab-server`: the server
+//! emits its access event (target `collab_server::access`) and stops there, so that a
+//! user of its router pays for no logging stack.
+
+mod access_format;
+mod log_batches;
+
+pub use access_format::AccessLogFormat;
+pub use log_batches::{
+    BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES, LOG_BATCHES_QUEUED, LOG_FLUSH_INTERVAL,
+};
 
 use std::io::IsTerminal;
 
@@ -27,7 +41,7 @@ pub(crate) fn colour(stderr_is_terminal: bool, no_color: Option<std::ffi::OsStri
 
 /// Installs the subscriber; `RUST_LOG` overrides the filter. `serve` writes through
 /// a non-blocking writer ([`crate::serve::log_writer`]), whose guard this returns.
-pub(crate) fn init(verbose: u8, serving: bool) -> Option<collab_server::BatchedLogGuard> {
+pub(crate) fn init(verbose: u8, serving: bool) -> Option<BatchedLogGuard> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter(verbose, serving)));
     let ansi = colour(
@@ -37,7 +51,7 @@ pub(crate) fn init(verbose: u8, serving: bool) -> Option<collab_server::BatchedL
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .event_format(collab_server::AccessLogFormat::default());
+        .event_format(AccessLogFormat::default());
     if serving {
         let (writer, guard) = crate::serve::log_writer();
         builder.with_writer(move || writer.clone()).init();

@@ -35,7 +35,7 @@ pub const LOG_BATCHES_QUEUED: usize = 256;
 ///
 /// ```
 /// use std::io::Write;
-/// let (mut log, guard) = collab_server::BatchedLog::new(std::io::sink());
+/// let (mut log, guard) = collab_cli::logging::BatchedLog::new(std::io::sink());
 /// log.write_all(b"one line\n")?;
 /// drop(guard); // flushes
 /// # Ok::<(), std::io::Error>(())

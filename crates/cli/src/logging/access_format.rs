@@ -12,7 +12,7 @@ use tracing_subscriber::fmt::time::SystemTime as SystemTimer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::middleware::record::ACCESS_LOG_TARGET;
+use collab_server::ACCESS_LOG_TARGET;
 
 /// tracing-subscriber's default line format, with a fast path for the access log.
 ///
@@ -28,7 +28,7 @@ use crate::middleware::record::ACCESS_LOG_TARGET;
 /// ```
 /// let subscriber = tracing_subscriber::fmt()
 ///     .with_ansi(false)
-///     .event_format(collab_server::AccessLogFormat::default())
+///     .event_format(collab_cli::logging::AccessLogFormat::default())
 ///     .finish();
 /// # drop(subscriber);
 /// ```

@@ -11,7 +11,7 @@ use std::io;
 ///
 /// ```no_run
 /// # async fn example(server: collab_server::BoundServer) -> std::io::Result<()> {
-/// let mut signals = collab_server::ShutdownSignals::new()?;
+/// let mut signals = collab_cli::signals::ShutdownSignals::new()?;
 /// let (first, second) = tokio::sync::oneshot::channel::<()>();
 /// let serving = server.serve(async move { let _ = second.await; });
 /// tokio::pin!(serving);
