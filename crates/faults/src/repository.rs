@@ -106,13 +106,23 @@ impl<R> FaultyRepository<R> {
         self.inner
     }
 
-    /// The rule that fires on this call, if any (counting the call).
-    fn check(&self, operation: Operation, dataset: &DatasetId) -> Option<Fired> {
-        self.faults.check(&Call {
+    /// Checks a call about `target` against the rules (counting it): the inner call's
+    /// own future when no rule fires, else the fired rule's action around it.
+    fn decorate<'a, T: 'a>(
+        &self,
+        operation: Operation,
+        target: CallTarget,
+        inner: impl FnOnce() -> BoxFuture<'a, Result<T>> + Send + 'a,
+    ) -> BoxFuture<'a, Result<T>> {
+        let call = Call {
             operation,
-            dataset: Some(dataset),
+            dataset: Some(&target.dataset),
             user: self.user.as_deref(),
-        })
+        };
+        match self.faults.check(&call) {
+            None => inner(),
+            Some(fired) => Box::pin(run_action(fired, target, inner)),
+        }
     }
 }
 
@@ -161,18 +171,13 @@ impl<R: AccessConfigRepository> AccessConfigRepository for FaultyRepository<R> {
         'life2: 'async_trait,
         Self: 'async_trait,
     {
-        match self.check(Operation::CreateOrUpdate, dataset) {
-            None => self.inner.create_or_update(dataset, request),
-            Some(fired) => {
-                let target = CallTarget {
-                    dataset: *dataset,
-                    config: None,
-                };
-                Box::pin(run_action(fired, target, move || {
-                    self.inner.create_or_update(dataset, request)
-                }))
-            }
-        }
+        let target = CallTarget {
+            dataset: *dataset,
+            config: None,
+        };
+        self.decorate(Operation::CreateOrUpdate, target, move || {
+            self.inner.create_or_update(dataset, request)
+        })
     }
 
     fn delete<'life0, 'life1, 'life2, 'async_trait>(
@@ -186,18 +191,13 @@ impl<R: AccessConfigRepository> AccessConfigRepository for FaultyRepository<R> {
         'life2: 'async_trait,
         Self: 'async_trait,
     {
-        match self.check(Operation::Delete, dataset) {
-            None => self.inner.delete(dataset, config),
-            Some(fired) => {
-                let target = CallTarget {
-                    dataset: *dataset,
-                    config: Some(*config),
-                };
-                Box::pin(run_action(fired, target, move || {
-                    self.inner.delete(dataset, config)
-                }))
-            }
-        }
+        let target = CallTarget {
+            dataset: *dataset,
+            config: Some(*config),
+        };
+        self.decorate(Operation::Delete, target, move || {
+            self.inner.delete(dataset, config)
+        })
     }
 
     fn list<'life0, 'life1, 'async_trait>(
@@ -209,15 +209,10 @@ impl<R: AccessConfigRepository> AccessConfigRepository for FaultyRepository<R> {
         'life1: 'async_trait,
         Self: 'async_trait,
     {
-        match self.check(Operation::List, dataset) {
-            None => self.inner.list(dataset),
-            Some(fired) => {
-                let target = CallTarget {
-                    dataset: *dataset,
-                    config: None,
-                };
-                Box::pin(run_action(fired, target, move || self.inner.list(dataset)))
-            }
-        }
+        let target = CallTarget {
+            dataset: *dataset,
+            config: None,
+        };
+        self.decorate(Operation::List, target, move || self.inner.list(dataset))
     }
 }

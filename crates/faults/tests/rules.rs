@@ -82,99 +82,28 @@ fn the_wire_form_round_trips() {
     );
 }
 
-/// A bad rule and the field its error must name.
+/// A bad rule, the field its error must name, and what it must say.
+#[rustfmt::skip]
 const BAD_RULES: &[(&str, &str, &str)] = &[
-    (
-        r#"{"operation":"list","status":200}"#,
-        "status",
-        "must be 400..=599, found 200",
-    ),
-    (
-        r#"{"operation":"list","status":600}"#,
-        "status",
-        "must be 400..=599, found 600",
-    ),
-    (
-        r#"{"operation":"list","status":"503"}"#,
-        "status",
-        "invalid type",
-    ),
-    (
-        r#"{"operation":"list","status":503,"probability":1.5}"#,
-        "probability",
-        "between 0 and 1",
-    ),
-    (
-        r#"{"operation":"list","status":503,"probability":-0.1}"#,
-        "probability",
-        "between 0 and 1",
-    ),
-    (
-        r#"{"operation":"list","applied":true}"#,
-        "applied",
-        "only with a status",
-    ),
-    (
-        r#"{"operation":"list","delayMs":5,"applied":true}"#,
-        "applied",
-        "only with a status",
-    ),
-    (
-        r#"{"operation":"list","delayMs":5,"code":"FORBIDDEN"}"#,
-        "code",
-        "only with a status",
-    ),
-    (
-        r#"{"operation":"list","delayMs":5,"retryAfter":1}"#,
-        "retryAfter",
-        "only with a status",
-    ),
-    (
-        r#"{"operation":"list","status":503,"drop":"reset"}"#,
-        "drop",
-        "excludes status",
-    ),
-    (
-        r#"{"operation":"list","drop":"slam"}"#,
-        "drop",
-        "unknown variant `slam`",
-    ),
-    (
-        r#"{"operation":"list","status":503,"colour":"red"}"#,
-        "colour",
-        "unknown field",
-    ),
-    (
-        r#"{"operation":"fetch","status":503}"#,
-        "operation",
-        "unknown variant `fetch`",
-    ),
+    (r#"{"operation":"list","status":200}"#, "status", "must be 400..=599, found 200"),
+    (r#"{"operation":"list","status":600}"#, "status", "must be 400..=599, found 600"),
+    (r#"{"operation":"list","status":"503"}"#, "status", "invalid type"),
+    (r#"{"operation":"list","status":503,"probability":1.5}"#, "probability", "between 0 and 1"),
+    (r#"{"operation":"list","status":503,"probability":-0.1}"#, "probability", "between 0 and 1"),
+    (r#"{"operation":"list","applied":true}"#, "applied", "only with a status"),
+    (r#"{"operation":"list","delayMs":5,"applied":true}"#, "applied", "only with a status"),
+    (r#"{"operation":"list","delayMs":5,"code":"FORBIDDEN"}"#, "code", "only with a status"),
+    (r#"{"operation":"list","delayMs":5,"retryAfter":1}"#, "retryAfter", "only with a status"),
+    (r#"{"operation":"list","status":503,"drop":"reset"}"#, "drop", "excludes status"),
+    (r#"{"operation":"list","drop":"slam"}"#, "drop", "unknown variant `slam`"),
+    (r#"{"operation":"list","status":503,"colour":"red"}"#, "colour", "unknown field"),
+    (r#"{"operation":"fetch","status":503}"#, "operation", "unknown variant `fetch`"),
     (r#"{"status":503}"#, "operation", "missing"),
-    (
-        r#"{"operation":"list","status":503,"dataset":"not-an-id"}"#,
-        "dataset",
-        "24 characters",
-    ),
-    (
-        r#"{"operation":"list","status":503,"user":""}"#,
-        "user",
-        "must not be empty",
-    ),
-    (
-        r#"{"operation":"list","status":503,"after":-1}"#,
-        "after",
-        "invalid value",
-    ),
-    (
-        r#"{"operation":"list","status":503,"times":1.5}"#,
-        "times",
-        "invalid type",
-    ),
-    (
-        r#"{"operation":"list"}"#,
-        "",
-        "at least one of status, delayMs, drop",
-    ),
+    (r#"{"operation":"list","status":503,"dataset":"not-an-id"}"#, "dataset", "24 characters"),
+    (r#"{"operation":"list","status":503,"user":""}"#, "user", "must not be empty"),
+    (r#"{"operation":"list","status":503,"after":-1}"#, "after", "invalid value"),
+    (r#"{"operation":"list","status":503,"times":1.5}"#, "times", "invalid type"),
+    (r#"{"operation":"list"}"#, "", "at least one of status, delayMs, drop"),
     (r#"["operation"]"#, "", "a rule is an object"),
 ];
 
