@@ -295,3 +295,29 @@ async fn the_accessors_reach_the_inner_repository_and_the_rules() {
         .await
         .expect("the bare session sees no rule");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_fire_exactly_times_times() {
+    let faults = Faults::new();
+    let repo = std::sync::Arc::new(alice(&faults));
+    faults.arm(
+        rule(Operation::List, FaultAction::status(503))
+            .after(5)
+            .times(10),
+    );
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let repo = std::sync::Arc::clone(&repo);
+            tokio::spawn(async move { repo.list(&dataset()).await.is_err() })
+        })
+        .collect();
+    let mut failed = 0;
+    for call in calls {
+        failed += usize::from(call.await.expect("the task ran"));
+    }
+    assert_eq!(failed, 10);
+    assert_eq!(
+        (faults.rules()[0].matched, faults.rules()[0].fired),
+        (100, 10)
+    );
+}
