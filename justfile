@@ -28,6 +28,8 @@ demo:
 bench:
     cargo bench -p collab-fake --bench fake
     cargo bench -p collab-cache --bench cache
+    cargo bench -p collab-faults --bench faults
+    cargo run --release -p collab-faults --example overhead
     cargo bench -p collab-redis --bench redis
     cargo bench -p collab-http --bench list
     cargo build --release --bin collab

@@ -12,6 +12,7 @@
 //! | `server` | `collab-server` | serves the API over any backend |
 //! | `store` | `collab-store` | durable store (one SQLite file) with the fake's rules |
 //! | `redis` | `collab-redis` | fleet coordination on Redis: lock and cache coherence |
+//! | `faults` | `collab-faults` | deterministic fault rules and a decorator that applies them over any backend |
 //!
 //! Three more features: `cli` (default) builds the `collab` binary and what it needs
 //! (clap, the server, the fake, logging); `testing` (default) adds `server::testing`,
@@ -74,6 +75,8 @@ pub use collab_core as core;
 pub use collab_cache as cache;
 #[cfg(feature = "fake")]
 pub use collab_fake as fake;
+#[cfg(feature = "faults")]
+pub use collab_faults as faults;
 #[cfg(feature = "http")]
 pub use collab_http as http;
 #[cfg(feature = "redis")]
