@@ -7,6 +7,7 @@ use std::time::Duration;
 use collab_core::DatasetId;
 use collab_core::admin::StateAdmin;
 use collab_fake::InMemoryStore;
+use collab_faults::{FaultRule, parse_rules};
 use collab_server::{BoundServer, RepositoryProvider, ServerConfig, WireMode};
 use collab_store::{DatasetFixture, DurableStore, Fixtures, UserFixture};
 use secrecy::{ExposeSecret, SecretString};
@@ -99,6 +100,17 @@ fn wanted(
     Fixtures::combine(origins, known_user).map_err(|e| Failure::Usage(e.to_string()))
 }
 
+/// The `--faults` file's rules, checked whole; a bad file is a usage error (exit 2)
+/// naming the file and the field.
+fn fault_rules(args: &ServeArgs) -> Result<Vec<FaultRule>, Failure> {
+    let Some(path) = &args.faults else {
+        return Ok(Vec::new());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Usage(format!("{}: cannot read it: {e}", path.display())))?;
+    parse_rules(&text, &path.display().to_string()).map_err(|e| Failure::Usage(e.to_string()))
+}
+
 /// The `--seed` file, parsed, if one was given.
 fn seed_file(args: &ServeArgs) -> Result<Option<Fixtures>, Failure> {
     args.seed.as_deref().map(read_fixtures).transpose()
@@ -119,6 +131,8 @@ pub(crate) fn open_store(path: &Path) -> Result<DurableStore, Failure> {
 /// second signal stops it at once. `wire` chooses the generation of the answers
 /// (`--wire`).
 pub async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
+    // A bad rules file is refused before anything is read or served.
+    fault_rules(&args)?;
     match args.data.clone() {
         Some(path) => run_durable(args, &path, wire).await,
         None => run_in_memory(args, wire).await,
@@ -259,6 +273,7 @@ async fn serve<P: RepositoryProvider, A: StateAdmin + 'static>(
         .with_wire_mode(wire)
         .with_state_admin(state.admin, state.start)
         .with_journal_size(args.journal_size)
+        .with_faults(fault_rules(args)?)
         .with_header_read_timeout(args.header_timeout.0)
         .with_idle_timeout(args.idle_timeout.0)
         .with_body_read_timeout(args.body_timeout.0)

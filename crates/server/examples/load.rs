@@ -224,7 +224,12 @@ const SHARE: &str =
 async fn throughput(settings: Settings) -> Result<(), Failure> {
     let served = [
         Served::collab(&settings.collab, "default", None, &[])?,
-        Served::collab(&settings.collab, "journal-off", None, &["--journal-size", "0"])?,
+        Served::collab(
+            &settings.collab,
+            "journal-off",
+            None,
+            &["--journal-size", "0"],
+        )?,
         Served::collab(&settings.collab, "log-off", Some("warn"), &[])?,
     ];
     let path = list_path();
@@ -294,7 +299,12 @@ async fn throughput(settings: Settings) -> Result<(), Failure> {
 }
 
 /// Drives `addr` with wrk; the requests/s it reports.
-fn drive_wrk(name: &str, addr: SocketAddr, path: &str, settings: &Settings) -> Result<f64, Failure> {
+fn drive_wrk(
+    name: &str,
+    addr: SocketAddr,
+    path: &str,
+    settings: &Settings,
+) -> Result<f64, Failure> {
     let output = Command::new("wrk")
         .args(["-t1", &format!("-c{}", settings.connections)])
         .arg(format!("-d{}s", settings.seconds.ceil() as u64))
@@ -400,7 +410,11 @@ async fn state_calls(settings: Settings) -> Result<(), Failure> {
         .await?
         .bytes()
         .await?;
-    let mut timings: Vec<(&str, Vec<f64>)> = vec![("PUT state", vec![]), ("reset", vec![]), ("GET state", vec![])];
+    let mut timings: Vec<(&str, Vec<f64>)> = vec![
+        ("PUT state", vec![]),
+        ("reset", vec![]),
+        ("GET state", vec![]),
+    ];
     for _ in 0..5 {
         for (name, samples) in timings.iter_mut() {
             let request = match *name {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use collab_core::admin::StateAdmin;
 use collab_core::fixtures::Fixtures;
+use collab_faults::FaultRule;
 use secrecy::SecretString;
 
 use crate::WireMode;
@@ -115,6 +116,7 @@ pub(crate) struct ControlSettings {
     pub(crate) admin_token: Option<SecretString>,
     pub(crate) state: Option<StateSettings>,
     pub(crate) journal_size: usize,
+    pub(crate) faults: Vec<FaultRule>,
 }
 
 impl Default for ControlSettings {
@@ -123,6 +125,7 @@ impl Default for ControlSettings {
             admin_token: None,
             state: None,
             journal_size: DEFAULT_JOURNAL_SIZE,
+            faults: Vec::new(),
         }
     }
 }
@@ -348,6 +351,14 @@ impl<P> ServerConfig<P> {
         self
     }
 
+    /// Arms these fault rules from the start (`collab serve --faults FILE`); a reset
+    /// arms them again, with their counters at zero. More can be armed and disarmed on
+    /// the control plane (`/_collab/faults`).
+    pub fn with_faults(mut self, rules: impl IntoIterator<Item = FaultRule>) -> Self {
+        self.control.faults.extend(rules);
+        self
+    }
+
     /// How many requests the journal (`GET /_collab/requests`) keeps: the last `size`,
     /// default [`DEFAULT_JOURNAL_SIZE`]; `0` turns it off.
     pub fn with_journal_size(mut self, size: usize) -> Self {
@@ -372,6 +383,7 @@ impl<P> fmt::Debug for ServerConfig<P> {
             .field("control_plane_open", &self.control.admin_token.is_some())
             .field("state_admin", &self.control.state.is_some())
             .field("journal_size", &self.control.journal_size)
+            .field("faults", &self.control.faults.len())
             .finish_non_exhaustive()
     }
 }

@@ -101,11 +101,15 @@ fn bearer_token(headers: &HeaderMap) -> Result<String, Error> {
     }
 }
 
-/// The repository acting as the authenticated caller of a request.
+/// The repository acting as the authenticated caller of a request, and the caller's
+/// name.
 ///
 /// Rejects the request with `401` when it carries no token or one no user has.
 /// Records the user's name (never the token) in the request's log span.
-pub(crate) struct Caller<R>(pub(crate) R);
+pub(crate) struct Caller<R> {
+    pub(crate) repository: R,
+    pub(crate) user: Box<str>,
+}
 
 impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Repository> {
     type Rejection = ServerError;
@@ -120,7 +124,10 @@ impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Reposito
             message: "the token is not known".into(),
         })?;
         crate::middleware::record::note_user(&parts.extensions, user);
-        Ok(Self(state.provider().for_user(user)))
+        Ok(Self {
+            repository: state.provider().for_user(user),
+            user: user.into(),
+        })
     }
 }
 

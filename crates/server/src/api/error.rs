@@ -47,6 +47,16 @@ pub(crate) enum ServerError {
     /// The request handler panicked: a bug, reported without its details.
     #[error("internal server error")]
     Internal,
+    /// A fault rule's answer: its status and body, and its `Retry-After` in seconds.
+    #[error("{}", .body.message)]
+    Injected {
+        /// The rule's status.
+        status: StatusCode,
+        /// The body the rule's action makes.
+        body: ApiErrorResponse,
+        /// The rule's `retryAfter`, in seconds.
+        retry_after: Option<u64>,
+    },
     /// Any other failure that a layer answered with a bare status.
     #[error("request failed: {status}")]
     Status {
@@ -90,6 +100,7 @@ impl ServerError {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ApiErrorCode::Unknown(INTERNAL_SERVER_ERROR.into()),
             ),
+            Self::Injected { status, body, .. } => return (*status, body.clone()),
             Self::Status { status } if status.is_server_error() => {
                 (*status, ApiErrorCode::Unknown(INTERNAL_SERVER_ERROR.into()))
             }
@@ -105,11 +116,15 @@ impl IntoResponse for ServerError {
         let mut response = json_response(status, &body);
         // The placing layer writes the body again for a caller of another generation.
         response.extensions_mut().insert(ErrorBody(body));
-        if let Self::Api(error) = &self
-            && let Some(wait) = error.retry_after()
-        {
+        let retry_after = match &self {
             // Whole seconds, rounded up so a client never retries too early.
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            Self::Api(error) => error
+                .retry_after()
+                .map(|wait| wait.as_secs() + u64::from(wait.subsec_nanos() > 0)),
+            Self::Injected { retry_after, .. } => *retry_after,
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));

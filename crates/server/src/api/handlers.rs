@@ -1,39 +1,61 @@
 //! The API's operations, the OpenAPI document, and the answers for unknown routes
 //! and methods.
 
+use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use collab_core::wire::IncomingShareRequest;
 use collab_core::{AccessConfigRepository, CreateEntityResponse};
 
+use collab_faults::Operation;
+
 use crate::RepositoryProvider;
 use crate::api::auth::Caller;
 use crate::api::error::ServerError;
 use crate::api::extract::{ConfigPath, DatasetPath, IgnoredBody, JsonBody};
+use crate::api::faults::FaultGate;
 use crate::api::generation::{AnsweredIn, Placement};
 use crate::api::json::{APPLICATION_JSON, json_response};
 use crate::api::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
+use crate::middleware::record::RequestNotes;
+use crate::state::AppState;
 
 /// `POST /v1/datasets/{datasetId}/collaboration/access`: `201` with `{"id": ...}`.
 /// Either generation's spelling is accepted; a caller nothing else placed is answered
 /// in the generation its body is spelled in.
 pub(crate) async fn create_or_update<P: RepositoryProvider>(
+    State(state): State<AppState<P>>,
+    notes: RequestNotes,
     placement: Placement,
-    Caller(repository): Caller<P::Repository>,
+    caller: Caller<P::Repository>,
     DatasetPath(dataset): DatasetPath,
     JsonBody(incoming): JsonBody<IncomingShareRequest>,
 ) -> Response {
-    let mut response = match repository
-        .create_or_update(&dataset, &incoming.request)
-        .await
-    {
-        Ok(id) => json_response(
-            StatusCode::CREATED,
-            &CreateEntityResponse { id: id.object_id() },
-        ),
-        Err(error) => ServerError::from(error).into_response(),
-    };
     let generation = placement.with_body(incoming.spelled_in);
+    let mut response = match FaultGate::open(
+        &state,
+        &notes,
+        Operation::CreateOrUpdate,
+        &dataset,
+        &caller.user,
+    )
+    .await
+    {
+        Err(answer) => answer,
+        Ok(gate) => gate.finish(
+            match caller
+                .repository
+                .create_or_update(&dataset, &incoming.request)
+                .await
+            {
+                Ok(id) => json_response(
+                    StatusCode::CREATED,
+                    &CreateEntityResponse { id: id.object_id() },
+                ),
+                Err(error) => ServerError::from(error).into_response(),
+            },
+        ),
+    };
     response.extensions_mut().insert(AnsweredIn(generation));
     response
 }
@@ -41,26 +63,50 @@ pub(crate) async fn create_or_update<P: RepositoryProvider>(
 /// `GET /v1/datasets/{datasetId}/collaboration/access`: `200` with the list, in the
 /// caller's generation.
 pub(crate) async fn list<P: RepositoryProvider>(
+    State(state): State<AppState<P>>,
+    notes: RequestNotes,
     placement: Placement,
-    Caller(repository): Caller<P::Repository>,
+    caller: Caller<P::Repository>,
     DatasetPath(dataset): DatasetPath,
-) -> Result<Response, ServerError> {
-    let configs = repository.list(&dataset).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &placement.generation.on_wire(&*configs),
-    ))
+) -> Response {
+    let gate = match FaultGate::open(&state, &notes, Operation::List, &dataset, &caller.user).await
+    {
+        Ok(gate) => gate,
+        Err(answer) => return answer,
+    };
+    gate.finish(match caller.repository.list(&dataset).await {
+        Ok(configs) => json_response(StatusCode::OK, &placement.generation.on_wire(&*configs)),
+        Err(error) => ServerError::from(error).into_response(),
+    })
 }
 
 /// `DELETE /v1/datasets/{datasetId}/collaboration/access/{accessConfigId}`: `200`
 /// with no body. A request body (Lightly's Python client sends `{}`) is ignored.
 pub(crate) async fn delete<P: RepositoryProvider>(
-    Caller(repository): Caller<P::Repository>,
+    State(state): State<AppState<P>>,
+    notes: RequestNotes,
+    caller: Caller<P::Repository>,
     ids: ConfigPath,
     _: IgnoredBody,
-) -> Result<StatusCode, ServerError> {
-    repository.delete(&ids.dataset, &ids.config).await?;
-    Ok(StatusCode::OK)
+) -> Response {
+    let gate = match FaultGate::open(
+        &state,
+        &notes,
+        Operation::Delete,
+        &ids.dataset,
+        &caller.user,
+    )
+    .await
+    {
+        Ok(gate) => gate,
+        Err(answer) => return answer,
+    };
+    gate.finish(
+        match caller.repository.delete(&ids.dataset, &ids.config).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(error) => ServerError::from(error).into_response(),
+        },
+    )
 }
 
 /// `GET /openapi.json`: the OpenAPI document of today's generation, without

@@ -5,6 +5,7 @@
 pub(crate) mod auth;
 pub(crate) mod error;
 pub(crate) mod extract;
+pub(crate) mod faults;
 pub(crate) mod generation;
 pub(crate) mod handlers;
 pub(crate) mod json;

@@ -18,6 +18,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tower::{Layer, Service};
 
+use crate::api::faults::NoAnswer;
 use crate::config::ConnectionLimits;
 use crate::connection::busy::answer_busy;
 use crate::connection::in_flight::{Activity, InFlightBody, WatchedRequestBody};
@@ -244,9 +245,11 @@ impl Served {
                 let answer = router.clone().call(request);
                 async move {
                     let response = answer.await?;
-                    Ok::<_, std::convert::Infallible>(
-                        response.map(|body| InFlightBody::new(body, in_flight)),
-                    )
+                    if response.extensions().get::<NoAnswer>().is_some() {
+                        // A fault rule's drop: hyper closes the connection unanswered.
+                        return Err(DroppedByFault);
+                    }
+                    Ok(response.map(|body| InFlightBody::new(body, in_flight)))
                 }
             });
             let connection = self.builder.serve_connection(io, service).into_owned();
@@ -300,6 +303,24 @@ impl Served {
                 "far over the connection limit: closing a new connection unanswered"
             );
         }
+    }
+}
+
+/// Why a connection was closed without an answer: a fault rule said to drop it.
+#[derive(Debug)]
+struct DroppedByFault;
+
+impl std::fmt::Display for DroppedByFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a fault rule dropped the connection")
+    }
+}
+
+impl std::error::Error for DroppedByFault {}
+
+impl From<std::convert::Infallible> for DroppedByFault {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
     }
 }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use collab_core::admin::StateAdmin;
 use collab_core::fixtures::Fixtures;
+use collab_faults::{FaultRule, Faults};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
@@ -17,6 +18,9 @@ pub(crate) struct ControlPlane {
     admin: Option<Arc<dyn StateAdmin>>,
     start: Option<Fixtures>,
     journal: Arc<Journal>,
+    /// The armed fault rules, and those a reset arms again.
+    faults: Faults,
+    start_faults: Vec<FaultRule>,
     /// Held across a change of the state and the swap of the users it authenticates,
     /// so that two changes cannot interleave between the two.
     changes: tokio::sync::Mutex<()>,
@@ -33,6 +37,8 @@ impl ControlPlane {
             admin,
             start,
             journal: Arc::new(Journal::new(settings.journal_size)),
+            faults: Faults::from_rules(settings.faults.iter().cloned()),
+            start_faults: settings.faults,
             changes: tokio::sync::Mutex::new(()),
         }
     }
@@ -49,6 +55,20 @@ impl ControlPlane {
 
     pub(crate) fn journal(&self) -> &Arc<Journal> {
         &self.journal
+    }
+
+    /// The armed fault rules.
+    pub(crate) fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Disarms every rule and arms those the server started with again, their
+    /// counters at zero.
+    pub(crate) fn reset_faults(&self) {
+        self.faults.clear();
+        for rule in &self.start_faults {
+            self.faults.arm(rule.clone());
+        }
     }
 
     /// Whether an admin token opens the control plane.

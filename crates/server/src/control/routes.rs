@@ -6,10 +6,11 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use collab_core::DatasetId;
 use collab_core::admin::{fresh_dataset_id, fresh_token};
 use collab_core::fixtures::{Fixtures, UserFixture};
+use collab_faults::{FaultId, FaultRule};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -39,6 +40,13 @@ pub(crate) fn routes<P: RepositoryProvider>() -> Router<AppState<P>> {
             "/requests",
             get(read_journal::<P>).delete(clear_journal::<P>),
         )
+        .route(
+            "/faults",
+            get(list_faults::<P>)
+                .post(arm_fault::<P>)
+                .delete(disarm_all::<P>),
+        )
+        .route("/faults/{id}", delete(disarm_fault::<P>))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
 }
@@ -183,6 +191,7 @@ async fn reset<P: RepositoryProvider>(
     admin.replace(start).await?;
     state.authenticate_users_of(start);
     control.journal().clear();
+    control.reset_faults();
     Ok(json_response(StatusCode::OK, &Sizes::of(start)))
 }
 
@@ -259,6 +268,64 @@ async fn clear_journal<P: RepositoryProvider>(
     let cleared = journal.len();
     journal.clear();
     json_response(StatusCode::OK, &json!({ "cleared": cleared }))
+}
+
+/// `GET /_collab/faults`: the armed rules, in arming order, with `matched` and `fired`.
+async fn list_faults<P: RepositoryProvider>(
+    _: Admin,
+    State(state): State<AppState<P>>,
+) -> Response {
+    json_response(StatusCode::OK, &state.control().faults().rules())
+}
+
+/// `POST /_collab/faults`: arms the rule in the body; `201 {"id"}`. A bad rule is
+/// refused naming the field, and nothing is armed.
+async fn arm_fault<P: RepositoryProvider>(
+    _: Admin,
+    State(state): State<AppState<P>>,
+    request: Request,
+) -> Result<Response, ControlError> {
+    let bytes = body_bytes(request, &state).await?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ControlError::bad(".", "the rule is not UTF-8 text"))?;
+    let rule = FaultRule::from_json(text).map_err(|error| ControlError::BadRequest {
+        path: Some(error.field().to_owned()).filter(|field| !field.is_empty()),
+        message: error.to_string(),
+    })?;
+    let id = state.control().faults().arm(rule);
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "id": id.get() }),
+    ))
+}
+
+/// `DELETE /_collab/faults/{id}`: disarms one rule.
+async fn disarm_fault<P: RepositoryProvider>(
+    _: Admin,
+    State(state): State<AppState<P>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, ControlError> {
+    let id: FaultId = id
+        .parse()
+        .map_err(|_| ControlError::bad("id", format!("not a fault rule id: {id:?}")))?;
+    if state.control().faults().disarm(id) {
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({ "removed": [id.get()] }),
+        ))
+    } else {
+        Err(ControlError::NotFound(format!(
+            "no fault rule {id} is armed"
+        )))
+    }
+}
+
+/// `DELETE /_collab/faults`: disarms every rule.
+async fn disarm_all<P: RepositoryProvider>(_: Admin, State(state): State<AppState<P>>) -> Response {
+    let faults = state.control().faults();
+    let removed: Vec<u64> = faults.rules().iter().map(|armed| armed.id.get()).collect();
+    faults.clear();
+    json_response(StatusCode::OK, &json!({ "removed": removed }))
 }
 
 /// `GET /_collab/openapi.json`: the control plane's OpenAPI document, without a

@@ -28,6 +28,7 @@ use tower::{Layer, Service};
 use tracing::Span;
 use tracing::instrument::Instrumented;
 
+use crate::api::faults::NoAnswer;
 use crate::api::generation::AnsweredIn;
 use crate::control::journal::{Entry, Journal};
 
@@ -74,6 +75,18 @@ impl RequestNotes {
     /// Notes the fault rule that fired on the request.
     pub(crate) fn note_fault(&self, rule: u64) {
         let _ = self.0.fault.set(rule);
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestNotes {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        // Without the record layer (a router used in an unusual way), notes go nowhere.
+        Ok(notes(&parts.extensions).cloned().unwrap_or_default())
     }
 }
 
@@ -219,7 +232,7 @@ where
         };
         Recorded {
             answer: tracing::Instrument::instrument(answer, span),
-            line: Some(line),
+            line: Pending(Some(line)),
         }
     }
 }
@@ -239,11 +252,33 @@ impl Line {
     /// Logs the line, journals the entry (before the answer leaves) and gives the
     /// answer its request id.
     fn finish<T>(self, response: &mut Response<T>) {
+        // A connection dropped on purpose sends nothing: journaled and logged as 0.
+        let status = if response.extensions().get::<NoAnswer>().is_some() {
+            NO_ANSWER
+        } else {
+            response.status().as_u16()
+        };
+        let generation = response
+            .extensions()
+            .get::<AnsweredIn>()
+            .map_or(WireGeneration::Current, |answered| answered.0);
+        response
+            .headers_mut()
+            .insert(X_REQUEST_ID.clone(), self.id.0.clone());
+        self.record(status, generation);
+    }
+
+    /// Records a request whose answer was never made: the client went away (or a
+    /// fault hung the request) before it was ready.
+    fn abandoned(self) {
+        self.record(NO_ANSWER, WireGeneration::Current);
+    }
+
+    fn record(self, status: u16, generation: WireGeneration) {
         let latency = self.started.elapsed();
         let notes = &self.notes.0;
         let user = notes.user.get();
         let fault = notes.fault.get().copied();
-        let status = response.status().as_u16();
         tracing::info!(
             target: ACCESS_LOG_TARGET,
             method = %self.method,
@@ -255,14 +290,7 @@ impl Line {
             fault,
             "answered"
         );
-        response
-            .headers_mut()
-            .insert(X_REQUEST_ID.clone(), self.id.0.clone());
         if let Some(journal) = &self.journal {
-            let generation = response
-                .extensions()
-                .get::<AnsweredIn>()
-                .map_or(WireGeneration::Current, |answered| answered.0);
             journal.push(Entry {
                 time: self.arrived,
                 method: self.method,
@@ -291,12 +319,27 @@ impl std::fmt::Display for Millis {
     }
 }
 
+/// The status recorded for a request that got no answer (a dropped connection, a
+/// client that went away first).
+pub(crate) const NO_ANSWER: u16 = 0;
+
+/// The line of a request not answered yet: recorded as abandoned if dropped so.
+struct Pending(Option<Line>);
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(line) = self.0.take() {
+            line.abandoned();
+        }
+    }
+}
+
 pin_project_lite::pin_project! {
     /// The answer of a recorded request: recorded when the response is ready.
     pub(crate) struct Recorded<F> {
         #[pin]
         answer: Instrumented<F>,
-        line: Option<Line>,
+        line: Pending,
     }
 }
 
@@ -309,7 +352,9 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut outcome = std::task::ready!(this.answer.poll(cx));
-        if let (Ok(response), Some(line)) = (&mut outcome, this.line.take()) {
+        if let Ok(response) = &mut outcome
+            && let Some(line) = this.line.0.take()
+        {
             line.finish(response);
         }
         Poll::Ready(outcome)

@@ -4,6 +4,7 @@ use std::fmt;
 
 use collab_core::DatasetId;
 use collab_core::fixtures::Fixtures;
+use collab_faults::FaultRule;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -209,6 +210,34 @@ impl ControlClient {
     pub async fn clear_requests(&self) -> Result<u64, ControlClientError> {
         let answer: serde_json::Value = self.call(Method::DELETE, "/requests", None, &[]).await?;
         Ok(answer["cleared"].as_u64().unwrap_or(0))
+    }
+
+    /// `POST /_collab/faults`: arms `rule`; returns its id.
+    pub async fn arm_fault(&self, rule: &FaultRule) -> Result<u64, ControlClientError> {
+        let armed: serde_json::Value = self
+            .call(Method::POST, "/faults", Some(rule.to_value()), &[])
+            .await?;
+        Ok(armed["id"].as_u64().unwrap_or_default())
+    }
+
+    /// `GET /_collab/faults`: the armed rules, each its fields with `id`, `matched`
+    /// and `fired`.
+    pub async fn faults(&self) -> Result<Vec<serde_json::Value>, ControlClientError> {
+        self.call(Method::GET, "/faults", None, &[]).await
+    }
+
+    /// `DELETE /_collab/faults/{id}`: disarms one rule.
+    pub async fn disarm_fault(&self, id: u64) -> Result<(), ControlClientError> {
+        self.call::<serde_json::Value>(Method::DELETE, &format!("/faults/{id}"), None, &[])
+            .await
+            .map(drop)
+    }
+
+    /// `DELETE /_collab/faults`: disarms every rule.
+    pub async fn disarm_all_faults(&self) -> Result<(), ControlClientError> {
+        self.call::<serde_json::Value>(Method::DELETE, "/faults", None, &[])
+            .await
+            .map(drop)
     }
 
     async fn call<T: DeserializeOwned>(

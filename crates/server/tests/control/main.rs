@@ -3,6 +3,7 @@
 
 mod access;
 mod durable;
+mod faults;
 mod journal;
 mod state;
 

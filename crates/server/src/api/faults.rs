@@ -1,0 +1,109 @@
+//! Fault rules on the API's routes: [`FaultGate`], which asks the armed rules
+//! (`collab-faults`, the same matching as the in-process decorator) about a call once
+//! its request is read, and answers as the rule says.
+//!
+//! Only what only a connection can do is the server's own: dropping it without an
+//! answer ([`NoAnswer`]) and never answering (a hang, ended by the client or the
+//! request timeout).
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use collab_core::DatasetId;
+use collab_faults::{Call, DropMode, FaultAction, Operation};
+
+use crate::api::error::ServerError;
+use crate::middleware::record::RequestNotes;
+use crate::state::AppState;
+
+/// On a response: close the connection instead of sending it. The connection layer
+/// turns it into an error for hyper, which then closes the connection unanswered; a
+/// router used without that layer sends the `503` it is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoAnswer;
+
+/// What a fault rule decided for one call, once its request was read: answer now, or
+/// run the operation and maybe answer the rule's status after it.
+pub(crate) struct FaultGate {
+    applied_then: Option<FaultAction>,
+}
+
+impl FaultGate {
+    /// Asks the armed rules about `operation` on `dataset` as `user`. `Err` is the
+    /// answer to send instead of running the operation (after the rule's delay);
+    /// a hang never resolves.
+    pub(crate) async fn open<P>(
+        state: &AppState<P>,
+        notes: &RequestNotes,
+        operation: Operation,
+        dataset: &DatasetId,
+        user: &str,
+    ) -> Result<Self, Response> {
+        let call = Call {
+            operation,
+            dataset: Some(dataset),
+            user: Some(user),
+        };
+        let Some(fired) = state.control().faults().check(&call) else {
+            return Ok(Self { applied_then: None });
+        };
+        notes.note_fault(fired.rule.get());
+        let action = fired.action;
+        if let Some(delay) = action.delay {
+            tokio::time::sleep(delay).await;
+        }
+        match action.drop {
+            Some(DropMode::Reset) => return Err(no_answer()),
+            Some(DropMode::Hang) => std::future::pending::<()>().await,
+            _ => {}
+        }
+        match injected(&action) {
+            Some(answer) if !action.applied => Err(answer),
+            Some(_) => Ok(Self {
+                applied_then: Some(action),
+            }),
+            None => Ok(Self { applied_then: None }),
+        }
+    }
+
+    /// The answer once the operation ran: the rule's status when it said the
+    /// operation is applied and then failed (and the operation did succeed).
+    pub(crate) fn finish(self, answer: Response) -> Response {
+        match self.applied_then {
+            Some(action) if answer.status().is_success() => injected(&action).unwrap_or(answer),
+            _ => answer,
+        }
+    }
+}
+
+/// The answer of an action's status, if it sets one.
+fn injected(action: &FaultAction) -> Option<Response> {
+    let (status, body) = action.error_response()?;
+    let status = StatusCode::from_u16(status).ok()?;
+    Some(
+        ServerError::Injected {
+            status,
+            body,
+            retry_after: action.retry_after,
+        }
+        .into_response(),
+    )
+}
+
+/// A response that stands for no answer at all (see [`NoAnswer`]).
+fn no_answer() -> Response {
+    let mut response = ServerError::Injected {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        body: collab_core::ApiErrorResponse::new(
+            collab_core::ApiErrorCode::Unknown("CONNECTION_DROPPED".into()),
+            "injected fault: the connection is dropped",
+        ),
+        retry_after: None,
+    }
+    .into_response();
+    response.headers_mut().insert(
+        header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+    response.extensions_mut().insert(NoAnswer);
+    response
+}
