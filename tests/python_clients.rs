@@ -180,3 +180,86 @@ async fn the_readmes_python_snippets_work_as_written_with_either_client() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
+    use collab::faults::FaultRule;
+    use collab::server::testing::ControlClient;
+
+    let owner = format!("alice={OWNER_TOKEN}");
+    let dataset = format!("{DATASET_CURRENT}=alice");
+    let served = ServeProcess::start(&[
+        "--user",
+        &owner,
+        "--dataset",
+        &dataset,
+        "--admin-token",
+        "py-admin",
+    ]);
+    let control = ControlClient::new(&served.url, "py-admin");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/fault_errors.py");
+    for (venv, generation, fields) in [
+        (
+            "lightly-1.5.26",
+            "current",
+            vec!["code", "error", "requestId"],
+        ),
+        ("lightly-1.2.30", "2022", vec!["code", "message"]),
+    ] {
+        control.disarm_all_faults().await.unwrap();
+        for rule in [
+            r#"{"operation": "list", "status": 503, "times": 1}"#,
+            r#"{"operation": "list", "status": 429, "retryAfter": 3, "times": 1}"#,
+        ] {
+            control
+                .arm_fault(&FaultRule::from_json(rule).unwrap())
+                .await
+                .unwrap();
+        }
+        let python = clients_dir().join(venv).join("bin/python");
+        let run = tokio::process::Command::new(&python)
+            .arg(&script)
+            .env("LIGHTLY_SERVER_LOCATION", &served.url)
+            .env("OWNER_TOKEN", OWNER_TOKEN)
+            .env("DATASET", DATASET_CURRENT)
+            .env("GENERATION", generation)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(Duration::from_secs(120), run)
+            .await
+            .expect("the script finished within 120 s")
+            .expect("python started");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{venv}: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let seen: serde_json::Value =
+            serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+        assert_eq!(seen[0]["status"], 503, "{venv}: {seen}");
+        assert_eq!(
+            seen[0]["body"]["code"], "SERVICE_UNAVAILABLE",
+            "{venv}: {seen}"
+        );
+        assert_eq!(seen[1]["status"], 429, "{venv}: {seen}");
+        assert_eq!(seen[1]["retryAfter"], "3", "{venv}: {seen}");
+        for refusal in seen.as_array().unwrap() {
+            let mut keys: Vec<&str> = refusal["body"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            keys.sort_unstable();
+            let mut expected = fields.clone();
+            expected.sort_unstable();
+            assert_eq!(
+                keys, expected,
+                "{venv}: the body in its own shape: {refusal}"
+            );
+        }
+    }
+    assert!(served.stop());
+}

@@ -1,0 +1,56 @@
+"""What Lightly's official clients raise on fault rules of `collab serve`: one list
+each, answered by the rule the Rust test armed (a 503, then a 429 with Retry-After).
+
+Runs with either client's venv: `lightly==1.5.26` (today's generation) or
+`lightly==1.2.30` (2022; imported through a stub package, as scenario_2022.py does).
+Prints one JSON line: the status, body and Retry-After of each refusal.
+
+Environment: LIGHTLY_SERVER_LOCATION, OWNER_TOKEN, DATASET, GENERATION (2022|current).
+"""
+
+import importlib.util
+import json
+import os
+import sys
+import types
+
+URL = os.environ["LIGHTLY_SERVER_LOCATION"]
+TOKEN = os.environ["OWNER_TOKEN"]
+DATASET = os.environ["DATASET"]
+
+if os.environ["GENERATION"] == "2022":
+    spec = importlib.util.find_spec("lightly")
+    stub = types.ModuleType("lightly")
+    stub.__path__ = list(spec.submodule_search_locations)
+    sys.modules["lightly"] = stub
+    from lightly.openapi_generated.swagger_client import ApiClient, CollaborationApi, Configuration
+    from lightly.openapi_generated.swagger_client.rest import ApiException
+
+    configuration = Configuration()
+    configuration.host = URL
+    configuration.api_key = {"token": TOKEN}
+else:
+    from lightly.openapi_generated.swagger_client.api import CollaborationApi
+    from lightly.openapi_generated.swagger_client.api_client import ApiClient
+    from lightly.openapi_generated.swagger_client.configuration import Configuration
+    from lightly.openapi_generated.swagger_client.rest import ApiException
+
+    configuration = Configuration(host=URL, api_key={"ApiKeyAuth": TOKEN})
+
+api = CollaborationApi(ApiClient(configuration))
+seen = []
+for _ in range(2):
+    try:
+        api.get_shared_access_configs_by_dataset_id(dataset_id=DATASET)
+    except ApiException as error:
+        headers = {k.lower(): v for k, v in (error.headers or {}).items()}
+        seen.append(
+            {
+                "status": error.status,
+                "body": json.loads(error.body),
+                "retryAfter": headers.get("retry-after"),
+            }
+        )
+    else:
+        raise AssertionError("the call succeeded: a fault rule should have fired")
+print(json.dumps(seen))
