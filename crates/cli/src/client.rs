@@ -253,9 +253,11 @@ pub(crate) async fn run(
                 )
             })
         }
-        Command::Serve(_) | Command::Store(_) | Command::Completions(_) => {
-            Err(Failure::Usage("not a client command".to_owned()))
-        }
+        Command::Serve(_)
+        | Command::Store(_)
+        | Command::Completions(_)
+        | Command::Record(_)
+        | Command::CheckDrift(_) => Err(Failure::Usage("not a client command".to_owned())),
     }
 }
 

@@ -1,0 +1,133 @@
+//! `collab record`: a proxy that records a session with the API (Lightly's, or any
+//! server of it) into a file that `collab check-drift` replays against the fake.
+//!
+//! - [`proxy`]: forwarding, start and end states;
+//! - [`secrets`]: credentials replaced by placeholders, and the search of the file's
+//!   bytes for them before it is written;
+//! - [`format`]: the recording file (JSON, `"format": 1`; see `docs/fidelity.md`);
+//! - [`paths`]: JSON paths as the file and the report spell them.
+
+pub(crate) mod format;
+pub(crate) mod paths;
+mod proxy;
+pub(crate) mod secrets;
+
+use std::sync::Arc;
+
+use crate::args::RecordArgs;
+use crate::failure::Failure;
+use format::{FORMAT, Recording};
+use proxy::Recorder;
+
+/// Records until SIGINT or SIGTERM, then reads the end states and writes `--out`.
+pub(crate) async fn run(args: RecordArgs) -> Result<(), Failure> {
+    let upstream = upstream_base(&args.upstream)?;
+    let allowed = args.datasets.iter().map(ToString::to_string).collect();
+    let recorder = Recorder::new(upstream.clone(), allowed, args.repeat_reads)
+        .map_err(|e| Failure::Failed(format!("cannot build the HTTP client: {e}")))?;
+    let recorder = Arc::new(recorder);
+    // Listening for the signals before the first line, so that none finds the default
+    // action (which would end the process without writing the file).
+    let stop = stop_signal()?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
+    println!("recording on http://{address}");
+    eprintln!(
+        "forwarding to {upstream}; point clients at LIGHTLY_SERVER_LOCATION=http://{address}, stop with Ctrl-C to write {}",
+        args.out.display()
+    );
+    axum::serve(listener, Arc::clone(&recorder).app())
+        .with_graceful_shutdown(stop)
+        .await
+        .map_err(|e| Failure::Failed(format!("the proxy failed: {e}")))?;
+    let finished = recorder.finish().await;
+    let recording = Recording {
+        format: FORMAT,
+        recorded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        upstream,
+        recorder: format!("collab {}", env!("CARGO_PKG_VERSION")),
+        callers: finished.callers,
+        datasets: finished.datasets,
+        steps: finished.steps,
+        gaps: Vec::new(),
+    };
+    let text = serde_json::to_string_pretty(&recording)
+        .map_err(|e| Failure::Failed(format!("cannot write the recording: {e}")))?;
+    if finished.credentials.found_in(text.as_bytes()) {
+        return Err(Failure::Failed(
+            "the recording would hold a credential seen in the session, so nothing was written \
+             (a spelling of it escaped the scrubbing: please report it)"
+                .to_owned(),
+        ));
+    }
+    std::fs::write(&args.out, format!("{text}\n"))
+        .map_err(|e| Failure::Failed(format!("cannot write {}: {e}", args.out.display())))?;
+    println!(
+        "wrote {}: {} steps, {} datasets, {} callers",
+        args.out.display(),
+        recording.steps.len(),
+        recording.datasets.len(),
+        recording.callers.len()
+    );
+    Ok(())
+}
+
+/// The upstream's base URL, checked: http(s), no user info, query or fragment (they
+/// would end up in the file), no trailing `/`.
+fn upstream_base(text: &str) -> Result<String, Failure> {
+    let url = reqwest::Url::parse(text.trim())
+        .map_err(|e| Failure::Usage(format!("--upstream is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Failure::Usage(
+            "--upstream must be an http:// or https:// URL".to_owned(),
+        ));
+    }
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(Failure::Usage(
+            "--upstream takes no user info, query or fragment: pass credentials from the clients"
+                .to_owned(),
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Resolves at the first SIGINT or SIGTERM.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let failed = |e: std::io::Error| Failure::Failed(format!("cannot listen for signals: {e}"));
+    let mut terminate = signal(SignalKind::terminate()).map_err(failed)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(failed)?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_upstream_is_a_plain_base_url() {
+        assert_eq!(
+            upstream_base("https://api.lightly.ai/").ok().as_deref(),
+            Some("https://api.lightly.ai")
+        );
+        let refused = upstream_base("http://127.0.0.1:1/?token=x").err();
+        assert!(
+            matches!(&refused, Some(Failure::Usage(why)) if why.contains("no user info, query")),
+            "{refused:?}"
+        );
+        assert!(matches!(upstream_base("ftp://x"), Err(Failure::Usage(_))));
+    }
+}
