@@ -9,8 +9,9 @@
 //! - an `authorization` header whose credential is not a placeholder;
 //! - a string under a key whose name holds `token`, `secret`, `password`, `apikey`,
 //!   `api_key` or `authorization` (any case), not empty and not a placeholder;
-//! - any string holding `token=` or `Bearer ` followed by something that is not a
-//!   placeholder, or shaped like a JWT (`eyJ...` with two dots).
+//! - any string holding `token=` or `Bearer ` followed by something that is not in
+//!   angle brackets (a placeholder, or a template such as `<API token>` in an error
+//!   message), or shaped like a JWT (`eyJ...` with two dots).
 
 use serde_json::Value;
 
@@ -81,7 +82,8 @@ fn suspect_string(key: Option<&str>, text: &str) -> bool {
     let after = |marker: &str| {
         text.match_indices(marker).any(|(at, _)| {
             let rest = &text[at + marker.len()..];
-            !rest.is_empty() && !rest.starts_with("<user:") && !rest.starts_with(['&', ' ', '"'])
+            // `<...>`: a placeholder, or a template such as `<API token>` in a message.
+            !rest.is_empty() && !rest.starts_with(['<', '&', ' ', '"'])
         })
     };
     after("token=") || after("Bearer ") || looks_like_jwt(text)
@@ -118,7 +120,7 @@ mod tests {
         let leaky = json!({"steps": [{"request": {
             "query": [["token", "abc123"]],
             "headers": {"authorization": "Bearer abc123"},
-            "body": {"apiToken": "abc123", "note": "see ?token=abc123", "jwt": "eyJhbGci.eyJzdWIi.c2lnbmF0"}}}]});
+            "body": {"apiToken": "abc123", "note": "see ?token=abc123", "hint": "send ?token=<API token>", "jwt": "eyJhbGci.eyJzdWIi.c2lnbmF0"}}}]});
         assert_eq!(
             suspects(&leaky),
             [
