@@ -59,11 +59,7 @@ fn walk(value: &Value, path: &str, key: Option<&str>, found: &mut Vec<String>) {
                 walk(item, &format!("{path}[{index}]"), None, found);
             }
         }
-        Value::String(text) => {
-            if suspect_string(key, text) {
-                found.push(path.to_owned());
-            }
-        }
+        Value::String(text) if suspect_string(key, text) => found.push(path.to_owned()),
         _ => {}
     }
 }
