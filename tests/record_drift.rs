@@ -11,80 +11,25 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use support::served::Scratch;
-use support::{
-    ALICE_TOKEN, Api, BOB_TOKEN, DATASET, Run, ServeProcess, UNKNOWN_DATASET, collab_command,
-    run_collab,
+use support::recorded::{
+    Finding, check_drift, drift_report, findings, start_recording, stop_recording,
 };
+use support::served::Scratch;
+use support::{ALICE_TOKEN, Api, BOB_TOKEN, DATASET, ServeProcess, UNKNOWN_DATASET, run_collab};
 
 const BAD_TOKEN: &str = "not-a-valid-token-77";
 /// A dataset outside the recording's `--dataset` list.
 const OUTSIDE_DATASET: &str = "bbbbbbbbbbbbbbbbbbbbbbbb";
 
-/// Starts `collab record --upstream UPSTREAM --out OUT ARGS` and waits for its first line.
-fn start_recording(upstream: &str, out: &str, args: &[&str]) -> ServeProcess {
-    let mut command = collab_command();
-    command
-        .args(["record", "--upstream", upstream, "--out", out])
-        .args(args);
-    ServeProcess::spawn_announcing(command, "recording on ")
-}
-
-/// Stops a recording (SIGTERM), which writes its file; gives the file's bytes.
-fn stop_recording(recording: ServeProcess, out: &str) -> String {
-    assert!(recording.stop(), "collab record exits 0 when stopped");
-    std::fs::read_to_string(out).expect("the recording was written")
-}
-
-/// Runs `collab check-drift ARGS`, bounded in time.
-async fn check_drift(args: &[&str]) -> Run {
-    let mut command: Command = collab_command();
-    command.arg("check-drift").args(args);
-    let run = tokio::task::spawn_blocking(move || command.output());
-    tokio::time::timeout(Duration::from_secs(60), run)
-        .await
-        .expect("check-drift finished within 60 s")
-        .unwrap()
-        .expect("collab started")
-        .into()
-}
-
-/// `check-drift --json FILE`: the exit code and the report.
-async fn drift_report(file: &str) -> (i32, Value) {
-    let run = check_drift(&["--json", file]).await;
-    let report = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("a JSON report ({e}): {run:?}"));
-    (run.code, report)
-}
-
-/// Every finding of a report, as (severity, what, path).
-fn findings(report: &Value) -> BTreeSet<(String, String, String)> {
-    let steps = report["steps"].as_array().unwrap().iter();
-    let ends = report["endStates"].as_array().unwrap().iter();
-    steps
-        .chain(ends)
-        .flat_map(|part| part["findings"].as_array().unwrap().iter())
-        .map(|finding| {
-            (
-                finding["severity"].as_str().unwrap().to_owned(),
-                finding["what"].as_str().unwrap().to_owned(),
-                finding["path"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn finding(severity: &str, what: &str, path: &str) -> (String, String, String) {
+fn finding(severity: &str, what: &str, path: &str) -> Finding {
     (severity.to_owned(), what.to_owned(), path.to_owned())
 }
 
@@ -379,7 +324,7 @@ async fn record_deviation(
 
 /// Records a session through a stand-in with `deviation` and checks it: gives the
 /// exit code and the findings.
-async fn planted(deviation: Deviation, args: &[&str]) -> (i32, BTreeSet<(String, String, String)>) {
+async fn planted(deviation: Deviation, args: &[&str]) -> (i32, BTreeSet<Finding>) {
     let scratch = Scratch::new("record-deviation");
     let (out, _) = record_deviation(&scratch, deviation, args).await;
     let (code, report) = drift_report(&out).await;

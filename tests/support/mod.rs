@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
+pub mod recorded;
 pub mod served;
 
 pub use served::ServeProcess;

@@ -57,6 +57,9 @@ pub(crate) async fn run(args: RecordArgs) -> Result<(), Failure> {
     };
     let text = serde_json::to_string_pretty(&recording)
         .map_err(|e| Failure::Failed(format!("cannot write the recording: {e}")))?;
+    // Once more over the whole file: an answer may have echoed a credential that was
+    // first presented later (placeholders hold no character JSON escapes).
+    let text = finished.credentials.scrub(&text);
     if finished.credentials.found_in(text.as_bytes()) {
         return Err(Failure::Failed(
             "the recording would hold a credential seen in the session, so nothing was written \
@@ -100,6 +103,7 @@ fn upstream_base(text: &str) -> Result<String, Failure> {
 }
 
 /// Resolves at the first SIGINT or SIGTERM.
+#[cfg(unix)]
 fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
     use tokio::signal::unix::{SignalKind, signal};
     let failed = |e: std::io::Error| Failure::Failed(format!("cannot listen for signals: {e}"));
@@ -110,6 +114,14 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
             _ = terminate.recv() => {}
             _ = interrupt.recv() => {}
         }
+    })
+}
+
+/// Resolves at the first Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
     })
 }
 
