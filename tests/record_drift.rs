@@ -441,3 +441,32 @@ async fn lint_names_where_a_credential_looks_left_and_a_bad_file_exits_2() {
     assert!(missing.stderr.contains("cannot read it"), "{missing:?}");
     assert_eq!(check_drift(&[&out]).await.code, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_documented_gap_is_counted_with_its_reason_not_hidden() {
+    let scratch = Scratch::new("record-gap");
+    let (out, file) = record_deviation(&scratch, Deviation::ExtraField, &[]).await;
+    let mut recorded: Value = serde_json::from_str(&file).unwrap();
+    recorded["gaps"] = json!([{"path": "$[*].note", "reason": "notes are not modelled yet"}]);
+    std::fs::write(&out, recorded.to_string()).unwrap();
+    let (code, report) = drift_report(&out).await;
+    assert_eq!(
+        findings(&report),
+        BTreeSet::from([finding("gap", "extra field", "$[*].note")])
+    );
+    assert_eq!(report["summary"]["warnings"], 0, "{report:#}");
+    assert!(
+        report["summary"]["gaps"].as_u64().unwrap() > 0,
+        "{report:#}"
+    );
+    assert_eq!(code, 0);
+    let text = check_drift(&[&out]).await;
+    assert!(
+        text.stdout.contains("known gap: extra field at $[*].note"),
+        "{text:?}"
+    );
+    assert!(
+        text.stdout.contains("(notes are not modelled yet)"),
+        "{text:?}"
+    );
+}
