@@ -391,7 +391,7 @@ Examples:
 /// Arguments of `record`.
 #[derive(Debug, Args)]
 pub struct RecordArgs {
-    /// The API to forward to, e.g. https://api.lightly.ai or a `collab serve`.
+    /// The API to forward to, e.g. `https://api.lightly.ai` or a `collab serve`.
     #[arg(long, value_name = "URL")]
     pub upstream: String,
     /// Where to write the recording (JSON) when stopped.
