@@ -99,6 +99,11 @@ fn upstream_base(text: &str) -> Result<String, Failure> {
                 .to_owned(),
         ));
     }
+    if crate::client::token_travels_in_the_clear(url.scheme(), url.host_str()) {
+        eprintln!(
+            "warning: --upstream is plain http:// to another machine: the callers' tokens travel readable on the way (use https://)"
+        );
+    }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
