@@ -11,8 +11,10 @@
 mod support;
 
 use std::collections::BTreeSet;
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -469,4 +471,58 @@ async fn a_documented_gap_is_counted_with_its_reason_not_hidden() {
         text.stdout.contains("(notes are not modelled yet)"),
         "{text:?}"
     );
+}
+
+/// An upstream that lists nothing, then, once told to, never answers (and says when
+/// a request arrived).
+struct Hanging {
+    hang: std::sync::atomic::AtomicBool,
+    arrived: tokio::sync::mpsc::UnboundedSender<()>,
+}
+
+async fn hanging(State(upstream): State<Arc<Hanging>>) -> Response {
+    if upstream.hang.load(Ordering::SeqCst) {
+        let _ = upstream.arrived.send(());
+        std::future::pending::<()>().await;
+    }
+    axum::Json(json!([])).into_response()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_signal_while_the_end_states_are_read_stops_and_writes_nothing() {
+    let (arrived, mut arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let upstream = Arc::new(Hanging {
+        hang: Default::default(),
+        arrived,
+    });
+    let app = axum::Router::new()
+        .fallback(hanging)
+        .with_state(Arc::clone(&upstream));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let scratch = Scratch::new("record-second-signal");
+    let out = scratch.file("session.json");
+    let recording = start_recording(&url, &out, &[]);
+    let listed = reqwest::get(format!(
+        "{}/v1/datasets/{DATASET}/collaboration/access?token={ALICE_TOKEN}",
+        recording.url
+    ))
+    .await
+    .unwrap();
+    assert_eq!(listed.status(), 200);
+    upstream.hang.store(true, Ordering::SeqCst);
+    let pid = recording.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    // The first signal makes it read the end state, which hangs.
+    tokio::time::timeout(Duration::from_secs(60), arrivals.recv())
+        .await
+        .expect("the end state was asked for within 60 s");
+    let exited_zero = tokio::task::spawn_blocking(move || recording.stop())
+        .await
+        .unwrap();
+    assert!(!exited_zero, "a second signal fails the recording");
+    assert!(!std::path::Path::new(&out).exists(), "nothing was written");
 }

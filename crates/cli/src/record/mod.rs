@@ -28,7 +28,8 @@ pub(crate) async fn run(args: RecordArgs) -> Result<(), Failure> {
     let recorder = Arc::new(recorder);
     // Listening for the signals before the first line, so that none finds the default
     // action (which would end the process without writing the file).
-    let stop = stop_signal()?;
+    let mut signals = stop_signals()?;
+    let (give_back, given_back) = tokio::sync::oneshot::channel();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -41,10 +42,26 @@ pub(crate) async fn run(args: RecordArgs) -> Result<(), Failure> {
         args.out.display()
     );
     axum::serve(listener, Arc::clone(&recorder).app())
-        .with_graceful_shutdown(stop)
+        .with_graceful_shutdown(async move {
+            signals.recv().await;
+            // Handed back for the second signal.
+            let _ = give_back.send(signals);
+        })
         .await
         .map_err(|e| Failure::Failed(format!("the proxy failed: {e}")))?;
-    let finished = recorder.finish().await;
+    // The end states come from the upstream, which may hang: a second signal gives up.
+    let mut signals = given_back
+        .await
+        .map_err(|_| Failure::Failed("the proxy stopped without a signal".to_owned()))?;
+    let finished = tokio::select! {
+        finished = recorder.finish() => finished,
+        _ = signals.recv() => {
+            return Err(Failure::Failed(
+                "a second signal while the end states were read: stopped, nothing was written"
+                    .to_owned(),
+            ));
+        }
+    };
     let recording = Recording {
         format: FORMAT,
         recorded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -107,27 +124,40 @@ fn upstream_base(text: &str) -> Result<String, Failure> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// Resolves at the first SIGINT or SIGTERM.
-#[cfg(unix)]
-fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
-    use tokio::signal::unix::{SignalKind, signal};
+/// A message for every SIGINT or SIGTERM (Ctrl-C elsewhere), from a task that
+/// listens from now on.
+fn stop_signals() -> Result<tokio::sync::mpsc::UnboundedReceiver<()>, Failure> {
     let failed = |e: std::io::Error| Failure::Failed(format!("cannot listen for signals: {e}"));
-    let mut terminate = signal(SignalKind::terminate()).map_err(failed)?;
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(failed)?;
-    Ok(async move {
-        tokio::select! {
-            _ = terminate.recv() => {}
-            _ = interrupt.recv() => {}
-        }
-    })
-}
-
-/// Resolves at the first Ctrl-C.
-#[cfg(not(unix))]
-fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    let (send, receive) = tokio::sync::mpsc::unbounded_channel();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate()).map_err(failed)?;
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(failed)?;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
+                if send.send(()).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = failed;
+        tokio::spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                if send.send(()).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    Ok(receive)
 }
 
 #[cfg(test)]
