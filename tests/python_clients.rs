@@ -23,6 +23,8 @@ use collab::core::wire::WireGeneration;
 use collab::http::HttpRepository;
 use support::ServeProcess;
 use support::python::clients_dir;
+use support::recorded::{drift_report, findings, start_recording, stop_recording};
+use support::served::Scratch;
 
 const OWNER_TOKEN: &str = "py-owner-token-5d1";
 const STRANGER_TOKEN: &str = "py-stranger-token-9e2";
@@ -130,6 +132,60 @@ async fn both_official_clients_pass_their_scenario_against_one_server_with_no_ge
             serde_json::json!(["cy@example.com"])
         );
     }
+}
+
+/// Both clients' scenarios recorded through `collab record` against a real `collab
+/// serve` replay against the fake with no drift and no warning (docs/fidelity.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_official_clients_sessions_recorded_through_collab_record_replay_clean() {
+    clients_dir();
+    let owner = format!("alice={OWNER_TOKEN}");
+    let stranger = format!("bob={STRANGER_TOKEN}");
+    let datasets = [DATASET_2022, DATASET_CURRENT, DATASET_HELPERS].map(|d| format!("{d}=alice"));
+    let mut args = vec!["--user", &owner, "--user", &stranger];
+    for dataset in &datasets {
+        args.extend(["--dataset", dataset.as_str()]);
+    }
+    let served = ServeProcess::start(&args);
+    let scratch = Scratch::new("record-python");
+    let out = scratch.file("python.json");
+    let recording = start_recording(&served.url, &out, &["--repeat-reads"]);
+    run_scenario(
+        "lightly-1.2.30",
+        "scenario_2022.py",
+        &recording.url,
+        DATASET_2022,
+    )
+    .await;
+    run_scenario(
+        "lightly-1.5.26",
+        "scenario_current.py",
+        &recording.url,
+        DATASET_CURRENT,
+    )
+    .await;
+    let file = tokio::task::spawn_blocking({
+        let out = out.clone();
+        move || stop_recording(recording, &out)
+    })
+    .await
+    .unwrap();
+    assert!(!file.contains(OWNER_TOKEN) && !file.contains(STRANGER_TOKEN));
+    assert!(
+        file.contains("Swagger-Codegen/1.0.0/python"),
+        "the 2022 client was recorded"
+    );
+    assert!(
+        file.contains("OpenAPI-Generator/1.0.0/python"),
+        "today's client was recorded"
+    );
+    let (code, report) = drift_report(&out).await;
+    assert_eq!(findings(&report), Default::default(), "{report:#}");
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        report["summary"]["steps"].as_u64().unwrap() >= 20,
+        "{report:#}"
+    );
 }
 
 /// The Python snippets of the README, as written: each `VENV/bin/python -c '...'` block.

@@ -33,7 +33,13 @@ impl ServeProcess {
 
     /// Starts `command`, a whole `collab serve ...` command line (e.g. of the binary
     /// under another name), and waits for its first line.
-    pub fn spawn(mut command: Command) -> Self {
+    pub fn spawn(command: Command) -> Self {
+        Self::spawn_announcing(command, "listening on ")
+    }
+
+    /// Starts `command`, a long-running `collab` command whose first line on stdout is
+    /// `PREFIX URL` (`collab record`: "recording on "), and waits for that line.
+    pub fn spawn_announcing(mut command: Command, prefix: &str) -> Self {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -57,8 +63,8 @@ impl ServeProcess {
         };
         let first = served.next_line();
         served.url = first
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line is `listening on URL`, got {first:?}"))
+            .strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("first line is `{prefix}URL`, got {first:?}"))
             .to_owned();
         served
     }

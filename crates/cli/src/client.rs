@@ -193,7 +193,7 @@ fn build_failure(error: BuildError) -> Failure {
 
 /// Whether the token would travel readable by anyone on the way: plain `http://` to
 /// a host that is not this machine.
-fn token_travels_in_the_clear(scheme: &str, host: Option<&str>) -> bool {
+pub(crate) fn token_travels_in_the_clear(scheme: &str, host: Option<&str>) -> bool {
     if scheme != "http" {
         return false;
     }
@@ -253,9 +253,11 @@ pub(crate) async fn run(
                 )
             })
         }
-        Command::Serve(_) | Command::Store(_) | Command::Completions(_) => {
-            Err(Failure::Usage("not a client command".to_owned()))
-        }
+        Command::Serve(_)
+        | Command::Store(_)
+        | Command::Completions(_)
+        | Command::Record(_)
+        | Command::CheckDrift(_) => Err(Failure::Usage("not a client command".to_owned())),
     }
 }
 

@@ -9,10 +9,12 @@
 pub mod args;
 mod client;
 mod confirm;
+mod drift;
 pub mod failure;
 pub mod logging;
 mod output;
 mod progress;
+mod record;
 pub mod serve;
 pub mod signals;
 mod store;
@@ -31,7 +33,9 @@ pub fn main() -> ExitCode {
         Err(error) => return usage_error(&error),
     };
     let log = logging::init(cli.verbose, matches!(cli.command, Command::Serve(_)));
-    let json = cli.command.client_args().is_some_and(|after| after.json) || cli.client.json;
+    let json = cli.command.client_args().is_some_and(|after| after.json)
+        || cli.client.json
+        || matches!(&cli.command, Command::CheckDrift(args) if args.json);
     let result = run(cli);
     if let Some(guard) = log {
         serve::report_dropped_log_lines(guard); // flushes the lines still buffered
@@ -98,6 +102,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Store(command) => {
                 print!("{}", store::run(command)?);
                 Ok(())
+            }
+            Command::Record(args) => runtime.block_on(record::run(args)),
+            Command::CheckDrift(args) => {
+                let (report, outcome) = runtime.block_on(drift::run(&args))?;
+                print!("{report}");
+                outcome
             }
             Command::Completions(args) => {
                 clap_complete::generate(
