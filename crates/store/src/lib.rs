@@ -20,6 +20,8 @@
 
 mod error;
 mod fixtures;
+#[cfg(test)]
+mod read_path_tests;
 mod rows;
 mod schema;
 mod seed;

@@ -47,7 +47,7 @@ impl DurableStore {
     /// another dataset or user in the store ([`StoreError::Conflict`]). Check the
     /// fixtures first with [`Fixtures::combine`], passing the store's users.
     pub fn seed(&self, fixtures: &Fixtures) -> Result<SeedReport, StoreError> {
-        let mut db = self.lock_for_write();
+        let mut db = self.lock();
         db.transact(|tx, serial| {
             let mut report = SeedReport::default();
             let now = Timestamp::now();
