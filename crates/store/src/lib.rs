@@ -20,6 +20,7 @@
 
 mod error;
 mod fixtures;
+mod permissions;
 #[cfg(test)]
 mod read_path_tests;
 mod rows;
