@@ -152,7 +152,7 @@ async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(),
     let store = open_store(path)?;
     let stored = store.users().map_err(|e| Failure::Failed(e.to_string()))?;
     let fixtures = wanted(&args, file.as_ref(), |name| {
-        stored.iter().any(|(known, _)| known == name)
+        stored.iter().any(|user| user.name == name)
     })?;
     let report = store
         .seed(&fixtures)
@@ -167,7 +167,11 @@ async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(),
     } else if report.added != Default::default() || !report.notes.is_empty() {
         notes.push(format!("from the command line: {report}"));
     }
-    let users = tokens_of(store.users().map_err(|e| Failure::Failed(e.to_string()))?);
+    let stored = store.users().map_err(|e| Failure::Failed(e.to_string()))?;
+    let users = tokens_of(stored.into_iter().map(|user| {
+        let token = user.token.map(|token| token.expose_secret().to_owned());
+        (user.name, token)
+    }));
     let provider = move |user: &str| store.session(user);
     serve(&args, provider, wire, users, notes).await
 }

@@ -28,6 +28,7 @@ mod schema;
 mod seed;
 mod session;
 mod store;
+mod stored_user;
 
 pub use error::StoreError;
 pub use fixtures::{ConfigFixture, DatasetFixture, FixtureError, Fixtures, UserFixture};
@@ -35,3 +36,4 @@ pub use schema::SCHEMA_VERSION;
 pub use seed::SeedReport;
 pub use session::DurableSession;
 pub use store::{Counts, DurableStore};
+pub use stored_user::StoredUser;

@@ -5,6 +5,7 @@ use std::fmt;
 
 use collab_core::{AccessConfig, DatasetId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
+use secrecy::ExposeSecret;
 
 use crate::error::StoreError;
 use crate::fixtures::{ConfigFixture, DatasetFixture, Fixtures, UserFixture};
@@ -217,7 +218,10 @@ impl DurableStore {
         let users = self
             .users()?
             .into_iter()
-            .map(|(name, token)| UserFixture { name, token })
+            .map(|user| UserFixture {
+                name: user.name,
+                token: user.token.map(|token| token.expose_secret().to_owned()),
+            })
             .collect();
         let mut datasets = Vec::new();
         for (id, owner) in self.datasets()? {

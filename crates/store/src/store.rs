@@ -12,6 +12,7 @@ use crate::error::StoreError;
 use crate::rows;
 use crate::schema;
 use crate::session::DurableSession;
+use crate::stored_user::StoredUser;
 
 /// A durable stand-in for Lightly's Collaboration service: users, datasets and their
 /// configs in one SQLite file, under the same rules as the in-memory fake
@@ -163,13 +164,13 @@ impl DurableStore {
         })
     }
 
-    /// The users and their tokens (users without a token cannot be authenticated by a
-    /// server, but own datasets all the same).
-    pub fn users(&self) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    /// The users and their tokens, ordered by name (users without a token cannot be
+    /// authenticated by a server, but own datasets all the same).
+    pub fn users(&self) -> Result<Vec<StoredUser>, StoreError> {
         self.read("reading users", |conn| {
             let mut statement = conn.prepare("SELECT name, token FROM users ORDER BY name")?;
             let users = statement
-                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .query_map([], |row| Ok(StoredUser::new(row.get(0)?, row.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(users)
         })
