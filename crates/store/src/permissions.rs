@@ -57,7 +57,9 @@ mod imp {
             // An empty file is an empty SQLite database: SQLite fills it in.
             Ok(_) => {}
             Err(error) if error.kind() == ErrorKind::AlreadyExists => {
-                let Ok(metadata) = std::fs::metadata(path) else { return };
+                let Ok(metadata) = std::fs::metadata(path) else {
+                    return;
+                };
                 let mode = metadata.permissions().mode();
                 if mode & OTHERS != 0 {
                     tracing::warn!(

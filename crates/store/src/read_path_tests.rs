@@ -31,16 +31,18 @@ impl Drop for Scratch {
 
 #[tokio::test] // one runtime thread: if the read blocks it, nothing else runs
 async fn a_read_behind_a_held_connection_and_a_queued_write_leaves_its_worker_free() {
-    let folder = Scratch(std::env::temp_dir().join(format!(
-        "collab-store-read-path-{}",
-        std::process::id()
-    )));
+    let folder = Scratch(
+        std::env::temp_dir().join(format!("collab-store-read-path-{}", std::process::id())),
+    );
     std::fs::create_dir_all(&folder.0).unwrap();
     let store = DurableStore::open(folder.0.join("state.db")).unwrap();
     store.add_dataset(dataset(), "alice").unwrap();
     let session = store.session("alice");
     let request = ShareRequest::write(["ann@example.com"], ["acme"]).unwrap();
-    let id = session.create_or_update(&dataset(), &request).await.unwrap();
+    let id = session
+        .create_or_update(&dataset(), &request)
+        .await
+        .unwrap();
 
     // A read in progress: another thread holds the connection until told to let go.
     let (held_tx, held) = mpsc::channel();
@@ -84,5 +86,9 @@ async fn a_read_behind_a_held_connection_and_a_queued_write_leaves_its_worker_fr
     assert_eq!(listed[0].id, id);
     holder.join().unwrap();
     writer.join().unwrap().unwrap();
-    assert_eq!(store.counts().unwrap().users, 2, "the queued write went through");
+    assert_eq!(
+        store.counts().unwrap().users,
+        2,
+        "the queued write went through"
+    );
 }

@@ -60,7 +60,10 @@ mod tests {
         let user = StoredUser::new("alice".to_owned(), Some("alice-s3cret-token".to_owned()));
         let shown = format!("{user:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
-        assert!(shown.contains("alice") && shown.contains("[REDACTED]"), "{shown}");
+        assert!(
+            shown.contains("alice") && shown.contains("[REDACTED]"),
+            "{shown}"
+        );
         assert_eq!(
             user.token.as_ref().map(|t| t.expose_secret()),
             Some("alice-s3cret-token")

@@ -71,11 +71,18 @@ fn an_existing_store_readable_by_others_is_reported_once_and_its_log_made_owner_
     let logs = logged(|| {
         let store = DurableStore::open(&path).unwrap();
         store.add_user("alice").unwrap();
-        assert_eq!(mode(&wal(&path)), 0o600, "the write-ahead log is owner-only");
+        assert_eq!(
+            mode(&wal(&path)),
+            0o600,
+            "the write-ahead log is owner-only"
+        );
     });
     let warnings: Vec<&str> = logs.lines().filter(|line| line.contains("WARN")).collect();
     assert_eq!(warnings.len(), 1, "one warning per open: {logs}");
     assert!(warnings[0].contains(&path.display().to_string()), "{logs}");
-    assert!(warnings[0].contains("644") && warnings[0].contains("chmod 600"), "{logs}");
+    assert!(
+        warnings[0].contains("644") && warnings[0].contains("chmod 600"),
+        "{logs}"
+    );
     assert_eq!(mode(&path), 0o644, "the owner's own file is left as it is");
 }
