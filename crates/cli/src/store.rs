@@ -27,7 +27,7 @@ pub(crate) fn run(command: StoreCommand) -> Result<String, Failure> {
             let origin = file.display().to_string();
             let fixtures =
                 collab_store::Fixtures::combine([(origin.as_str(), &fixtures)], |name| {
-                    stored.iter().any(|(known, _)| known == name)
+                    stored.iter().any(|user| user.name == name)
                 })
                 .map_err(|e| Failure::Usage(e.to_string()))?;
             let report = store
