@@ -39,8 +39,8 @@ use collab_core::{Error, wire};
 /// once and hands the caller the error with that wait, since asking earlier only earns
 /// another refusal: [`Error::RateLimited`](collab_core::Error::RateLimited) for a
 /// `429`, [`Error::Unavailable`](collab_core::Error::Unavailable) with a
-/// [`wire::RetryAfter`](collab_core::wire::RetryAfter) source for the others. An
-/// HTTP-date `Retry-After` is ignored (the computed backoff applies).
+/// [`wire::RetryAfter`](collab_core::wire::RetryAfter) source for the others. A
+/// `Retry-After` given as an HTTP date is honoured like the seconds until that date.
 ///
 /// # Bounds
 ///
