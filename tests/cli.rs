@@ -1059,3 +1059,26 @@ async fn every_command_has_examples_in_its_help() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_services_request_id_is_on_the_error_line_and_in_the_json_error() {
+    // A stand-in for today's API: a 404 for an unknown dataset, with its requestId.
+    let body = r#"{"code":"DATASET_UNKNOWN","error":"no such dataset","requestId":"req-9d2b-41"}"#;
+    let answer = format!(
+        "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (url, peer_task) = peer(Some(answer)).await;
+    let text = run_collab(&url, Some(ALICE_TOKEN), &["list", DATASET]).await;
+    let json = run_collab(&url, Some(ALICE_TOKEN), &["--json", "list", DATASET]).await;
+    peer_task.abort();
+    assert_eq!(text.code, 3, "{text:?}");
+    assert!(
+        text.stderr.starts_with("error: dataset ")
+            && text.stderr.contains("request id req-9d2b-41"),
+        "{text:?}"
+    );
+    let error: serde_json::Value = serde_json::from_str(&json.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "dataset_not_found", "{json:?}");
+    assert_eq!(error["error"]["requestId"], "req-9d2b-41", "{json:?}");
+}

@@ -108,13 +108,23 @@ impl Failure {
         }
     }
 
+    /// The service's id for the request that failed, when it sent one: what Lightly's
+    /// support asks for. The text line shows it within the error's own words.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api { error, .. } => error.request_id(),
+            _ => None,
+        }
+    }
+
     /// Prints the failure on stderr, as text or JSON, and gives the exit code.
     pub fn report(&self, json: bool) -> ExitCode {
         if json {
-            let body = serde_json::json!({
-                "error": { "kind": self.kind(), "message": self.message() },
-                "exitCode": self.exit_code(),
-            });
+            let mut error = serde_json::json!({ "kind": self.kind(), "message": self.message() });
+            if let Some(request_id) = self.request_id() {
+                error["requestId"] = request_id.into();
+            }
+            let body = serde_json::json!({ "error": error, "exitCode": self.exit_code() });
             eprintln!("{body}");
         } else {
             eprintln!("error: {}", self.message());

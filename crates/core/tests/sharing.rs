@@ -151,11 +151,11 @@ async fn invalid_users_are_refused_before_any_call() {
 async fn errors_of_the_repository_pass_through() {
     let mut repo = MockAccessConfigRepository::new();
     repo.expect_list()
-        .returning(|d| Err(Error::DatasetNotFound { dataset: *d }));
+        .returning(|d| Err(collab_core::rules::unknown_dataset(*d)));
     let result = SharingService::new(repo)
         .grant(&dataset(), ["a@x.io"])
         .await;
-    assert!(matches!(result, Err(Error::DatasetNotFound { dataset: d }) if d == dataset()));
+    assert!(matches!(result, Err(Error::DatasetNotFound { dataset: d, .. }) if d == dataset()));
 }
 
 #[tokio::test]

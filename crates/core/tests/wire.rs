@@ -21,10 +21,14 @@ fn target(config: bool) -> CallTarget {
 fn errors_survive_the_round_trip_through_http() {
     let t = target(true);
     let errors = [
-        Error::DatasetNotFound { dataset: t.dataset },
+        Error::DatasetNotFound {
+            dataset: t.dataset,
+            request_id: None,
+        },
         Error::AccessConfigNotFound {
             dataset: t.dataset,
             config: t.config.unwrap(),
+            request_id: None,
         },
         Error::Unauthorized {
             message: "m".into(),

@@ -63,8 +63,10 @@
 //! `DatasetNotFound`, `404 ACCESS_CONTROL_UNKNOWN` is `AccessConfigNotFound`, `401`
 //! `Unauthorized`, `403` `Forbidden`, `400` `InvalidRequest`, `429` `RateLimited`, `5xx`
 //! `Unavailable`. An error body may name its text `message` (2022) or `error` (today);
-//! unknown fields and codes are tolerated, and the service's `requestId` is kept in the
-//! error's message (quote it to Lightly's support). A success whose body is
+//! unknown fields and codes are tolerated, and the service's `requestId` stays with
+//! every error built from an answer, shown by its `Display` and returned by
+//! [`Error::request_id`](collab_core::Error::request_id) (quote it to Lightly's
+//! support). A success whose body is
 //! not what the API defines is `UnexpectedResponse`, with the status and at most 200
 //! characters of the body. A transport failure or timeout is `Unavailable`, with
 //! reqwest's error (its URL removed) as the source.

@@ -503,19 +503,19 @@ async fn client_errors_map_to_their_variants_and_are_not_retried() {
             "list",
             404,
             error_body("DATASET_UNKNOWN", "no dataset"),
-            |e| matches!(e, Error::DatasetNotFound { dataset: d } if *d == dataset()),
+            |e| matches!(e, Error::DatasetNotFound { dataset: d, .. } if *d == dataset()),
         ),
         (
             "delete",
             404,
             error_body("ACCESS_CONTROL_UNKNOWN", "no config"),
-            |e| matches!(e, Error::AccessConfigNotFound { dataset: d, config: c } if *d == dataset() && *c == config()),
+            |e| matches!(e, Error::AccessConfigNotFound { dataset: d, config: c, .. } if *d == dataset() && *c == config()),
         ),
         (
             "delete",
             404,
             error_body("DATASET_UNKNOWN", "no dataset"),
-            |e| matches!(e, Error::DatasetNotFound { dataset: d } if *d == dataset()),
+            |e| matches!(e, Error::DatasetNotFound { dataset: d, .. } if *d == dataset()),
         ),
         (
             "create",

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::with_request_id;
 use crate::{AccessConfigId, ApiErrorCode, ApiErrorResponse, DatasetId, Error};
 
 /// The wait a retryable answer other than `429` (a `503`, say) asked for with
@@ -65,7 +66,7 @@ pub fn error_to_response(error: &Error) -> (u16, ApiErrorResponse) {
 /// let target = wire::CallTarget { dataset, config: None };
 /// let body = ApiErrorResponse::new(ApiErrorCode::DatasetUnknown, "no such dataset");
 /// let error = wire::error_from_response(404, Some(body), None, target);
-/// assert!(matches!(error, Error::DatasetNotFound { dataset: d } if d == dataset));
+/// assert!(matches!(error, Error::DatasetNotFound { dataset: d, .. } if d == dataset));
 /// # Ok::<(), collab_core::ParseIdError>(())
 /// ```
 pub fn error_from_response(
@@ -74,18 +75,24 @@ pub fn error_from_response(
     retry_after: Option<Duration>,
     target: CallTarget,
 ) -> Error {
-    // The service's request id stays in the message: it is what users quote to
-    // Lightly's support.
+    // The service's request id stays with the error (in the message, or the field of
+    // a not-found): it is what users quote to Lightly's support.
     let message = || match &body {
         Some(ApiErrorResponse {
             message,
             code,
             request_id: Some(request_id),
             ..
-        }) => format!("{message} ({code}; request id {request_id})"),
+        }) => with_request_id(message, code.as_str(), request_id),
         Some(body) => format!("{} ({})", body.message, body.code),
         None => format!("status {status}"),
     };
+    // What an `UnexpectedResponse` adds to its `(status N)`: the body's words, if any.
+    let explained = |advice: &str| match &body {
+        Some(_) => format!("{}; {advice}", message()),
+        None => advice.to_owned(),
+    };
+    let request_id = || body.as_ref().and_then(|b| b.request_id.clone());
     let code = body.as_ref().map(|b| &b.code);
     match status {
         // Only the API's own codes say which thing is missing. A 404 without them
@@ -93,16 +100,18 @@ pub fn error_from_response(
         404 => match (code, target.config) {
             (Some(ApiErrorCode::DatasetUnknown), _) => Error::DatasetNotFound {
                 dataset: target.dataset,
+                request_id: request_id(),
             },
             (Some(ApiErrorCode::AccessControlUnknown), Some(config)) => {
                 Error::AccessConfigNotFound {
                     dataset: target.dataset,
                     config,
+                    request_id: request_id(),
                 }
             }
             _ => Error::UnexpectedResponse {
                 status: Some(status),
-                message: format!("{}; no such endpoint: check the API URL", message()),
+                message: explained("no such endpoint: check the API URL"),
             },
         },
         502 if code == Some(&ApiErrorCode::MalformedResponse) => Error::UnexpectedResponse {
@@ -117,10 +126,7 @@ pub fn error_from_response(
         // static file server answering a DELETE) is not the API.
         501 => Error::UnexpectedResponse {
             status: Some(status),
-            message: format!(
-                "{}; the server does not implement this call: check the API URL",
-                message()
-            ),
+            message: explained("the server does not implement this call: check the API URL"),
         },
         408 | 500..=599 => Error::Unavailable {
             message: message(),
@@ -128,7 +134,7 @@ pub fn error_from_response(
         },
         _ => Error::UnexpectedResponse {
             status: Some(status),
-            message: message(),
+            message: explained("the API does not answer with this status"),
         },
     }
 }
