@@ -147,11 +147,23 @@
 //! # }
 //! ```
 //!
-//! # Logging
+//! # Tracing
 //!
-//! Each attempt logs one `tracing` event at `debug` level with the method, the path
-//! (never the query, which holds the token), the attempt number, the status and the
-//! time taken; each retry logs its delay.
+//! Every port call is a `tracing` span, `collab_http.call` (fields `collab.operation`,
+//! `collab.dataset`, `collab.config` for a delete, then `collab.attempts` and, when it
+//! failed, `error.type`). Each HTTP attempt is a child span, `collab_http.attempt`,
+//! with OpenTelemetry's HTTP client field names: `http.request.method`, `url.path`
+//! (never the query, which holds an API token), `server.address`, `server.port`,
+//! `http.request.resend_count` (from the first retry on), `http.response.status_code`
+//! and `error.type` (the status of an error answer, else the kind of failure);
+//! `otel.name` and `otel.kind` let `tracing-opentelemetry` name it as OpenTelemetry
+//! does. Each retry wait is an event (its `delay_ms` and its `reason`).
+//!
+//! Spans are at `INFO` and print nothing by themselves; events (one per attempt with
+//! its status and time, one per retry wait) are at `DEBUG`: an `INFO` log stays quiet
+//! while a trace shows every call and attempt. No span, field or event holds a
+//! credential. The README's "Seeing what it does" shows a subscriber set-up, and the
+//! `opentelemetry` example how the spans reach OpenTelemetry.
 #![warn(missing_docs, unreachable_pub)]
 
 mod auth;
@@ -162,6 +174,7 @@ mod endpoint;
 mod repository;
 mod response;
 mod retry;
+mod spans;
 
 pub use build_error::BuildError;
 pub use builder::{

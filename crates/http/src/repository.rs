@@ -15,12 +15,14 @@ use collab_core::{
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use reqwest::{Method, Url};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::auth::{Auth, Redactor};
 use crate::call_limit::CallLimit;
 use crate::endpoint::BaseUrl;
 use crate::response::{self, Answer, transport_error};
 use crate::retry::wait_asked_by;
+use crate::spans;
 use crate::{HttpRepositoryBuilder, RetryPolicy};
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -85,6 +87,8 @@ impl fmt::Debug for HttpRepository {
 
 /// One API call: what to send where, and what it is about.
 struct Call<'a> {
+    /// The port's operation, for the call's span: `list`, `create_or_update`, `delete`.
+    operation: &'static str,
     method: Method,
     /// Without query: the credential is added per attempt, so this is safe to show.
     url: Url,
@@ -132,8 +136,13 @@ impl HttpRepository {
         &self.inner.retry
     }
 
-    /// Runs a call with retries, as the policy says.
+    /// Runs a call with retries, as the policy says, in the call's span.
     async fn execute(&self, call: &Call<'_>) -> Outcome {
+        let span = spans::call(call.operation, &call.target);
+        self.execute_in_span(call).instrument(span).await
+    }
+
+    async fn execute_in_span(&self, call: &Call<'_>) -> Outcome {
         let policy = self.inner.retry;
         let started = Instant::now();
         let end = self.inner.call_limit.end(started);
@@ -146,7 +155,9 @@ impl HttpRepository {
                 policy.attempt_timeout(self.inner.request_timeout, attempt, started.elapsed()),
                 end,
             );
-            self.attempt(call, attempt, timeout, outcome_unknown).await
+            self.attempt(call, attempt, timeout, outcome_unknown)
+                .instrument(spans::attempt(&call.method, &call.url, attempt))
+                .await
         })
         .retry(policy.backoff())
         .when(Error::is_retryable)
@@ -154,16 +165,9 @@ impl HttpRepository {
             let delay = policy.next_delay(proposed, wait_asked_by(error), started.elapsed());
             CallLimit::wait(delay, end)
         })
-        .notify(|error, delay| {
-            tracing::debug!(
-                method = %call.method,
-                path = call.url.path(),
-                delay_ms = delay.as_millis() as u64,
-                %error,
-                "collab-http: retrying"
-            );
-        })
+        .notify(|error, delay| spans::retry_wait(call.url.path(), delay, error))
         .await;
+        spans::record_call_end(attempts.load(Ordering::Relaxed), &result);
         Outcome {
             result,
             outcome_unknown: outcome_unknown.load(Ordering::Relaxed),
@@ -218,6 +222,7 @@ impl HttpRepository {
             outcome_unknown.store(true, Ordering::Relaxed);
         }
         let result = result.map_err(|error| settings.redactor.scrub(error));
+        spans::record_attempt_end(status, &result);
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(_) => tracing::debug!(
@@ -248,12 +253,14 @@ impl HttpRepository {
 
     fn call<'a>(
         &self,
+        operation: &'static str,
         method: Method,
         dataset: &DatasetId,
         config: Option<&AccessConfigId>,
         body: Option<&'a [u8]>,
     ) -> Call<'a> {
         Call {
+            operation,
             method,
             url: self.inner.base_url.access(dataset, config),
             body,
@@ -279,7 +286,7 @@ impl AccessConfigRepository for HttpRepository {
                 message: format!("cannot encode the request: {error}"),
             }
         })?;
-        let call = self.call(Method::POST, dataset, None, Some(&body));
+        let call = self.call("create_or_update", Method::POST, dataset, None, Some(&body));
         let answer = self.execute(&call).await.result?;
         let created: CreateEntityResponse = self.decode(&answer, "a CreateEntityResponse")?;
         Ok(AccessConfigId::new(created.id))
@@ -292,7 +299,7 @@ impl AccessConfigRepository for HttpRepository {
     /// either way. A connection that could not be made sent nothing, so after it a
     /// missing config is still [`Error::AccessConfigNotFound`].
     async fn delete(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()> {
-        let call = self.call(Method::DELETE, dataset, Some(config), None);
+        let call = self.call("delete", Method::DELETE, dataset, Some(config), None);
         let outcome = self.execute(&call).await;
         match outcome.result {
             Ok(_) => Ok(()),
@@ -309,7 +316,7 @@ impl AccessConfigRepository for HttpRepository {
 
     /// `GET /v1/datasets/{datasetId}/collaboration/access`.
     async fn list(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
-        let call = self.call(Method::GET, dataset, None, None);
+        let call = self.call("list", Method::GET, dataset, None, None);
         let answer = self.execute(&call).await.result?;
         let configs: Vec<AccessConfig> =
             self.decode(&answer, "a list of SharedAccessConfigData")?;
