@@ -970,12 +970,21 @@ async fn plain_http_to_another_host_warns_once_that_the_token_travels_readable()
 async fn one_v_logs_our_crates_and_two_add_the_http_stack() {
     let api = Api::start().await;
     let targets = |stderr: &str| -> Vec<String> {
-        // A log line: "<time>  LEVEL target: message".
+        // A log line: "<time>  LEVEL [span{fields}:...: ]target: message"; the spans of
+        // the call and its attempt come first when the event happened inside them.
         stderr
             .lines()
             .filter_map(|line| {
-                let mut words = line.split_whitespace().skip(2);
-                words
+                let mut words = line
+                    .splitn(3, char::is_whitespace)
+                    .filter(|w| !w.is_empty());
+                let (_time, _level) = (words.next()?, words.next()?);
+                let rest = line.split_once(_level)?.1.trim_start();
+                let rest = match rest.split_whitespace().next() {
+                    Some(first) if first.contains('{') => rest.rsplit_once("}: ")?.1,
+                    _ => rest,
+                };
+                rest.split_whitespace()
                     .next()
                     .map(|target| target.trim_end_matches(':').to_owned())
             })
