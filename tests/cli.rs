@@ -975,11 +975,8 @@ async fn one_v_logs_our_crates_and_two_add_the_http_stack() {
         stderr
             .lines()
             .filter_map(|line| {
-                let mut words = line
-                    .splitn(3, char::is_whitespace)
-                    .filter(|w| !w.is_empty());
-                let (_time, _level) = (words.next()?, words.next()?);
-                let rest = line.split_once(_level)?.1.trim_start();
+                let level = line.split_whitespace().nth(1)?;
+                let rest = line.split_once(level)?.1.trim_start();
                 let rest = match rest.split_whitespace().next() {
                     Some(first) if first.contains('{') => rest.rsplit_once("}: ")?.1,
                     _ => rest,
