@@ -11,7 +11,8 @@ use crate::auth::{Auth, Credentials, Redactor};
 use crate::call_limit::CallLimit;
 use crate::endpoint::{BaseUrl, describe_unchecked};
 use crate::repository::Settings;
-use crate::{BuildError, HttpRepository, RetryPolicy};
+use crate::retry_budget::Tokens;
+use crate::{BuildError, HttpRepository, RetryBudget, RetryPolicy};
 
 /// Lightly's API, used when no base URL is given.
 pub const DEFAULT_BASE_URL: &str = "https://api.lightly.ai";
@@ -54,6 +55,7 @@ pub struct HttpRepositoryBuilder {
     connect_timeout: Duration,
     request_timeout: Duration,
     retry: RetryPolicy,
+    retry_budget: RetryBudget,
     user_agent: String,
     wire: WireGeneration,
     client: Option<reqwest::Client>,
@@ -74,6 +76,7 @@ impl fmt::Debug for HttpRepositoryBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("retry", &self.retry)
+            .field("retry_budget", &self.retry_budget)
             .field("user_agent", &self.user_agent)
             .field("wire", &self.wire)
             .field("client", &self.client.as_ref().map(|_| "caller-supplied"))
@@ -85,7 +88,7 @@ impl fmt::Debug for HttpRepositoryBuilder {
 impl HttpRepositoryBuilder {
     /// A builder with the defaults: [`DEFAULT_BASE_URL`], no credential yet,
     /// [`DEFAULT_CONNECT_TIMEOUT`], [`DEFAULT_REQUEST_TIMEOUT`],
-    /// [`RetryPolicy::default`] and [`DEFAULT_USER_AGENT`].
+    /// [`RetryPolicy::default`], [`RetryBudget::new`] and [`DEFAULT_USER_AGENT`].
     pub fn new() -> Self {
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
@@ -94,6 +97,7 @@ impl HttpRepositoryBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
+            retry_budget: RetryBudget::new(),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             wire: WireGeneration::Current,
             client: None,
@@ -194,6 +198,16 @@ impl HttpRepositoryBuilder {
     /// call with [`with_call_timeout`](Self::with_call_timeout).
     pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// How many retries the repository and its clones may make together (default
+    /// [`RetryBudget::new`]: 100 retries when every call fails, refilled by
+    /// successes); [`RetryBudget::unlimited`] lets every call retry as its policy says.
+    /// When the budget is spent, a failed attempt is returned at once, its error saying
+    /// so.
+    pub fn with_retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = budget;
         self
     }
 
@@ -304,6 +318,7 @@ impl HttpRepositoryBuilder {
             wire: self.wire,
             request_timeout: self.request_timeout,
             retry: self.retry,
+            retry_tokens: Tokens::new(self.retry_budget),
             call_limit: self.call_limit,
         }))
     }

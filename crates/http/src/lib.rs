@@ -174,6 +174,7 @@ mod endpoint;
 mod repository;
 mod response;
 mod retry;
+mod retry_budget;
 mod spans;
 
 pub use build_error::BuildError;
@@ -183,3 +184,4 @@ pub use builder::{
 };
 pub use repository::HttpRepository;
 pub use retry::RetryPolicy;
+pub use retry_budget::RetryBudget;

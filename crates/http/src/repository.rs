@@ -22,8 +22,9 @@ use crate::call_limit::CallLimit;
 use crate::endpoint::BaseUrl;
 use crate::response::{self, Answer, transport_error};
 use crate::retry::wait_asked_by;
+use crate::retry_budget::{SPENT, Tokens};
 use crate::spans;
-use crate::{HttpRepositoryBuilder, RetryPolicy};
+use crate::{HttpRepositoryBuilder, RetryBudget, RetryPolicy};
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
@@ -67,6 +68,8 @@ pub(crate) struct Settings {
     pub(crate) wire: WireGeneration,
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    /// What is left of the retries the clones may make together.
+    pub(crate) retry_tokens: Tokens,
     pub(crate) call_limit: CallLimit,
 }
 
@@ -80,6 +83,7 @@ impl fmt::Debug for HttpRepository {
             .field("wire", &settings.wire)
             .field("request_timeout", &settings.request_timeout)
             .field("retry", &settings.retry)
+            .field("retry_budget", settings.retry_tokens.budget())
             .field("call_limit", &settings.call_limit)
             .finish_non_exhaustive()
     }
@@ -136,6 +140,11 @@ impl HttpRepository {
         &self.inner.retry
     }
 
+    /// The retry budget this repository shares with its clones; see [`RetryBudget`].
+    pub fn retry_budget(&self) -> &RetryBudget {
+        self.inner.retry_tokens.budget()
+    }
+
     /// Runs a call with retries, as the policy says, in the call's span.
     async fn execute(&self, call: &Call<'_>) -> Outcome {
         let span = spans::call(call.operation, &call.target);
@@ -149,6 +158,8 @@ impl HttpRepository {
         // Shared with each attempt's future, which must be `Send`: hence atomics.
         let attempts = &AtomicU32::new(0);
         let outcome_unknown = &AtomicBool::new(false);
+        let budget_spent = &AtomicBool::new(false);
+        let tokens = &self.inner.retry_tokens;
         let result = (move || async move {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
             let timeout = CallLimit::attempt_timeout(
@@ -163,10 +174,24 @@ impl HttpRepository {
         .when(Error::is_retryable)
         .adjust(|error, proposed| {
             let delay = policy.next_delay(proposed, wait_asked_by(error), started.elapsed());
-            CallLimit::wait(delay, end)
+            let delay = CallLimit::wait(delay, end)?;
+            if tokens.spend_on_retry() {
+                Some(delay)
+            } else {
+                budget_spent.store(true, Ordering::Relaxed);
+                None
+            }
         })
         .notify(|error, delay| spans::retry_wait(call.url.path(), delay, error))
         .await;
+        let result = match result {
+            Ok(answer) => {
+                tokens.refill_on_success();
+                Ok(answer)
+            }
+            Err(error) if budget_spent.load(Ordering::Relaxed) => Err(refused_by_budget(error)),
+            Err(error) => Err(error),
+        };
         spans::record_call_end(attempts.load(Ordering::Relaxed), &result);
         Outcome {
             result,
@@ -269,6 +294,20 @@ impl HttpRepository {
                 config: config.copied(),
             },
         }
+    }
+}
+
+/// The error of a call whose retry the budget refused: an outage says so (first, so
+/// that the service's request id stays at the message's end); a `429` is handed back
+/// as it is, with its wait.
+fn refused_by_budget(error: Error) -> Error {
+    tracing::debug!(%error, "collab-http: {SPENT}");
+    match error {
+        Error::Unavailable { message, source } => Error::Unavailable {
+            message: format!("{SPENT}; {message}"),
+            source,
+        },
+        other => other,
     }
 }
 
