@@ -55,6 +55,7 @@ impl Failure {
                 Error::Unauthorized { .. } => "unauthorized",
                 Error::Forbidden { .. } => "forbidden",
                 Error::InvalidRequest { .. } => "invalid_request",
+                Error::Conflict { .. } => "conflict",
                 Error::RateLimited { .. } => "rate_limited",
                 Error::Unavailable { .. } => "unavailable",
                 _ => "unexpected_response",

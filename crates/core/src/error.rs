@@ -59,6 +59,14 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// The request was well formed but the state it was made from has changed since
+    /// (`409 CONFLICT`), e.g. a [`SharingPlan`](crate::SharingPlan) that went stale:
+    /// read again, then decide again. Not retryable as it is.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// What changed.
+        message: String,
+    },
     /// Too many requests (`429`); wait and try again.
     #[error("rate limited{}", retry_after.map(|d| format!("; retry after {} ms", d.as_millis())).unwrap_or_default())]
     RateLimited {
@@ -130,6 +138,7 @@ impl Error {
             Self::Unauthorized { message }
             | Self::Forbidden { message }
             | Self::InvalidRequest { message }
+            | Self::Conflict { message }
             | Self::Unavailable { message, .. }
             | Self::UnexpectedResponse { message, .. } => request_id_in(message),
             Self::RateLimited { .. } => None,

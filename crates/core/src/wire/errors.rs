@@ -39,6 +39,7 @@ pub fn error_to_response(error: &Error) -> (u16, ApiErrorResponse) {
         Error::Unauthorized { .. } => (401, ApiErrorCode::Unauthorized),
         Error::Forbidden { .. } => (403, ApiErrorCode::Forbidden),
         Error::InvalidRequest { .. } => (400, ApiErrorCode::BadRequest),
+        Error::Conflict { .. } => (409, ApiErrorCode::Conflict),
         Error::RateLimited { .. } => (429, ApiErrorCode::Unknown("TOO_MANY_REQUESTS".into())),
         Error::Unavailable { .. } => (503, ApiErrorCode::Unknown("SERVICE_UNAVAILABLE".into())),
         Error::UnexpectedResponse { .. } => (502, ApiErrorCode::MalformedResponse),
@@ -49,6 +50,7 @@ pub fn error_to_response(error: &Error) -> (u16, ApiErrorResponse) {
         Error::Unauthorized { message }
         | Error::Forbidden { message }
         | Error::InvalidRequest { message }
+        | Error::Conflict { message }
         | Error::Unavailable { message, .. }
         | Error::UnexpectedResponse { message, .. } => message.clone(),
         _ => error.to_string(),
@@ -120,6 +122,7 @@ pub fn error_from_response(
         },
         401 => Error::Unauthorized { message: message() },
         403 => Error::Forbidden { message: message() },
+        409 => Error::Conflict { message: message() },
         429 => Error::RateLimited { retry_after },
         400..=499 if status != 408 => Error::InvalidRequest { message: message() },
         // The API implements every call it is sent; a server that does not (e.g. a
