@@ -87,9 +87,10 @@ impl Failure {
                     message,
                     source: Some(source),
                 } if !source.is::<collab_core::wire::RetryAfter>() => {
+                    let cause = root_cause(source.as_ref());
                     format!(
-                        "cannot reach {api_url}: {message}: {}",
-                        root_cause(source.as_ref())
+                        "cannot reach {api_url}: {message}: {cause}{}",
+                        plain_http_hint(api_url, &cause)
                     )
                 }
                 Error::Unavailable { message, .. } => {
@@ -131,6 +132,18 @@ impl Failure {
             eprintln!("error: {}", self.message());
         }
         ExitCode::from(self.exit_code())
+    }
+}
+
+/// A hint for `https://` against a server that speaks plain HTTP (such as `collab
+/// serve`): rustls then reads the server's plain answer as a TLS record of an unknown
+/// type, which says nothing to a person.
+fn plain_http_hint(api_url: &str, cause: &str) -> String {
+    match api_url.strip_prefix("https://") {
+        Some(rest) if cause.contains("InvalidContentType") => format!(
+            " (the server does not speak TLS: if it is plain HTTP, such as `collab serve`, use http://{rest})"
+        ),
+        _ => String::new(),
     }
 }
 
