@@ -26,13 +26,12 @@ use crate::progress::while_waiting;
 /// A person at a terminal should learn within seconds that the API is unreachable, so
 /// the CLI retries less than the library's default (which follows Lightly's client);
 /// the command's deadline (`--timeout`) bounds it all.
-const INTERACTIVE_RETRIES: RetryPolicy = RetryPolicy {
-    max_attempts: 3,
-    initial_backoff: Duration::from_millis(200),
-    max_backoff: Duration::from_secs(2),
-    max_elapsed: Duration::from_secs(10),
-    jitter: true,
-};
+const INTERACTIVE_RETRIES: RetryPolicy = RetryPolicy::new()
+    .with_max_attempts(3)
+    .with_initial_backoff(Duration::from_millis(200))
+    .with_max_backoff(Duration::from_secs(2))
+    .with_max_elapsed(Duration::from_secs(10))
+    .with_jitter(true);
 
 /// A URL to suggest when the one given cannot be used: `collab serve`'s.
 const EXAMPLE_URL: &str = "http://127.0.0.1:8080";

@@ -38,8 +38,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_base_url(server.base_url())
         .with_api_token("token-a")
         .build()?;
-    repo.create_or_update(&dataset, &ShareRequest::write(["ann@example.com"], ["acme"])?)
-        .await?;
+    repo.create_or_update(
+        &dataset,
+        &ShareRequest::write(["ann@example.com"], ["acme"])?,
+    )
+    .await?;
     let configs = repo.list(&dataset).await?;
     println!("{} config(s); the spans follow", configs.len());
 

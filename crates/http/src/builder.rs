@@ -28,7 +28,24 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// configured otherwise.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Builds an [`HttpRepository`]; get one from [`HttpRepository::builder`].
+/// Builds an [`HttpRepository`]; get one from [`HttpRepository::builder`] or
+/// [`HttpRepositoryBuilder::new`], set what differs from the documented defaults with
+/// the `with_*` methods, and check it all with [`build`](Self::build).
+///
+/// # The time budget of a call
+///
+/// One budget bounds a call in time, set in three places. Each attempt may take up to
+/// the request timeout ([`with_request_timeout`](Self::with_request_timeout), default
+/// 30 s). Retrying may go on until [`RetryPolicy::max_elapsed`] after the call's start
+/// (default 90 s): no retry is scheduled past it, and a retry gets only what is left of
+/// it. A call timeout ([`with_call_timeout`](Self::with_call_timeout)) or deadline
+/// ([`with_deadline`](Self::with_deadline)), when set, is the hard end: it cuts the
+/// first attempt too, and ends the retries if it comes before `max_elapsed`. An
+/// attempt always gets at least 10 ms, so that it is a real one. So a call ends within
+/// the longer of the request timeout and `max_elapsed`, and within the call timeout
+/// whatever they say (plus those 10 ms). A call cut short fails with
+/// [`Error::Unavailable`](collab_core::Error::Unavailable) ("timed out"), so a write's
+/// outcome is reported as unknown.
 ///
 /// Exactly one credential is used: each of [`with_api_token`](Self::with_api_token),
 /// [`token_from_env`](Self::token_from_env) and
@@ -42,7 +59,7 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 ///     .with_base_url("http://127.0.0.1:8080/")
 ///     .with_api_token("my-token")
 ///     .with_request_timeout(Duration::from_secs(5))
-///     .with_retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+///     .with_retry(RetryPolicy::new().with_max_attempts(3))
 ///     .build()?;
 /// assert_eq!(repo.base_url().as_str(), "http://127.0.0.1:8080/");
 /// assert!(!format!("{repo:?}").contains("my-token"));
@@ -182,20 +199,17 @@ impl HttpRepositoryBuilder {
     }
 
     /// How long one attempt may take, from sending the request to reading the whole
-    /// answer. Retried attempts also stay within [`RetryPolicy::max_elapsed`].
+    /// answer (default [`DEFAULT_REQUEST_TIMEOUT`]); see
+    /// [the time budget of a call](Self#the-time-budget-of-a-call).
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
-    /// How failed calls are retried; see [`RetryPolicy`]. [`RetryPolicy::none`]
-    /// turns retries off.
-    ///
-    /// With the default policy (Lightly's schedule) one failing call can take about
-    /// 90 s before its error is returned: 6 attempts, waits of 1 to 16 s between them
-    /// (with jitter), each attempt up to the request timeout, all within
-    /// [`RetryPolicy::max_elapsed`] (90 s). To promise a caller less, bound the whole
-    /// call with [`with_call_timeout`](Self::with_call_timeout).
+    /// How failed calls are retried (default [`RetryPolicy::new`], Lightly's schedule:
+    /// a failing call can take about 90 s before its error is returned); see
+    /// [`RetryPolicy`] and [the time budget of a call](Self#the-time-budget-of-a-call).
+    /// [`RetryPolicy::none`] turns retries off.
     pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -211,11 +225,9 @@ impl HttpRepositoryBuilder {
         self
     }
 
-    /// The overall deadline of one call, retries and waits included: no attempt runs,
-    /// and no retry is scheduled, past `timeout` after the call began. A call that runs
-    /// out of time fails with [`Error::Unavailable`](collab_core::Error::Unavailable)
-    /// ("timed out"), like an attempt's own timeout, so a write's outcome is reported
-    /// as unknown rather than silently cut off.
+    /// The overall deadline of one call, retries and waits included (default: none):
+    /// no attempt runs, and no retry is scheduled, past `timeout` after the call began;
+    /// see [the time budget of a call](Self#the-time-budget-of-a-call).
     ///
     /// ```
     /// use std::time::Duration;

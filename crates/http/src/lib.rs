@@ -38,7 +38,7 @@
 //!     .with_api_token("token-a")
 //!     .with_connect_timeout(Duration::from_secs(2))
 //!     .with_request_timeout(Duration::from_secs(10))
-//!     .with_retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+//!     .with_retry(RetryPolicy::new().with_max_attempts(3))
 //!     .with_user_agent("my-tool/1.0")
 //!     .build()?;
 //! // Clones are cheap and share one connection pool.
@@ -86,12 +86,15 @@
 //!   instead of each retrying on its own. Since errors are not cached, a call that
 //!   failed after its retries is tried afresh by the next caller.
 //! - **Timeout inside retry.** A timed-out attempt is one failed attempt that the
-//!   policy may retry; [`RetryPolicy::max_elapsed`] bounds the call as a whole. To cap
-//!   a call tighter, give it an overall deadline
+//!   policy may retry, all within one time budget
+//!   ([`HttpRepositoryBuilder`'s "The time budget of a call"](HttpRepositoryBuilder#the-time-budget-of-a-call)).
+//!   To cap a call tighter, give it an overall deadline
 //!   ([`HttpRepositoryBuilder::with_call_timeout`], or
 //!   [`with_deadline`](HttpRepositoryBuilder::with_deadline) for several calls) rather
 //!   than wrapping the repository in an outer timeout, which would cancel a retry
 //!   half-way and leave a write's outcome unknown without saying so.
+//! - **The retry budget across clones.** A [`RetryBudget`] shared by a repository's
+//!   clones stops a fleet of callers from multiplying a dead service's load.
 //!
 //! ```
 //! use std::sync::Arc;

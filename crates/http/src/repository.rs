@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth::{Auth, Redactor};
-use crate::call_limit::CallLimit;
+use crate::call_limit::{CallBudget, CallLimit};
 use crate::endpoint::BaseUrl;
 use crate::response::{self, Answer, transport_error};
 use crate::retry::wait_asked_by;
@@ -153,8 +153,7 @@ impl HttpRepository {
 
     async fn execute_in_span(&self, call: &Call<'_>) -> Outcome {
         let policy = self.inner.retry;
-        let started = Instant::now();
-        let end = self.inner.call_limit.end(started);
+        let budget = CallBudget::start(&self.inner.call_limit, &policy, self.inner.request_timeout);
         // Shared with each attempt's future, which must be `Send`: hence atomics.
         let attempts = &AtomicU32::new(0);
         let outcome_unknown = &AtomicBool::new(false);
@@ -162,10 +161,7 @@ impl HttpRepository {
         let tokens = &self.inner.retry_tokens;
         let result = (move || async move {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let timeout = CallLimit::attempt_timeout(
-                policy.attempt_timeout(self.inner.request_timeout, attempt, started.elapsed()),
-                end,
-            );
+            let timeout = budget.attempt_timeout(attempt);
             self.attempt(call, attempt, timeout, outcome_unknown)
                 .instrument(spans::attempt(&call.method, &call.url, attempt))
                 .await
@@ -173,8 +169,7 @@ impl HttpRepository {
         .retry(policy.backoff())
         .when(Error::is_retryable)
         .adjust(|error, proposed| {
-            let delay = policy.next_delay(proposed, wait_asked_by(error), started.elapsed());
-            let delay = CallLimit::wait(delay, end)?;
+            let delay = budget.wait(policy.next_delay(proposed, wait_asked_by(error)))?;
             if tokens.spend_on_retry() {
                 Some(delay)
             } else {

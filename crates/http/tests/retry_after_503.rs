@@ -17,13 +17,14 @@ fn repo(server: &MockServer) -> HttpRepository {
     HttpRepository::builder()
         .with_base_url(server.uri())
         .with_api_token("tok-503-retry")
-        .with_retry(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(1500),
-            max_elapsed: Duration::from_secs(10),
-            jitter: false,
-        })
+        .with_retry(
+            RetryPolicy::new()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(1500))
+                .with_max_elapsed(Duration::from_secs(10))
+                .with_jitter(false),
+        )
         .with_request_timeout(Duration::from_secs(5))
         .build()
         .expect("repository")

@@ -37,13 +37,14 @@ fn repo(server: &MockServer, budget: RetryBudget) -> HttpRepository {
     HttpRepository::builder()
         .with_base_url(server.uri())
         .with_api_token("tok-budget")
-        .with_retry(RetryPolicy {
-            max_attempts: ATTEMPTS_PER_CALL,
-            initial_backoff: Duration::ZERO,
-            max_backoff: Duration::ZERO,
-            max_elapsed: Duration::from_secs(600),
-            jitter: false,
-        })
+        .with_retry(
+            RetryPolicy::new()
+                .with_max_attempts(ATTEMPTS_PER_CALL)
+                .with_initial_backoff(Duration::ZERO)
+                .with_max_backoff(Duration::ZERO)
+                .with_max_elapsed(Duration::from_secs(600))
+                .with_jitter(false),
+        )
         .with_request_timeout(Duration::from_secs(60))
         .with_retry_budget(budget)
         .build()

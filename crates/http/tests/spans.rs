@@ -119,13 +119,14 @@ fn repo(server: &MockServer, bearer: bool) -> HttpRepository {
     let builder = HttpRepository::builder()
         .with_base_url(server.uri())
         .with_request_timeout(Duration::from_secs(30))
-        .with_retry(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(10),
-            max_elapsed: Duration::from_secs(60),
-            jitter: false,
-        });
+        .with_retry(
+            RetryPolicy::new()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(10))
+                .with_max_elapsed(Duration::from_secs(60))
+                .with_jitter(false),
+        );
     let builder = if bearer {
         builder.with_bearer_token(SECRET)
     } else {
