@@ -122,7 +122,8 @@ impl HttpRepositoryBuilder {
         }
     }
 
-    /// The API's base URL, e.g. `http://127.0.0.1:8080` for `collab serve`. A path
+    /// The API's base URL (default [`DEFAULT_BASE_URL`]), e.g. `http://127.0.0.1:8080`
+    /// for `collab serve`. A path
     /// prefix (`https://proxy.example/lightly/`) is kept; a trailing slash does not
     /// matter. Checked by [`build`](Self::build): `http`/`https`, no user info, query
     /// or fragment.
@@ -191,7 +192,7 @@ impl HttpRepositoryBuilder {
         self
     }
 
-    /// How long opening a connection may take. Ignored with
+    /// How long opening a connection may take (default [`DEFAULT_CONNECT_TIMEOUT`]). Ignored with
     /// [`with_client`](Self::with_client): that client's own setting applies.
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
