@@ -230,6 +230,7 @@ impl HttpRepository {
                 (Some(status), result, maybe_applied)
             }
             Err(error) => {
+                spans::record_transport_failure(&error);
                 let maybe_applied = !error.is_connect();
                 (
                     None,

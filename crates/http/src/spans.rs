@@ -57,20 +57,35 @@ pub(crate) fn attempt(method: &Method, url: &Url, attempt: u32) -> Span {
     span
 }
 
-/// Records how the current attempt ended: its status, if an answer came, and what
-/// kind of failure it was, if it failed.
+/// Records how the current attempt ended when an answer came: its status and, if it
+/// failed, what kind of failure it was (OpenTelemetry's convention: an error status
+/// is its own type). An attempt without an answer was recorded by
+/// [`record_transport_failure`].
 pub(crate) fn record_attempt_end<T>(status: Option<u16>, result: &Result<T>) {
+    let Some(status) = status else {
+        return;
+    };
     let span = Span::current();
-    if let Some(status) = status {
-        span.record("http.response.status_code", status);
-    }
+    span.record("http.response.status_code", status);
     if let Err(error) = result {
-        match status {
-            // OpenTelemetry's convention: the status code is the error's type.
-            Some(status) if status >= 400 => span.record("error.type", status),
-            _ => span.record("error.type", error_type(error)),
-        };
+        if status >= 400 {
+            span.record("error.type", status);
+        } else {
+            span.record("error.type", error_type(error));
+        }
     }
+}
+
+/// Records the `error.type` of the current attempt when no answer came.
+pub(crate) fn record_transport_failure(error: &reqwest::Error) {
+    let kind = if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect"
+    } else {
+        "transport"
+    };
+    Span::current().record("error.type", kind);
 }
 
 /// Records how the current call ended: how many attempts it made and, if it failed,

@@ -264,3 +264,30 @@ async fn no_span_field_or_event_holds_the_credential_with_either_scheme() {
         }
     }
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_attempt_without_an_answer_records_the_kind_of_failure() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let repo = HttpRepository::builder()
+        .with_base_url(format!("http://127.0.0.1:{port}"))
+        .with_api_token(SECRET)
+        .with_retry(RetryPolicy::none())
+        .build()
+        .expect("repository");
+    let seen = captured(async {
+        repo.list(&dataset()).await.unwrap_err();
+    })
+    .await;
+    let attempts = spans_named(&seen, "collab_http.attempt");
+    assert_eq!(attempts.len(), 1, "{seen:#?}");
+    assert_eq!(attempts[0].fields["error.type"], "connect");
+    assert!(!attempts[0].fields.contains_key("http.response.status_code"));
+    assert_eq!(
+        spans_named(&seen, "collab_http.call")[0].fields["error.type"],
+        "unavailable"
+    );
+}
