@@ -46,7 +46,9 @@ use collab_core::{Error, wire};
 ///
 /// At most `max_attempts` attempts (the first one included), within the call's time
 /// budget: see [`HttpRepositoryBuilder`](crate::HttpRepositoryBuilder#the-time-budget-of-a-call),
-/// where `max_elapsed`, the request timeout and the call timeout are one budget.
+/// where `max_elapsed`, the request timeout and the call timeout are one budget. And
+/// each retry is paid from the [`RetryBudget`](crate::RetryBudget) that the
+/// repository's clones share: when it is spent, the failure is returned at once.
 ///
 /// Built with [`RetryPolicy::new`] (Lightly's defaults) and the `with_*` methods; the
 /// fields can be read but, the type being `#[non_exhaustive]`, not written as a
