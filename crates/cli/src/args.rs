@@ -91,7 +91,8 @@ pub struct ClientArgs {
     )]
     pub token: Option<SecretString>,
 
-    /// Print one JSON document on stdout (see the README); errors become JSON on stderr.
+    /// Print one JSON document on stdout (see the README); errors become JSON on stderr
+    /// (`{"error": {"kind", "message", "requestId" when the service sent one}, "exitCode"}`).
     #[arg(long)]
     pub json: bool,
 

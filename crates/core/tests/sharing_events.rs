@@ -11,9 +11,12 @@ use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
-/// Each event's level, message and the name of its span.
+/// One event: its level, its message and the name of its span.
+type Seen = (tracing::Level, String, Option<String>);
+
+/// Every event seen.
 #[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<(tracing::Level, String, Option<String>)>>>);
+struct Events(Arc<Mutex<Vec<Seen>>>);
 
 struct Message<'a>(&'a mut String);
 
