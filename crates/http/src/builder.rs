@@ -302,10 +302,20 @@ impl HttpRepositoryBuilder {
     /// [`BuildError::InvalidUrl`] for a base URL that is not `http`/`https` or holds user
     /// info, a query or a fragment; [`BuildError::MissingToken`] when no credential was
     /// given; [`BuildError::InvalidToken`] for an empty token or a JWT that cannot be a
-    /// header; [`BuildError::InvalidUserAgent`]; [`BuildError::Client`] when reqwest
-    /// cannot build its client.
+    /// header; [`BuildError::InvalidTimeout`] for a timeout of zero;
+    /// [`BuildError::InvalidUserAgent`]; [`BuildError::Client`] when reqwest cannot
+    /// build its client.
     pub fn build(self) -> Result<HttpRepository, BuildError> {
         let base_url = BaseUrl::parse(&self.base_url, self.base_url_origin)?;
+        for (setting, timeout) in [
+            ("with_connect_timeout", Some(self.connect_timeout)),
+            ("with_request_timeout", Some(self.request_timeout)),
+            ("with_call_timeout", self.call_limit.timeout),
+        ] {
+            if timeout.is_some_and(|timeout| timeout.is_zero()) {
+                return Err(BuildError::InvalidTimeout { setting });
+            }
+        }
         let credentials = self.credentials.ok_or(BuildError::MissingToken {
             reason: "no credential given: call with_api_token, token_from_env or with_bearer_token",
         })?;
@@ -436,6 +446,33 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(matches!(error, BuildError::InvalidUserAgent));
+    }
+
+    #[test]
+    fn a_timeout_of_zero_is_refused_naming_the_setting() {
+        let base = || HttpRepositoryBuilder::new().with_api_token("t");
+        let cases = [
+            (
+                base().with_connect_timeout(Duration::ZERO),
+                "with_connect_timeout",
+            ),
+            (
+                base().with_request_timeout(Duration::ZERO),
+                "with_request_timeout",
+            ),
+            (
+                base().with_call_timeout(Duration::ZERO),
+                "with_call_timeout",
+            ),
+        ];
+        for (builder, expected) in cases {
+            let error = builder.build().unwrap_err();
+            assert!(
+                matches!(error, BuildError::InvalidTimeout { setting } if setting == expected),
+                "{error}"
+            );
+            assert!(error.to_string().contains(expected), "{error}");
+        }
     }
 
     #[test]
