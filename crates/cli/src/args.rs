@@ -91,7 +91,8 @@ pub struct ClientArgs {
     )]
     pub token: Option<SecretString>,
 
-    /// Print one JSON document on stdout (see the README); errors become JSON on stderr.
+    /// Print one JSON document on stdout (see the README); errors become JSON on stderr
+    /// (`{"error": {"kind", "message", "requestId" when the service sent one}, "exitCode"}`).
     #[arg(long)]
     pub json: bool,
 
@@ -201,10 +202,15 @@ pub enum Command {
     #[command(after_help = LIST_EXAMPLES)]
     List(ListArgs),
     /// Create or replace the dataset's WRITE config with exactly these users and teams.
-    #[command(after_help = SHARE_EXAMPLES)]
+    // clap's own usage line would show `--user <EMAIL>` as if it were required.
+    #[command(
+        after_help = SHARE_EXAMPLES,
+        override_usage = "collab share <DATASET> [--user <EMAIL>]... [--team <TEAM>]... [OPTIONS]"
+    )]
     Share(ShareArgs),
     /// Give users access, keeping everyone who has it.
-    #[command(after_help = GRANT_EXAMPLES)]
+    // A grant never leaves nobody with access: `--yes` has nothing to confirm there.
+    #[command(after_help = GRANT_EXAMPLES, mut_arg("yes", |arg| arg.hide(true)))]
     Grant(ChangeArgs),
     /// Take access from users, keeping everyone else.
     #[command(after_help = REVOKE_EXAMPLES)]
@@ -351,8 +357,8 @@ pub struct ChangeArgs {
     /// Print the plan and write nothing (never asks).
     #[arg(long)]
     pub dry_run: bool,
-    /// Leave nobody with access without asking (a revoke of everyone): needed when
-    /// stdin is not a terminal.
+    /// Revoke without asking when the revoke would leave nobody with access: needed
+    /// when stdin is not a terminal. (`grant` accepts and ignores it.)
     #[arg(long)]
     pub yes: bool,
     /// The client flags given after the command.
@@ -503,6 +509,9 @@ pub enum StoreCommand {
         /// Print JSON instead of TOML.
         #[arg(long)]
         json: bool,
+        /// Unused here; see [`StoreCommand::Import::wire`].
+        #[arg(long, hide = true, value_name = "GENERATION", default_value = "auto", value_parser = parse_wire)]
+        wire: WireMode,
     },
     /// Add to the store (created if missing) what it lacks of a fixture file.
     Import {
@@ -510,6 +519,12 @@ pub enum StoreCommand {
         path: PathBuf,
         /// The fixture file (TOML or JSON).
         file: PathBuf,
+        /// Unused: a store's fixtures have one spelling whatever the wire says. Declared
+        /// hidden so that the global `--wire` (which clap does not propagate where a
+        /// subcommand declares its own) stays out of this command's help, and is still
+        /// accepted, as everywhere.
+        #[arg(long, hide = true, value_name = "GENERATION", default_value = "auto", value_parser = parse_wire)]
+        wire: WireMode,
     },
 }
 

@@ -8,7 +8,7 @@ use crate::serve::{open_store, read_fixtures};
 /// Runs a `collab store` command; gives what to print on stdout.
 pub(crate) fn run(command: StoreCommand) -> Result<String, Failure> {
     match command {
-        StoreCommand::Export { path, json } => {
+        StoreCommand::Export { path, json, .. } => {
             let store = open_store(&path)?;
             let fixtures = store
                 .export()
@@ -20,7 +20,7 @@ pub(crate) fn run(command: StoreCommand) -> Result<String, Failure> {
             };
             text.map_err(|e| Failure::Failed(e.to_string()))
         }
-        StoreCommand::Import { path, file } => {
+        StoreCommand::Import { path, file, .. } => {
             let fixtures = read_fixtures(&file)?;
             let store = open_store(&path)?;
             let stored = store.users().map_err(|e| Failure::Failed(e.to_string()))?;

@@ -148,7 +148,7 @@ async fn statuses_become_what_the_http_adapter_returns() {
     faults.arm(rule(Operation::Delete, not_found).times(1));
     let error = repo.delete(&dataset(), &config).await.unwrap_err();
     assert!(
-        matches!(error, Error::AccessConfigNotFound { dataset: d, config: c } if d == dataset() && c == config),
+        matches!(error, Error::AccessConfigNotFound { dataset: d, config: c, .. } if d == dataset() && c == config),
         "{error:?}"
     );
 
