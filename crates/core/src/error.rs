@@ -68,10 +68,16 @@ pub enum Error {
         message: String,
     },
     /// Too many requests (`429`); wait and try again.
-    #[error("rate limited{}", retry_after.map(|d| format!("; retry after {} ms", d.as_millis())).unwrap_or_default())]
+    #[error(
+        "rate limited{}{}",
+        retry_after.map(|d| format!("; retry after {} ms", d.as_millis())).unwrap_or_default(),
+        request_id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default()
+    )]
     RateLimited {
         /// How long the service asked the caller to wait, if it said.
         retry_after: Option<Duration>,
+        /// The service's `requestId` for the refused request, if its answer had one.
+        request_id: Option<String>,
     },
     /// The service could not be reached or failed (transport error, timeout, `5xx`);
     /// trying again later may help. The outcome of a write that failed this way is
@@ -104,7 +110,7 @@ impl Error {
     /// How long the service asked to wait before trying again, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited { retry_after } => *retry_after,
+            Self::RateLimited { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -112,17 +118,20 @@ impl Error {
     /// The service's id for the request this error answered (its `requestId`), when
     /// the error was built from an answer that carried one: what Lightly's support
     /// asks for. `None` for errors that no service answered (a local store, a
-    /// transport failure) and for [`Error::RateLimited`], whose shape has no room for
-    /// it.
+    /// transport failure).
     ///
-    /// A not-found error holds it in a field; the errors with a message hold it at the
+    /// A not-found or rate-limited error holds it in a field; the errors with a message hold it at the
     /// message's end, where [`wire::error_from_response`](crate::wire::error_from_response)
     /// puts it, so that `Display` shows it either way.
     ///
     /// ```
     /// use collab_core::{wire, ApiErrorCode, ApiErrorResponse, Error};
     /// let target = wire::CallTarget { dataset: "0123456789abcdef01234567".parse()?, config: None };
-    /// for (status, code) in [(404, ApiErrorCode::DatasetUnknown), (403, ApiErrorCode::Forbidden)] {
+    /// for (status, code) in [
+    ///     (404, ApiErrorCode::DatasetUnknown),
+    ///     (403, ApiErrorCode::Forbidden),
+    ///     (429, ApiErrorCode::Unknown("TOO_MANY_REQUESTS".into())),
+    /// ] {
     ///     let body = ApiErrorResponse::new(code, "no").with_request_id("req-7f3a");
     ///     let error = wire::error_from_response(status, Some(body), None, target);
     ///     assert_eq!(error.request_id(), Some("req-7f3a"));
@@ -134,14 +143,14 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Self::DatasetNotFound { request_id, .. }
-            | Self::AccessConfigNotFound { request_id, .. } => request_id.as_deref(),
+            | Self::AccessConfigNotFound { request_id, .. }
+            | Self::RateLimited { request_id, .. } => request_id.as_deref(),
             Self::Unauthorized { message }
             | Self::Forbidden { message }
             | Self::InvalidRequest { message }
             | Self::Conflict { message }
             | Self::Unavailable { message, .. }
             | Self::UnexpectedResponse { message, .. } => request_id_in(message),
-            Self::RateLimited { .. } => None,
         }
     }
 

@@ -119,7 +119,7 @@ async fn statuses_become_what_the_http_adapter_returns() {
     );
     let error = repo.list(&dataset()).await.unwrap_err();
     assert!(
-        matches!(error, Error::RateLimited { retry_after: Some(wait) } if wait == Duration::from_secs(1)),
+        matches!(error, Error::RateLimited { retry_after: Some(wait), .. } if wait == Duration::from_secs(1)),
         "{error:?}"
     );
 

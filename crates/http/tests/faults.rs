@@ -336,7 +336,7 @@ async fn a_retry_after_beyond_max_backoff_is_handed_to_the_caller_at_once() {
         .unwrap_err();
 
     assert!(
-        matches!(error, Error::RateLimited { retry_after: Some(wait) } if wait == Duration::from_secs(60)),
+        matches!(error, Error::RateLimited { retry_after: Some(wait), .. } if wait == Duration::from_secs(60)),
         "{error:?}"
     );
     assert_eq!(request_count(&server).await, 1);

@@ -123,7 +123,10 @@ pub fn error_from_response(
         401 => Error::Unauthorized { message: message() },
         403 => Error::Forbidden { message: message() },
         409 => Error::Conflict { message: message() },
-        429 => Error::RateLimited { retry_after },
+        429 => Error::RateLimited {
+            retry_after,
+            request_id: request_id(),
+        },
         400..=499 if status != 408 => Error::InvalidRequest { message: message() },
         // The API implements every call it is sent; a server that does not (e.g. a
         // static file server answering a DELETE) is not the API.

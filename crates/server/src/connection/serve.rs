@@ -48,7 +48,12 @@ pub async fn bind<P: RepositoryProvider>(
     addr: SocketAddr,
     config: ServerConfig<P>,
 ) -> io::Result<BoundServer> {
+    config.check().map_err(invalid_input)?;
     BoundServer::from_listener(TcpListener::bind(addr).await?, config)
+}
+
+fn invalid_input(error: crate::ConfigError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, error)
 }
 
 /// A server bound to its socket, not serving yet: [`serve`](Self::serve) it in this
@@ -74,6 +79,7 @@ impl BoundServer {
         listener: TcpListener,
         config: ServerConfig<P>,
     ) -> io::Result<Self> {
+        config.check().map_err(invalid_input)?;
         let limits = config.connection_limits();
         let (router, journal) = router_and_journal(config);
         Ok(Self {
