@@ -276,28 +276,8 @@ async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
                     .unwrap(),
             );
         }
-        let python = clients_dir().join(venv).join("bin/python");
-        let run = tokio::process::Command::new(&python)
-            .arg(&script)
-            .env("LIGHTLY_SERVER_LOCATION", &served.url)
-            .env("OWNER_TOKEN", OWNER_TOKEN)
-            .env("DATASET", DATASET_CURRENT)
-            .env("GENERATION", generation)
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output();
-        let output = tokio::time::timeout(Duration::from_secs(120), run)
-            .await
-            .expect("the script finished within 120 s")
-            .expect("python started");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{venv}: {stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let seen: serde_json::Value =
-            serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+        let last_line = run_scenario(venv, "fault_errors.py", &served.url, DATASET_CURRENT).await;
+        let seen: serde_json::Value = serde_json::from_str(&last_line).unwrap();
         // The 500 and the 403 are raised as the client's ApiException, in its own shape.
         assert_eq!(seen[0]["status"], 500, "{venv}: {seen}");
         assert_eq!(seen[1]["status"], 403, "{venv}: {seen}");

@@ -8,10 +8,15 @@ use collab_server::testing::{RequestFilter, TestServer};
 use reqwest::{Client, Method};
 use serde_json::json;
 
-use crate::{admin_json, server, share, status_and_json};
+use crate::{admin_json, get_as, server, share, status_and_json};
 
 fn rule(json: serde_json::Value) -> FaultRule {
     FaultRule::from_value(json).expect("a valid rule")
+}
+
+/// Arms a rule on `server`'s control plane; its id.
+async fn arm(server: &TestServer, json: serde_json::Value) -> u64 {
+    server.control().arm_fault(&rule(json)).await.unwrap()
 }
 
 async fn list(server: &TestServer, agent: &str) -> reqwest::Response {
@@ -166,11 +171,7 @@ async fn a_hung_delete_is_answered_by_the_request_deadline_and_deletes_nothing()
         .unwrap();
     assert_eq!(share(&server, &["ann@example.com"]).await, 201);
     let config = server.store().configs(&server.dataset()).unwrap()[0].id;
-    server
-        .control()
-        .arm_fault(&rule(json!({"operation": "delete", "drop": "hang"})))
-        .await
-        .unwrap();
+    arm(&server, json!({"operation": "delete", "drop": "hang"})).await;
     let answer = Client::new()
         .delete(format!("{}/{config}", server.access_url(&server.dataset())))
         .bearer_auth(server.token())
@@ -204,12 +205,7 @@ async fn rules_are_scoped_to_their_dataset_and_user() {
         .await
         .unwrap();
     assert_eq!(list(&server, "curl/8").await.status(), 200);
-    let on_other = Client::new()
-        .get(server.access_url(&other))
-        .bearer_auth(server.token())
-        .send()
-        .await
-        .unwrap();
+    let on_other = get_as(server.access_url(&other), server.token()).await;
     assert_eq!(on_other.status(), 503);
 }
 
