@@ -78,9 +78,8 @@ fn repository(url: &str, generation: WireGeneration) -> HttpRepository {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn both_official_clients_pass_their_scenario_against_one_server_with_no_generation_flag() {
-    clients_dir();
+/// `collab serve` with the scenarios' owner and stranger and the owner's three datasets.
+fn serve_the_scenarios_users() -> ServeProcess {
     let owner = format!("alice={OWNER_TOKEN}");
     let stranger = format!("bob={STRANGER_TOKEN}");
     let datasets = [DATASET_2022, DATASET_CURRENT, DATASET_HELPERS].map(|d| format!("{d}=alice"));
@@ -88,7 +87,13 @@ async fn both_official_clients_pass_their_scenario_against_one_server_with_no_ge
     for dataset in &datasets {
         args.extend(["--dataset", dataset.as_str()]);
     }
-    let served = ServeProcess::start(&args);
+    ServeProcess::start(&args)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_official_clients_pass_their_scenario_against_one_server_with_no_generation_flag() {
+    clients_dir();
+    let served = serve_the_scenarios_users();
 
     // Both generations at once, on one server.
     let (summary_2022, summary_current) = tokio::join!(
@@ -139,14 +144,7 @@ async fn both_official_clients_pass_their_scenario_against_one_server_with_no_ge
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_official_clients_sessions_recorded_through_collab_record_replay_clean() {
     clients_dir();
-    let owner = format!("alice={OWNER_TOKEN}");
-    let stranger = format!("bob={STRANGER_TOKEN}");
-    let datasets = [DATASET_2022, DATASET_CURRENT, DATASET_HELPERS].map(|d| format!("{d}=alice"));
-    let mut args = vec!["--user", &owner, "--user", &stranger];
-    for dataset in &datasets {
-        args.extend(["--dataset", dataset.as_str()]);
-    }
-    let served = ServeProcess::start(&args);
+    let served = serve_the_scenarios_users();
     let scratch = Scratch::new("record-python");
     let out = scratch.file("python.json");
     let recording = start_recording(&served.url, &out, &["--repeat-reads"]);
@@ -253,14 +251,9 @@ async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
         "py-admin",
     ]);
     let control = ControlClient::new(&served.url, "py-admin");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/fault_errors.py");
-    for (venv, generation, fields) in [
-        (
-            "lightly-1.5.26",
-            "current",
-            vec!["code", "error", "requestId"],
-        ),
-        ("lightly-1.2.30", "2022", vec!["code", "message"]),
+    for (venv, fields) in [
+        ("lightly-1.5.26", vec!["code", "error", "requestId"]),
+        ("lightly-1.2.30", vec!["code", "message"]),
     ] {
         control.reset().await.unwrap();
         let mut ids = Vec::new();

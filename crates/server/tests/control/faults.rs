@@ -32,13 +32,11 @@ async fn list(server: &TestServer, agent: &str) -> reqwest::Response {
 #[tokio::test]
 async fn a_503_once_fails_the_next_list_then_lets_calls_through_and_the_journal_says_so() {
     let server = server().await;
-    let id = server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "list", "status": 503, "times": 1}),
-        ))
-        .await
-        .unwrap();
+    let id = arm(
+        &server,
+        json!({"operation": "list", "status": 503, "times": 1}),
+    )
+    .await;
     let failed = list(&server, "curl/8").await;
     assert_eq!(failed.status(), 503);
     assert_eq!(failed.headers()["retry-after"], "1");
@@ -68,13 +66,11 @@ async fn a_503_once_fails_the_next_list_then_lets_calls_through_and_the_journal_
 #[tokio::test]
 async fn a_rate_limit_says_when_to_retry_in_the_callers_generation() {
     let server = server().await;
-    server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "any", "status": 429, "retryAfter": 7}),
-        ))
-        .await
-        .unwrap();
+    arm(
+        &server,
+        json!({"operation": "any", "status": 429, "retryAfter": 7}),
+    )
+    .await;
     let current = list(&server, "curl/8").await;
     assert_eq!(current.status(), 429);
     assert_eq!(current.headers()["retry-after"], "7");
@@ -98,13 +94,11 @@ async fn a_rate_limit_says_when_to_retry_in_the_callers_generation() {
 #[tokio::test]
 async fn an_applied_fault_writes_then_fails_and_a_plain_one_writes_nothing() {
     let server = server().await;
-    server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "createOrUpdate", "status": 500, "times": 1}),
-        ))
-        .await
-        .unwrap();
+    arm(
+        &server,
+        json!({"operation": "createOrUpdate", "status": 500, "times": 1}),
+    )
+    .await;
     assert_eq!(share(&server, &["ann@example.com"]).await, 500);
     assert!(
         server
@@ -114,13 +108,11 @@ async fn an_applied_fault_writes_then_fails_and_a_plain_one_writes_nothing() {
             .is_empty()
     );
 
-    server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "createOrUpdate", "status": 503, "applied": true, "times": 1}),
-        ))
-        .await
-        .unwrap();
+    arm(
+        &server,
+        json!({"operation": "createOrUpdate", "status": 503, "applied": true, "times": 1}),
+    )
+    .await;
     assert_eq!(share(&server, &["bob@example.com"]).await, 503);
     let stored = server.store().configs(&server.dataset()).unwrap();
     assert_eq!(stored[0].users, ["bob@example.com"], "applied, then failed");
@@ -129,13 +121,11 @@ async fn an_applied_fault_writes_then_fails_and_a_plain_one_writes_nothing() {
 #[tokio::test]
 async fn a_reset_drop_closes_the_connection_unanswered_and_applies_nothing() {
     let server = server().await;
-    let id = server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "createOrUpdate", "drop": "reset"}),
-        ))
-        .await
-        .unwrap();
+    let id = arm(
+        &server,
+        json!({"operation": "createOrUpdate", "drop": "reset"}),
+    )
+    .await;
     let sent = Client::new()
         .post(server.access_url(&server.dataset()))
         .bearer_auth(server.token())
@@ -190,20 +180,16 @@ async fn rules_are_scoped_to_their_dataset_and_user() {
         .add_dataset(server.user(), None)
         .await
         .unwrap();
-    server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "list", "dataset": other.to_string(), "status": 503}),
-        ))
-        .await
-        .unwrap();
-    server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "list", "user": "nobody", "status": 500}),
-        ))
-        .await
-        .unwrap();
+    arm(
+        &server,
+        json!({"operation": "list", "dataset": other.to_string(), "status": 503}),
+    )
+    .await;
+    arm(
+        &server,
+        json!({"operation": "list", "user": "nobody", "status": 500}),
+    )
+    .await;
     assert_eq!(list(&server, "curl/8").await.status(), 200);
     let on_other = get_as(server.access_url(&other), server.token()).await;
     assert_eq!(on_other.status(), 503);
