@@ -98,6 +98,7 @@ impl Captured {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
+        collab_testkit::keep_every_callsite_interested();
         tracing::subscriber::set_default(subscriber)
     }
 

@@ -141,6 +141,7 @@ async fn captured<F: std::future::Future<Output = ()>>(work: F) -> Vec<Seen> {
     let subscriber = tracing_subscriber::registry()
         .with(capture.clone())
         .with(tracing_subscriber::filter::LevelFilter::TRACE);
+    collab_testkit::keep_every_callsite_interested();
     let _guard = tracing::subscriber::set_default(subscriber);
     work.await;
     capture.seen()

@@ -38,6 +38,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for OnRetry {
 async fn a_refused_connection_then_a_missing_config_is_still_not_found() {
     let retrying = Arc::new(Notify::new());
     let subscriber = tracing_subscriber::registry().with(OnRetry(Arc::clone(&retrying)));
+    collab_testkit::keep_every_callsite_interested();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     // A port nobody listens on, for now.

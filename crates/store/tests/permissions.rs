@@ -29,6 +29,7 @@ fn logged(body: impl FnOnce()) -> String {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
+    collab_testkit::keep_every_callsite_interested();
     tracing::subscriber::with_default(subscriber, body);
     String::from_utf8_lossy(&sink.0.lock().unwrap()).into_owned()
 }

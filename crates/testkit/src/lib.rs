@@ -29,12 +29,14 @@
 //! and builds its fixture with [`Fixture::standard`].
 #![warn(missing_docs, unreachable_pub)]
 
+mod callsites;
 pub mod conformance;
 #[cfg(feature = "fake")]
 pub mod fake;
 mod fixture;
 pub mod model;
 
+pub use callsites::keep_every_callsite_interested;
 pub use conformance::run_conformance;
 pub use fixture::{Fixture, OWNER, STRANGER, dataset_ids, unknown_config_id};
 pub use model::check_against_model;

@@ -38,6 +38,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Messages {
 #[tokio::test(flavor = "current_thread")]
 async fn a_miss_a_hit_and_an_invalidation_are_each_one_quiet_event() {
     let messages = Messages::default();
+    collab_testkit::keep_every_callsite_interested();
     let _guard =
         tracing::subscriber::set_default(tracing_subscriber::registry().with(messages.clone()));
     let inner = ControlledRepository::new();

@@ -102,6 +102,7 @@ pub(crate) fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
         .with_ansi(false)
         .with_writer(move || sink.clone())
         .finish();
+    collab_testkit::keep_every_callsite_interested();
     (logs, tracing::subscriber::set_default(subscriber))
 }
 
