@@ -100,6 +100,12 @@ impl TestServer {
         &self.control
     }
 
+    /// How many connections the server holds open now (those it answers `503` over its
+    /// limit included).
+    pub fn open_connections(&self) -> usize {
+        self.handle.open_connections()
+    }
+
     /// The fake behind the server, for assertions that bypass the API.
     pub fn store(&self) -> &InMemoryStore {
         &self.store

@@ -227,3 +227,56 @@ async fn the_journal_keeps_only_its_size_and_can_be_turned_off() {
     let health = off.control().health().await.unwrap();
     assert_eq!(health["journal"]["size"], 0);
 }
+
+/// Yields until `done` holds, for at most 10 s of real time.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "{what} did not happen within 10 s"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_refused_over_the_limit_is_journaled_too() {
+    let server = TestServer::builder()
+        .configure(|config| config.with_max_connections(1))
+        .start()
+        .await
+        .unwrap();
+    let held = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    until("the held connection is counted", || {
+        server.open_connections() == 1
+    })
+    .await;
+    let refused = get_as(server.access_url(&server.dataset()), server.token()).await;
+    assert_eq!(refused.status(), 503);
+    let header = refused.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    drop(held);
+    until("both connections are closed", || {
+        server.open_connections() == 0
+    })
+    .await;
+    let entries = server
+        .control()
+        .requests(&RequestFilter::new().status(503))
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(
+        entries[0].path,
+        format!("/v1/datasets/{}/collaboration/access", server.dataset())
+    );
+    assert_eq!(
+        (entries[0].user.as_deref(), entries[0].request_id.as_str()),
+        (None, header.as_str())
+    );
+}
