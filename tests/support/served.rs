@@ -33,11 +33,16 @@ impl ServeProcess {
 
     /// Starts `command`, a whole `collab serve ...` command line (e.g. of the binary
     /// under another name), and waits for its first line.
-    pub fn spawn(mut command: Command) -> Self {
+    pub fn spawn(command: Command) -> Self {
+        Self::spawn_with_stderr(command, Stdio::null())
+    }
+
+    /// [`spawn`](Self::spawn), its stderr (the access log) going to `stderr`.
+    pub fn spawn_with_stderr(mut command: Command, stderr: impl Into<Stdio>) -> Self {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("collab starts");
         let stdout = child.stdout.take().expect("piped stdout");

@@ -392,11 +392,11 @@ fn demo_instructions(url: &str, admin_token: Option<&str>) -> String {
     let collab = how_to_run();
     let (control, peek) = match admin_token {
         Some(token) => (
-            format!("admin token: {token}   control plane: {url}/_collab\n"),
+            format!("admin token: {token}   dashboard: {url}/_collab/#token={token}\n"),
             format!("  curl -s -H 'Authorization: Bearer {token}' {url}/_collab/requests\n"),
         ),
         None => (
-            format!("control plane: {url}/_collab (open with the --admin-token you gave)\n"),
+            format!("dashboard: {url}/_collab/ (open it with the --admin-token you gave)\n"),
             String::new(),
         ),
     };
