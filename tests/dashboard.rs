@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use collab::server::testing::{ControlClient, RequestFilter};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use support::served::Scratch;
-use support::{ServeProcess, collab_command, example_fixtures, run_collab};
+use support::served::{Scratch, example_fixtures};
+use support::{ServeProcess, collab_command, run_collab};
 
 /// The longest any one thing the page owes may take to show (the page polls every
 /// 700 ms; a machine 10x slower still passes).
@@ -55,7 +55,10 @@ impl Chromedriver {
             .unwrap_or_else(|e| panic!("chromedriver does not start ({e}): {INSTALL}"));
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen on {port} in time");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {port} in time"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Self {
@@ -98,17 +101,32 @@ async fn browser(driver: &Chromedriver, profile: &Scratch) -> Client {
         .unwrap_or_else(|e| panic!("chromedriver opens a Chromium session ({e}): {INSTALL}"))
 }
 
-/// Waits (bounded by [`WAIT`]) for an element the XPath names.
+/// Waits (bounded by [`WAIT`]) for an element the XPath names; a failure shows what
+/// the page showed instead.
 async fn shown(page: &Client, xpath: &str) -> fantoccini::elements::Element {
-    page.wait()
+    match page
+        .wait()
         .at_most(WAIT)
         .for_element(Locator::XPath(xpath))
         .await
-        .unwrap_or_else(|e| panic!("the page shows {xpath} within {WAIT:?}: {e}"))
+    {
+        Ok(element) => element,
+        Err(error) => {
+            let text = page
+                .execute("return document.body.innerText;", vec![])
+                .await;
+            panic!("the page shows {xpath} within {WAIT:?} ({error}); it shows:\n{text:?}")
+        }
+    }
 }
 
 async fn text_of(page: &Client, css: &str) -> String {
-    page.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    page.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// A journal row of the page: `#`, time, method, path, user, status, generation,
@@ -145,76 +163,156 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
     page.goto(&format!("{url}/_collab/")).await.unwrap();
     shown(&page, "//section[@id='sign-in' and not(@hidden)]").await;
     let help = text_of(&page, "#sign-in").await;
-    assert!(help.contains("--admin-token") && help.contains("--demo"), "{help}");
+    assert!(
+        help.contains("--admin-token") && help.contains("--demo"),
+        "{help}"
+    );
     let input = page.find(Locator::Id("token-input")).await.unwrap();
     input.send_keys("not-the-admin-token").await.unwrap();
-    page.find(Locator::Css("#sign-in-form button")).await.unwrap().click().await.unwrap();
-    let refused = shown(&page, "//p[@id='sign-in-reason' and contains(., 'refused')]").await;
+    page.find(Locator::Css("#sign-in-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let refused = shown(
+        &page,
+        "//p[@id='sign-in-reason' and contains(., 'refused')]",
+    )
+    .await;
     assert!(refused.text().await.unwrap().contains("refused"));
 
     // The banner's link: the token in the fragment, which leaves the address bar.
-    page.goto(&format!("{url}/_collab/#token={ADMIN_TOKEN}")).await.unwrap();
+    page.goto(&format!("{url}/_collab/#token={ADMIN_TOKEN}"))
+        .await
+        .unwrap();
     shown(&page, "//table[@id='users']//th[.='alice']").await;
-    shown(&page, "//table[@id='datasets']//td[contains(., 'ann@example.com, cy@example.com')]").await;
+    shown(
+        &page,
+        "//table[@id='datasets']//td[contains(., 'ann@example.com, cy@example.com')]",
+    )
+    .await;
     let address = page.current_url().await.unwrap();
     assert!(!address.as_str().contains(ADMIN_TOKEN), "{address}");
     let users = text_of(&page, "#users").await;
-    assert!(users.contains("bob") && !users.contains(ALICE_TOKEN), "tokens are masked: {users}");
+    assert!(
+        users.contains("bob") && !users.contains(ALICE_TOKEN),
+        "tokens are masked: {users}"
+    );
 
     // A grant from the command line shows up without a reload, and so do its requests.
-    let granted = run_collab(&url, Some(ALICE_TOKEN), &["grant", DATASET, "zed@example.com"]).await;
+    let granted = run_collab(
+        &url,
+        Some(ALICE_TOKEN),
+        &["grant", DATASET, "zed@example.com"],
+    )
+    .await;
     assert_eq!(granted.code, 0, "{granted:?}");
-    shown(&page, "//table[@id='datasets']//td[contains(., 'zed@example.com')]").await;
+    shown(
+        &page,
+        "//table[@id='datasets']//td[contains(., 'zed@example.com')]",
+    )
+    .await;
     let access = format!("/v1/datasets/{DATASET}/collaboration/access");
-    let posted = shown(&page, &journal_row("POST", &access, "200")).await;
+    let posted = shown(&page, &journal_row("POST", &access, "201")).await;
     shown(&page, &journal_row("GET", &access, "200")).await;
     // A click on the request shows its body.
-    posted.find(Locator::Css("th button")).await.unwrap().click().await.unwrap();
+    posted
+        .find(Locator::Css("th button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let body = shown(&page, "//section[@id='body-view' and not(@hidden)]//pre").await;
     assert!(body.text().await.unwrap().contains("zed@example.com"));
 
     // A fault rule added with the form is armed, and the next matching call fails.
-    page.find(Locator::Id("fault-operation")).await.unwrap().select_by_value("list").await.unwrap();
+    page.find(Locator::Id("fault-operation"))
+        .await
+        .unwrap()
+        .select_by_value("list")
+        .await
+        .unwrap();
     let dataset = page.find(Locator::Id("fault-dataset")).await.unwrap();
     dataset.send_keys(DATASET).await.unwrap();
     let status = page.find(Locator::Id("fault-status")).await.unwrap();
     status.clear().await.unwrap();
     status.send_keys("403").await.unwrap();
-    page.find(Locator::Css("#fault-form button[type=submit]")).await.unwrap().click().await.unwrap();
-    shown(&page, "//table[@id='faults']/tbody/tr[td[1]='list' and td[3]='403 FORBIDDEN']").await;
+    page.find(Locator::Css("#fault-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    shown(
+        &page,
+        "//table[@id='faults']/tbody/tr[td[1]='list' and td[3]='403']",
+    )
+    .await;
     let armed = control.faults().await.unwrap();
     assert_eq!(armed.len(), 1, "{armed:?}");
     let rule = &armed[0];
     assert_eq!(
-        (&rule["operation"], &rule["dataset"], &rule["status"], &rule["times"]),
+        (
+            &rule["operation"],
+            &rule["dataset"],
+            &rule["status"],
+            &rule["times"]
+        ),
         (&json!("list"), &json!(DATASET), &json!(403), &json!(1)),
         "{rule}"
     );
     let listed = run_collab(&url, Some(ALICE_TOKEN), &["list", DATASET]).await;
     assert_ne!(listed.code, 0, "{listed:?}");
     let id = rule["id"].as_u64().unwrap();
-    shown(&page, &format!("{}[td[8]='⚡ rule {id}']", journal_row("GET", &access, "403"))).await;
+    shown(
+        &page,
+        &format!(
+            "{}[td[8]='⚡ rule {id}']",
+            journal_row("GET", &access, "403")
+        ),
+    )
+    .await;
     // matched and fired (columns 7 and 8 of the rule's row).
-    shown(&page, "//table[@id='faults']/tbody/tr[td[1]='list' and td[6]='1' and td[7]='1']").await;
+    shown(
+        &page,
+        "//table[@id='faults']/tbody/tr[td[1]='list' and td[6]='1' and td[7]='1']",
+    )
+    .await;
     std::fs::create_dir_all("target").unwrap();
     std::fs::write("target/dashboard.png", page.screenshot().await.unwrap()).unwrap();
 
     // Remove disarms it.
-    page.find(Locator::Css(&format!("button[aria-label='Remove fault rule {id}']")))
+    page.find(Locator::Css(&format!(
+        "button[aria-label='Remove fault rule {id}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    shown(
+        &page,
+        "//table[@id='faults']//td[.='No fault rule is armed.']",
+    )
+    .await;
+    assert_eq!(control.faults().await.unwrap(), Vec::<Value>::new());
+
+    // Reset brings the seed back (zed goes) and empties the journal.
+    let journal = control.requests(&RequestFilter::new()).await.unwrap();
+    page.find(Locator::Id("reset"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    shown(&page, "//table[@id='faults']//td[.='No fault rule is armed.']").await;
-    assert_eq!(control.faults().await.unwrap(), Vec::<Value>::new());
-
-    // Reset brings the seed back (zed goes) and empties the journal.
-    let journal = control.requests(&RequestFilter::new()).await.unwrap();
-    page.find(Locator::Id("reset")).await.unwrap().click().await.unwrap();
     shown(&page, "//p[@id='status' and starts-with(., 'Reset')]").await;
     let datasets = text_of(&page, "#datasets").await;
-    assert!(datasets.contains("ann@example.com") && !datasets.contains("zed"), "{datasets}");
+    assert!(
+        datasets.contains("ann@example.com") && !datasets.contains("zed"),
+        "{datasets}"
+    );
     shown(&page, "//table[@id='journal']//td[.='No request yet.']").await;
     let state = control.state().await.unwrap();
     assert!(!format!("{state:?}").contains("zed@example.com"));
@@ -228,10 +326,23 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
         .await
         .unwrap();
     let resources: Vec<String> = serde_json::from_value(resources).unwrap();
-    assert!(resources.iter().any(|name| name.ends_with("/_collab/dashboard.js")), "{resources:?}");
-    assert!(resources.iter().any(|name| name.contains("/_collab/requests")), "{resources:?}");
+    assert!(
+        resources
+            .iter()
+            .any(|name| name.ends_with("/_collab/dashboard.js")),
+        "{resources:?}"
+    );
+    assert!(
+        resources
+            .iter()
+            .any(|name| name.contains("/_collab/requests")),
+        "{resources:?}"
+    );
     for name in &resources {
-        assert!(name.starts_with(&format!("{url}/")), "{name} is not the server's");
+        assert!(
+            name.starts_with(&format!("{url}/")),
+            "{name} is not the server's"
+        );
     }
     page.close().await.unwrap();
 
@@ -242,6 +353,9 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
     assert!(!journaled.contains(ADMIN_TOKEN));
     assert!(server.stop(), "the server stops cleanly");
     let logged = std::fs::read_to_string(&log_path).unwrap();
-    assert!(logged.contains("/_collab/requests"), "the access log saw the page: {logged}");
+    assert!(
+        logged.contains("/_collab/requests"),
+        "the access log saw the page: {logged}"
+    );
     assert!(!logged.contains(ADMIN_TOKEN), "{logged}");
 }

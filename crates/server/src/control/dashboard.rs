@@ -5,8 +5,13 @@
 
 use axum::Router;
 use axum::http::header::{self, HeaderName};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
+
+use crate::middleware::record::CONTROL_PREFIX;
+
+/// Where the page is: the control plane's prefix, with its slash.
+const PAGE: &str = "/_collab/";
 
 /// The page and its two files, as written in `dashboard/`: no build step.
 const INDEX_HTML: &str = include_str!("dashboard/index.html");
@@ -17,16 +22,22 @@ const DASHBOARD_CSS: &str = include_str!("dashboard/dashboard.css");
 const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
 
-/// The routes, to be merged into the control plane's (nested under `/_collab`).
+/// The routes, merged beside the control plane's nested ones: a nested `/` would
+/// answer `/_collab` only, and the page lives at `/_collab/` (where a person types
+/// `/_collab`, they are sent there, the URL fragment kept).
 pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route("/", get(|| async { file("text/html; charset=utf-8", INDEX_HTML) }))
+        .route(CONTROL_PREFIX, get(|| async { Redirect::permanent(PAGE) }))
         .route(
-            "/dashboard.js",
+            PAGE,
+            get(|| async { file("text/html; charset=utf-8", INDEX_HTML) }),
+        )
+        .route(
+            "/_collab/dashboard.js",
             get(|| async { file("text/javascript; charset=utf-8", DASHBOARD_JS) }),
         )
         .route(
-            "/dashboard.css",
+            "/_collab/dashboard.css",
             get(|| async { file("text/css; charset=utf-8", DASHBOARD_CSS) }),
         )
 }

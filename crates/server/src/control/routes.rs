@@ -48,7 +48,6 @@ pub(crate) fn routes<P: RepositoryProvider>() -> Router<AppState<P>> {
         )
         .route("/faults/{id}", delete(disarm_fault::<P>))
         .route("/openapi.json", get(openapi))
-        .merge(crate::control::dashboard::routes())
         .fallback(not_found)
 }
 

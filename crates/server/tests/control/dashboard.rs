@@ -55,7 +55,10 @@ async fn the_page_holds_no_inline_script_and_no_other_host() {
         "{}",
         scripts[0]
     );
-    assert!(!page.contains("http://") && !page.contains("https://"), "{page}");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "{page}"
+    );
     assert!(!page.contains(server.admin_token()), "{page}");
 }
 
