@@ -78,3 +78,19 @@ async fn loading_the_dashboard_is_not_journaled() {
         .unwrap();
     assert_eq!(journal, serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn the_prefix_without_its_slash_is_sent_to_the_page() {
+    let server = server().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = client
+        .get(format!("{}/_collab", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 308);
+    assert_eq!(header(&answer, "location"), "/_collab/");
+}
