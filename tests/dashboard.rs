@@ -1,10 +1,14 @@
 //! The dashboard of `collab serve` (`/_collab/`) as a person sees it: the real binary,
 //! Debian's Chromium driven over WebDriver by chromedriver, and the page's own polling.
-//! A missing Chromium or chromedriver fails the test, saying what to install.
+//! A missing Chromium or chromedriver fails the test, saying what to install. Unix
+//! only: chromedriver and its Chromium are stopped as one process group.
+
+#![cfg(unix)]
 
 mod support;
 
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -34,7 +38,9 @@ fn on_path(program: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{program} is not on the PATH: {INSTALL}"))
 }
 
-/// chromedriver on a free loopback port, killed when dropped.
+/// chromedriver on a free loopback port, in a process group of its own with the
+/// Chromium it starts: both are killed when dropped, even when the test fails before
+/// it closes its session.
 struct Chromedriver {
     child: Child,
     url: String,
@@ -51,6 +57,7 @@ impl Chromedriver {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("chromedriver does not start ({e}): {INSTALL}"));
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -70,6 +77,8 @@ impl Chromedriver {
 
 impl Drop for Chromedriver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -307,7 +316,7 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
         .click()
         .await
         .unwrap();
-    shown(&page, "//p[@id='status' and starts-with(., 'Reset')]").await;
+    shown(&page, "//p[@id='notice' and starts-with(., 'Reset')]").await;
     let datasets = text_of(&page, "#datasets").await;
     assert!(
         datasets.contains("ann@example.com") && !datasets.contains("zed"),

@@ -52,8 +52,15 @@
     return secret.length > 8 ? secret.slice(0, 3) + "••••••" : "••••••";
   }
 
+  // How current the page is: rewritten on every poll, so not announced.
   function say(text) {
     $("status").textContent = text;
+  }
+
+  // What an action did, or why it failed: announced to screen readers, and kept until
+  // the next action.
+  function notify(text) {
+    $("notice").textContent = text;
   }
 
   // The token from a link's fragment (`#token=...`, never sent to a server) goes to
@@ -223,7 +230,7 @@
       say("Live: updated " + new Date().toLocaleTimeString([], { hour12: false }) + ".");
     } catch (error) {
       if (error instanceof Refused) return signOut(error.message);
-      say("Cannot reach the server (" + error.message + "); trying again.");
+      say("Cannot update (" + error.message + "); trying again.");
     }
     if (mine === loop) setTimeout(() => tick(mine), POLL_MS);
   }
@@ -233,10 +240,10 @@
     try {
       const done = await action();
       await refresh();
-      say(done);
+      notify(done);
     } catch (error) {
       if (error instanceof Refused) return signOut(error.message);
-      say("Failed: " + error.message);
+      notify("Failed: " + error.message);
     }
   }
 
@@ -249,6 +256,7 @@
     $("sign-in").hidden = false;
     $("sign-in-reason").textContent = reason || "";
     say("No admin token: the dashboard needs one.");
+    notify("");
   }
 
   async function start() {
