@@ -138,6 +138,22 @@ async fn text_of(page: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// Clicks the element `css` names, as a person would.
+async fn click(page: &Client, css: &str) {
+    let element = page
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("the page has {css}: {e}"));
+    element.click().await.unwrap();
+}
+
+/// Types `text` into the field with this id, replacing what it held.
+async fn type_into(page: &Client, id: &str, text: &str) {
+    let field = page.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
 /// A journal row of the page: `#`, time, method, path, user, status, generation,
 /// latency, fault; the seq is a `th`, the rest `td`s.
 fn journal_row(method: &str, path: &str, status: &str) -> String {
@@ -170,26 +186,23 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
 
     // Without a token the page asks for one and says how to get it; a wrong one is refused.
     page.goto(&format!("{url}/_collab/")).await.unwrap();
+    // Keep every request the page makes for the check at the end, however slow the run.
+    page.execute("performance.setResourceTimingBufferSize(1000000);", vec![])
+        .await
+        .unwrap();
     shown(&page, "//section[@id='sign-in' and not(@hidden)]").await;
     let help = text_of(&page, "#sign-in").await;
     assert!(
         help.contains("--admin-token") && help.contains("--demo"),
         "{help}"
     );
-    let input = page.find(Locator::Id("token-input")).await.unwrap();
-    input.send_keys("not-the-admin-token").await.unwrap();
-    page.find(Locator::Css("#sign-in-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let refused = shown(
+    type_into(&page, "token-input", "not-the-admin-token").await;
+    click(&page, "#sign-in-form button").await;
+    shown(
         &page,
         "//p[@id='sign-in-reason' and contains(., 'refused')]",
     )
     .await;
-    assert!(refused.text().await.unwrap().contains("refused"));
 
     // The banner's link: the token in the fragment, which leaves the address bar.
     page.goto(&format!("{url}/_collab/#token={ADMIN_TOKEN}"))
@@ -198,7 +211,7 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
     shown(&page, "//table[@id='users']//th[.='alice']").await;
     shown(
         &page,
-        "//table[@id='datasets']//td[contains(., 'ann@example.com, cy@example.com')]",
+        "//table[@id='datasets']//td[.='ann@example.com, cy@example.com']",
     )
     .await;
     let address = page.current_url().await.unwrap();
@@ -236,6 +249,15 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
     let body = shown(&page, "//section[@id='body-view' and not(@hidden)]//pre").await;
     assert!(body.text().await.unwrap().contains("zed@example.com"));
 
+    // A rule the control plane refuses is shown with its reason, and nothing is armed.
+    type_into(&page, "fault-status", "").await;
+    click(&page, "#fault-applied").await;
+    click(&page, "#fault-form button[type=submit]").await;
+    let refusal = shown(&page, "//p[@id='fault-error' and contains(., 'status')]").await;
+    assert!(refusal.text().await.unwrap().contains("applied"));
+    assert_eq!(control.faults().await.unwrap(), Vec::<Value>::new());
+    click(&page, "#fault-applied").await;
+
     // A fault rule added with the form is armed, and the next matching call fails.
     page.find(Locator::Id("fault-operation"))
         .await
@@ -243,22 +265,15 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
         .select_by_value("list")
         .await
         .unwrap();
-    let dataset = page.find(Locator::Id("fault-dataset")).await.unwrap();
-    dataset.send_keys(DATASET).await.unwrap();
-    let status = page.find(Locator::Id("fault-status")).await.unwrap();
-    status.clear().await.unwrap();
-    status.send_keys("403").await.unwrap();
-    page.find(Locator::Css("#fault-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&page, "fault-dataset", DATASET).await;
+    type_into(&page, "fault-status", "403").await;
+    click(&page, "#fault-form button[type=submit]").await;
     shown(
         &page,
         "//table[@id='faults']/tbody/tr[td[1]='list' and td[3]='403']",
     )
     .await;
+    assert_eq!(text_of(&page, "#fault-error").await, "");
     let armed = control.faults().await.unwrap();
     assert_eq!(armed.len(), 1, "{armed:?}");
     let rule = &armed[0];
@@ -283,7 +298,7 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
         ),
     )
     .await;
-    // matched and fired (columns 7 and 8 of the rule's row).
+    // matched and fired (the rule row's 6th and 7th cells).
     shown(
         &page,
         "//table[@id='faults']/tbody/tr[td[1]='list' and td[6]='1' and td[7]='1']",
@@ -293,14 +308,11 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
     std::fs::write("target/dashboard.png", page.screenshot().await.unwrap()).unwrap();
 
     // Remove disarms it.
-    page.find(Locator::Css(&format!(
-        "button[aria-label='Remove fault rule {id}']"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(
+        &page,
+        &format!("button[aria-label='Remove fault rule {id}']"),
+    )
+    .await;
     shown(
         &page,
         "//table[@id='faults']//td[.='No fault rule is armed.']",
@@ -308,21 +320,28 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
     .await;
     assert_eq!(control.faults().await.unwrap(), Vec::<Value>::new());
 
-    // Reset brings the seed back (zed goes) and empties the journal.
+    // Emptying the journal empties it on the server too.
     let journal = control.requests(&RequestFilter::new()).await.unwrap();
-    page.find(Locator::Id("reset"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&page, "#clear-journal").await;
+    shown(
+        &page,
+        "//p[@id='notice' and starts-with(., 'The journal is empty')]",
+    )
+    .await;
+    shown(&page, "//table[@id='journal']//td[.='No request yet.']").await;
+    assert_eq!(
+        control.requests(&RequestFilter::new()).await.unwrap(),
+        vec![]
+    );
+
+    // Reset brings the seed back: zed goes.
+    click(&page, "#reset").await;
     shown(&page, "//p[@id='notice' and starts-with(., 'Reset')]").await;
     let datasets = text_of(&page, "#datasets").await;
     assert!(
-        datasets.contains("ann@example.com") && !datasets.contains("zed"),
+        datasets.contains("ann@example.com, cy@example.com") && !datasets.contains("zed"),
         "{datasets}"
     );
-    shown(&page, "//table[@id='journal']//td[.='No request yet.']").await;
     let state = control.state().await.unwrap();
     assert!(!format!("{state:?}").contains("zed@example.com"));
 
@@ -356,7 +375,7 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
     page.close().await.unwrap();
 
     // The admin token is in no URL the server received: not in the journal (read
-    // before the reset emptied it), not in the access log.
+    // before it was emptied), not in the access log.
     let journaled = serde_json::to_string(&journal).unwrap();
     assert!(journaled.contains("zed@example.com"), "{journaled}");
     assert!(!journaled.contains(ADMIN_TOKEN));
