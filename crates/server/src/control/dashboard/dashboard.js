@@ -204,7 +204,13 @@
   }
 
   async function refresh() {
-    const [state, rules] = await Promise.all([call("GET", "/state"), call("GET", "/faults")]);
+    const [state, rules, newest] = await Promise.all([
+      call("GET", "/state"), call("GET", "/faults"), call("GET", "/requests?limit=1")]);
+    // A restarted server numbers its journal from the start again: read it afresh.
+    if (lastSeq !== null && newest.length && newest[0].seq < lastSeq) {
+      lastSeq = null;
+      forgetJournal();
+    }
     renderUsers(state.users || []);
     renderDatasets(state.datasets || []);
     renderFaults(rules || []);
