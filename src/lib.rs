@@ -17,11 +17,14 @@
 //! Three more features: `cli` (default) builds the `collab` binary and what it needs
 //! (clap, the server, the fake, logging); `testing` (default) adds `server::testing`,
 //! the in-process `TestServer` and the typed `ControlClient` of `collab serve`'s control
-//! plane; `mock` adds mockall's `core::MockAccessConfigRepository`. A library that only talks to the API needs
-//! neither:
+//! plane; `mock` adds mockall's `core::MockAccessConfigRepository`. A library that only
+//! talks to the API needs none of them. The package is not published on crates.io:
+//! depend on it by path (a clone next to your project) or by git:
 //!
 //! ```toml
-//! collab = { version = "0.1", default-features = false, features = ["http"] }
+//! collab = { path = "../collab", default-features = false, features = ["http"] }
+//! # or
+//! collab = { git = "https://example.invalid/collab", default-features = false, features = ["http"] }
 //! ```
 //!
 //! Implementing the port needs no `async-trait` dependency of your own: the attribute

@@ -231,9 +231,19 @@ async fn delete_removes_one_config() {
     let again = api.collab(&["delete", DATASET, &id, "--yes"]).await;
     assert_eq!(again.code, 3, "{again:?}");
     assert_eq!(
-        again.stderr.trim(),
+        without_request_id(again.stderr.trim()),
         format!("error: access config {id} not found in dataset {DATASET}")
     );
+}
+
+/// An error line without the server's request id at its end, which it must have: the
+/// in-process server answers every error with one.
+fn without_request_id(line: &str) -> &str {
+    let (text, id) = line
+        .split_once(" (request id ")
+        .unwrap_or_else(|| panic!("no request id on the error line: {line}"));
+    assert!(id.ends_with(')') && id.len() > 1, "{line}");
+    text
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -242,7 +252,7 @@ async fn refusals_of_the_api_exit_3_with_one_clear_line() {
     let unknown = api.collab(&["list", UNKNOWN_DATASET]).await;
     assert_eq!(unknown.code, 3, "{unknown:?}");
     assert_eq!(
-        unknown.stderr.trim(),
+        without_request_id(unknown.stderr.trim()),
         format!("error: dataset {UNKNOWN_DATASET} not found")
     );
 
@@ -970,12 +980,18 @@ async fn plain_http_to_another_host_warns_once_that_the_token_travels_readable()
 async fn one_v_logs_our_crates_and_two_add_the_http_stack() {
     let api = Api::start().await;
     let targets = |stderr: &str| -> Vec<String> {
-        // A log line: "<time>  LEVEL target: message".
+        // A log line: "<time>  LEVEL [span{fields}:...: ]target: message"; the spans of
+        // the call and its attempt come first when the event happened inside them.
         stderr
             .lines()
             .filter_map(|line| {
-                let mut words = line.split_whitespace().skip(2);
-                words
+                let level = line.split_whitespace().nth(1)?;
+                let rest = line.split_once(level)?.1.trim_start();
+                let rest = match rest.split_whitespace().next() {
+                    Some(first) if first.contains('{') => rest.rsplit_once("}: ")?.1,
+                    _ => rest,
+                };
+                rest.split_whitespace()
                     .next()
                     .map(|target| target.trim_end_matches(':').to_owned())
             })
@@ -1058,4 +1074,106 @@ async fn every_command_has_examples_in_its_help() {
             "{command}: {examples}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_services_request_id_is_on_the_error_line_and_in_the_json_error() {
+    // A stand-in for today's API: a 404 for an unknown dataset, with its requestId.
+    let body = r#"{"code":"DATASET_UNKNOWN","error":"no such dataset","requestId":"req-9d2b-41"}"#;
+    let answer = format!(
+        "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (url, peer_task) = peer(Some(answer)).await;
+    let text = run_collab(&url, Some(ALICE_TOKEN), &["list", DATASET]).await;
+    let json = run_collab(&url, Some(ALICE_TOKEN), &["--json", "list", DATASET]).await;
+    peer_task.abort();
+    assert_eq!(text.code, 3, "{text:?}");
+    assert!(
+        text.stderr.starts_with("error: dataset ")
+            && text.stderr.contains("request id req-9d2b-41"),
+        "{text:?}"
+    );
+    let error: serde_json::Value = serde_json::from_str(&json.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "dataset_not_found", "{json:?}");
+    assert_eq!(error["error"]["requestId"], "req-9d2b-41", "{json:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn https_against_a_plain_http_server_suggests_http() {
+    let api = Api::start().await;
+    let url = api.url().replacen("http://", "https://", 1);
+    let run = run_collab(
+        &url,
+        Some(ALICE_TOKEN),
+        &["--timeout", "30", "list", DATASET],
+    )
+    .await;
+    assert_eq!(run.code, 4, "{run:?}");
+    let plain = api.url();
+    assert!(run.stderr.contains(&format!("use {plain}")), "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grant_and_revoke_explain_that_emails_are_arguments_not_user_flags() {
+    let api = Api::start().await;
+    for (command, flag) in [("grant", "--user"), ("revoke", "--team")] {
+        let run = api
+            .collab(&[command, DATASET, flag, "ann@example.com"])
+            .await;
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stderr
+                .contains("take the e-mail addresses as arguments")
+                && run
+                    .stderr
+                    .contains(&format!("collab {command} DATASET ann@example.com")),
+            "{run:?}"
+        );
+        assert!(
+            !run.stderr.contains("'-- "),
+            "no tip to pass the flag as a value: {run:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_and_usage_lines_offer_only_what_each_command_uses() {
+    let api = Api::start().await;
+    let grant = api.collab(&["grant", "--help"]).await;
+    assert!(!grant.stdout.contains("--yes"), "{grant:?}");
+    let revoke = api.collab(&["revoke", "--help"]).await;
+    assert!(revoke.stdout.contains("--yes"), "{revoke:?}");
+    let export = api.collab(&["store", "export", "--help"]).await;
+    assert!(!export.stdout.contains("--wire"), "{export:?}");
+    let share = api
+        .collab(&["share", DATASET, "--users", "x@example.com"])
+        .await;
+    assert_eq!(share.code, 2, "{share:?}");
+    assert!(
+        share
+            .stderr
+            .contains("Usage: collab share <DATASET> [--user <EMAIL>]... [--team <TEAM>]..."),
+        "{share:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grant_reads_the_config_once_before_it_writes() {
+    let api = Api::start().await;
+    share(&api, &["ann@example.com"]).await;
+    let run = api
+        .collab(&["-v", "grant", DATASET, "bob@example.com"])
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let answered = |verb: &str| {
+        run.stderr
+            .lines()
+            .filter(|line| {
+                line.contains("collab-http: answered") && line.contains(&format!("method={verb}"))
+            })
+            .count()
+    };
+    assert_eq!((answered("GET"), answered("POST")), (1, 1), "{run:?}");
 }

@@ -147,12 +147,13 @@ async fn twenty_concurrent_grants_in_one_process_lose_nothing() {
         })
         .collect();
     for task in tasks {
-        let plan = tokio::time::timeout(Duration::from_secs(60), task)
+        let applied = tokio::time::timeout(Duration::from_secs(60), task)
             .await
             .expect("each grant ends within 60 s")
             .unwrap()
             .unwrap();
-        assert_eq!(plan.added_users.len(), 1, "{plan:?}");
+        assert_eq!(applied.plan.added_users.len(), 1, "{applied:?}");
+        assert!(applied.wrote(), "{applied:?}");
     }
     assert_eq!(stored_users(&api), expected_users(), "no grant lost");
 }
@@ -175,7 +176,7 @@ async fn a_plan_applied_after_a_concurrent_change_writes_nothing() {
         .await
         .expect_err("the plan is outdated");
     assert!(
-        matches!(&error, collab::core::Error::InvalidRequest { message } if message.contains("changed since the plan was made")),
+        matches!(&error, collab::core::Error::Conflict { message } if message.contains("changed since the plan was made")),
         "{error:?}"
     );
     let users = sharing.shared_users(&dataset()).await.unwrap();

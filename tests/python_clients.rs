@@ -23,6 +23,8 @@ use collab::core::wire::WireGeneration;
 use collab::http::HttpRepository;
 use support::ServeProcess;
 use support::python::clients_dir;
+use support::recorded::{drift_report, findings, start_recording, stop_recording};
+use support::served::Scratch;
 
 const OWNER_TOKEN: &str = "py-owner-token-5d1";
 const STRANGER_TOKEN: &str = "py-stranger-token-9e2";
@@ -132,6 +134,60 @@ async fn both_official_clients_pass_their_scenario_against_one_server_with_no_ge
     }
 }
 
+/// Both clients' scenarios recorded through `collab record` against a real `collab
+/// serve` replay against the fake with no drift and no warning (docs/fidelity.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_official_clients_sessions_recorded_through_collab_record_replay_clean() {
+    clients_dir();
+    let owner = format!("alice={OWNER_TOKEN}");
+    let stranger = format!("bob={STRANGER_TOKEN}");
+    let datasets = [DATASET_2022, DATASET_CURRENT, DATASET_HELPERS].map(|d| format!("{d}=alice"));
+    let mut args = vec!["--user", &owner, "--user", &stranger];
+    for dataset in &datasets {
+        args.extend(["--dataset", dataset.as_str()]);
+    }
+    let served = ServeProcess::start(&args);
+    let scratch = Scratch::new("record-python");
+    let out = scratch.file("python.json");
+    let recording = start_recording(&served.url, &out, &["--repeat-reads"]);
+    run_scenario(
+        "lightly-1.2.30",
+        "scenario_2022.py",
+        &recording.url,
+        DATASET_2022,
+    )
+    .await;
+    run_scenario(
+        "lightly-1.5.26",
+        "scenario_current.py",
+        &recording.url,
+        DATASET_CURRENT,
+    )
+    .await;
+    let file = tokio::task::spawn_blocking({
+        let out = out.clone();
+        move || stop_recording(recording, &out)
+    })
+    .await
+    .unwrap();
+    assert!(!file.contains(OWNER_TOKEN) && !file.contains(STRANGER_TOKEN));
+    assert!(
+        file.contains("Swagger-Codegen/1.0.0/python"),
+        "the 2022 client was recorded"
+    );
+    assert!(
+        file.contains("OpenAPI-Generator/1.0.0/python"),
+        "today's client was recorded"
+    );
+    let (code, report) = drift_report(&out).await;
+    assert_eq!(findings(&report), Default::default(), "{report:#}");
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        report["summary"]["steps"].as_u64().unwrap() >= 20,
+        "{report:#}"
+    );
+}
+
 /// The Python snippets of the README, as written: each `VENV/bin/python -c '...'` block.
 fn readme_snippets() -> Vec<(String, String)> {
     let readme =
@@ -184,7 +240,7 @@ async fn the_readmes_python_snippets_work_as_written_with_either_client() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
     use collab::faults::FaultRule;
-    use collab::server::testing::ControlClient;
+    use collab::server::testing::{ControlClient, RequestFilter};
 
     let owner = format!("alice={OWNER_TOKEN}");
     let dataset = format!("{DATASET_CURRENT}=alice");
@@ -206,15 +262,19 @@ async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
         ),
         ("lightly-1.2.30", "2022", vec!["code", "message"]),
     ] {
-        control.disarm_all_faults().await.unwrap();
+        control.reset().await.unwrap();
+        let mut ids = Vec::new();
         for rule in [
+            r#"{"operation": "list", "status": 500, "times": 1}"#,
+            r#"{"operation": "list", "status": 403, "code": "USER_ACCOUNT_BLOCKED", "times": 1}"#,
             r#"{"operation": "list", "status": 503, "times": 1}"#,
-            r#"{"operation": "list", "status": 429, "retryAfter": 3, "times": 1}"#,
         ] {
-            control
-                .arm_fault(&FaultRule::from_json(rule).unwrap())
-                .await
-                .unwrap();
+            ids.push(
+                control
+                    .arm_fault(&FaultRule::from_json(rule).unwrap())
+                    .await
+                    .unwrap(),
+            );
         }
         let python = clients_dir().join(venv).join("bin/python");
         let run = tokio::process::Command::new(&python)
@@ -238,14 +298,14 @@ async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
         );
         let seen: serde_json::Value =
             serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
-        assert_eq!(seen[0]["status"], 503, "{venv}: {seen}");
+        // The 500 and the 403 are raised as the client's ApiException, in its own shape.
+        assert_eq!(seen[0]["status"], 500, "{venv}: {seen}");
+        assert_eq!(seen[1]["status"], 403, "{venv}: {seen}");
         assert_eq!(
-            seen[0]["body"]["code"], "SERVICE_UNAVAILABLE",
+            seen[1]["body"]["code"], "USER_ACCOUNT_BLOCKED",
             "{venv}: {seen}"
         );
-        assert_eq!(seen[1]["status"], 429, "{venv}: {seen}");
-        assert_eq!(seen[1]["retryAfter"], "3", "{venv}: {seen}");
-        for refusal in seen.as_array().unwrap() {
+        for refusal in &seen.as_array().unwrap()[..2] {
             let mut keys: Vec<&str> = refusal["body"]
                 .as_object()
                 .unwrap()
@@ -260,6 +320,38 @@ async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
                 "{venv}: the body in its own shape: {refusal}"
             );
         }
+        // The 503 carries Retry-After: the client either raises it, or (its urllib3
+        // honouring Retry-After) retries once by itself; the journal says which.
+        let entries = control
+            .requests(&RequestFilter::new().path(&format!(
+                "/v1/datasets/{DATASET_CURRENT}/collaboration/access"
+            )))
+            .await
+            .unwrap();
+        let last: Vec<(u16, Option<u64>)> = entries
+            .iter()
+            .skip(2)
+            .map(|entry| (entry.status, entry.fault))
+            .collect();
+        if seen[2]["raised"] == true {
+            assert_eq!(seen[2]["status"], 503, "{venv}: {seen}");
+            assert_eq!(seen[2]["retryAfter"], "1", "{venv}: {seen}");
+            assert_eq!(last, [(503, Some(ids[2]))], "{venv}");
+        } else {
+            assert_eq!(
+                last,
+                [(503, Some(ids[2])), (200, None)],
+                "{venv}: retried once"
+            );
+        }
+        println!(
+            "{venv}: a 503 with Retry-After was {}",
+            if seen[2]["raised"] == true {
+                "raised"
+            } else {
+                "retried by the client"
+            }
+        );
     }
     assert!(served.stop());
 }

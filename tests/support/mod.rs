@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
 pub mod python;
+pub mod recorded;
 pub mod served;
 
 pub use served::ServeProcess;

@@ -34,11 +34,21 @@ impl ServeProcess {
     /// Starts `command`, a whole `collab serve ...` command line (e.g. of the binary
     /// under another name), and waits for its first line.
     pub fn spawn(command: Command) -> Self {
-        Self::spawn_with_stderr(command, Stdio::null())
+        Self::spawn_announcing(command, "listening on ")
     }
 
     /// [`spawn`](Self::spawn), its stderr (the access log) going to `stderr`.
-    pub fn spawn_with_stderr(mut command: Command, stderr: impl Into<Stdio>) -> Self {
+    pub fn spawn_with_stderr(command: Command, stderr: impl Into<Stdio>) -> Self {
+        Self::start_child(command, "listening on ", stderr.into())
+    }
+
+    /// Starts `command`, a long-running `collab` command whose first line on stdout is
+    /// `PREFIX URL` (`collab record`: "recording on "), and waits for that line.
+    pub fn spawn_announcing(command: Command, prefix: &str) -> Self {
+        Self::start_child(command, prefix, Stdio::null())
+    }
+
+    fn start_child(mut command: Command, prefix: &str, stderr: Stdio) -> Self {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -62,8 +72,8 @@ impl ServeProcess {
         };
         let first = served.next_line();
         served.url = first
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line is `listening on URL`, got {first:?}"))
+            .strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("first line is `{prefix}URL`, got {first:?}"))
             .to_owned();
         served
     }

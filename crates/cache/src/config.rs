@@ -5,8 +5,11 @@ use std::time::Duration;
 /// How long and how many datasets' lists a [`CachedRepository`](crate::CachedRepository)
 /// keeps.
 ///
-/// Start from [`CacheConfig::default()`] (or [`CacheConfig::new()`], the same) and change
-/// what you need with the `with_*` methods or by setting the public fields:
+/// Start from [`CacheConfig::new()`] (the defaults, documented on each field; the same
+/// as [`CacheConfig::default()`]) and change what you need with the `with_*` methods or
+/// by setting the public fields. Every value is valid, so there is no `build` step: a
+/// zero [`time_to_live`](Self::time_to_live) or [`max_datasets`](Self::max_datasets)
+/// turns caching off, and a time to live past 1000 years is taken as 1000 years.
 ///
 /// ```
 /// use std::time::Duration;
@@ -31,7 +34,7 @@ pub struct CacheConfig {
     /// goes to the inner repository.
     pub time_to_live: Duration,
     /// The most datasets whose lists are kept at once; past it the least valuable
-    /// entries are evicted (moka's TinyLFU policy). Default
+    /// entries are evicted (moka's TinyLFU policy); `0` keeps none. Default
     /// [`CacheConfig::DEFAULT_MAX_DATASETS`] (10 000). Each entry is one dataset's list,
     /// which holds at most one config per access type (the API knows one type today).
     pub max_datasets: u64,

@@ -182,6 +182,7 @@ impl<R> CachedRepository<R> {
     /// joins a load of, an entry keyed by an older one. Synchronous, so that a write's
     /// drop guard can call it too. Returns the generation left behind.
     fn retire(&self, dataset: &DatasetId) -> u64 {
+        tracing::debug!(%dataset, "collab-cache: invalidated");
         self.counters.invalidation();
         self.generations.advance(dataset)
     }
@@ -224,6 +225,7 @@ impl<R> CachedRepository<R> {
                 Err(_) => true,
             };
             if usable && !loaded_here {
+                tracing::debug!(dataset = %key.0, "collab-cache: coalesced with a load in flight");
                 self.counters.coalesced_wait();
             }
             // The error is shared between the waiters; each gets its own copy.
@@ -249,6 +251,7 @@ impl<R> CachedRepository<R> {
         };
         match coherence.current(dataset).await {
             Ok(generation) => {
+                tracing::debug!(%dataset, "collab-cache: coherence check: shared generation read");
                 if self.coherence_down.swap(false, Ordering::Relaxed) {
                     tracing::info!(
                         "shared cache generations reachable again: answering lists from memory"
@@ -295,6 +298,7 @@ impl<R> CachedRepository<R> {
     where
         R: AccessConfigRepository,
     {
+        tracing::debug!(%dataset, "collab-cache: loading from the inner repository");
         self.counters.load();
         let loaded_at = Instant::now();
         let configs = self.inner.list(dataset).await?;
@@ -416,9 +420,12 @@ impl<R: AccessConfigRepository> AccessConfigRepository for CachedRepository<R> {
         if let Some(cached) = self.entries.get(&key).await
             && cached.is_fresh(time_to_live)
         {
+            // At trace: hits are the bulk of a cache's calls.
+            tracing::trace!(%dataset, "collab-cache: hit");
             self.counters.hit();
             return Ok(cached.configs);
         }
+        tracing::debug!(%dataset, "collab-cache: miss");
         self.counters.miss();
         // Boxed: moka's loading future is large, and inline it would make every call's
         // future (boxed by async-trait) that large too, slowing down hits.

@@ -26,13 +26,12 @@ use crate::progress::while_waiting;
 /// A person at a terminal should learn within seconds that the API is unreachable, so
 /// the CLI retries less than the library's default (which follows Lightly's client);
 /// the command's deadline (`--timeout`) bounds it all.
-const INTERACTIVE_RETRIES: RetryPolicy = RetryPolicy {
-    max_attempts: 3,
-    initial_backoff: Duration::from_millis(200),
-    max_backoff: Duration::from_secs(2),
-    max_elapsed: Duration::from_secs(10),
-    jitter: true,
-};
+const INTERACTIVE_RETRIES: RetryPolicy = RetryPolicy::new()
+    .with_max_attempts(3)
+    .with_initial_backoff(Duration::from_millis(200))
+    .with_max_backoff(Duration::from_secs(2))
+    .with_max_elapsed(Duration::from_secs(10))
+    .with_jitter(true);
 
 /// A URL to suggest when the one given cannot be used: `collab serve`'s.
 const EXAMPLE_URL: &str = "http://127.0.0.1:8080";
@@ -193,7 +192,7 @@ fn build_failure(error: BuildError) -> Failure {
 
 /// Whether the token would travel readable by anyone on the way: plain `http://` to
 /// a host that is not this machine.
-fn token_travels_in_the_clear(scheme: &str, host: Option<&str>) -> bool {
+pub(crate) fn token_travels_in_the_clear(scheme: &str, host: Option<&str>) -> bool {
     if scheme != "http" {
         return false;
     }
@@ -253,9 +252,11 @@ pub(crate) async fn run(
                 )
             })
         }
-        Command::Serve(_) | Command::Store(_) | Command::Completions(_) => {
-            Err(Failure::Usage("not a client command".to_owned()))
-        }
+        Command::Serve(_)
+        | Command::Store(_)
+        | Command::Completions(_)
+        | Command::Record(_)
+        | Command::CheckDrift(_) => Err(Failure::Usage("not a client command".to_owned())),
     }
 }
 
@@ -284,11 +285,12 @@ async fn share(session: Session, args: ShareArgs, json: bool) -> Result<String, 
         return Ok(show_plan(Change::Share, &plan, None, true, json));
     }
     // Planned and written under the dataset's lock.
-    let (plan, id) = session.call(sharing.share(&args.dataset, &request)).await?;
-    Ok(if json {
-        to_json(&plan_json(Change::Share, &plan, Some(&id), false))
-    } else {
-        format!("{}shared: access config {id}\n", plan_lines(&plan))
+    let applied = session.call(sharing.share(&args.dataset, &request)).await?;
+    let (plan, id) = (&applied.plan, applied.written.as_ref());
+    Ok(match id {
+        _ if json => to_json(&plan_json(Change::Share, plan, id, false)),
+        Some(id) => format!("{}shared: access config {id}\n", plan_lines(plan)),
+        None => plan_lines(plan),
     })
 }
 
@@ -312,6 +314,22 @@ async fn change(
         )));
     }
     let sharing = session.sharing();
+    if change != Change::Revoke && !args.dry_run {
+        // A grant never leaves nobody with access, so nothing needs asking: plan and
+        // write under the dataset's lock at once, reading the config once.
+        let grant = UserChange::Grant(users);
+        let applied = session.call(sharing.change(&args.dataset, grant)).await?;
+        return Ok(show_plan(
+            change,
+            &applied.plan,
+            applied.written.as_ref(),
+            false,
+            json,
+        ));
+    }
+    // A revoke is planned first, outside the lock: if it leaves nobody with access a
+    // person is asked, and nobody holds a dataset's lock while waiting for an answer.
+    // It is planned again (or checked) under the lock before the write: two reads.
     let plan = match change {
         Change::Revoke => {
             session
@@ -353,8 +371,14 @@ async fn change(
     let session = session.after_consent(&question, args.yes)?;
     // What was consented to is written only if the dataset has not changed since (the
     // check is made under the dataset's lock).
-    let written = session.call(session.sharing().apply(&plan)).await?;
-    Ok(show_plan(change, &plan, written.as_ref(), false, json))
+    let applied = session.call(session.sharing().apply(&plan)).await?;
+    Ok(show_plan(
+        change,
+        &applied.plan,
+        applied.written.as_ref(),
+        false,
+        json,
+    ))
 }
 
 fn show_plan(

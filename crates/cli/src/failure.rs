@@ -55,6 +55,7 @@ impl Failure {
                 Error::Unauthorized { .. } => "unauthorized",
                 Error::Forbidden { .. } => "forbidden",
                 Error::InvalidRequest { .. } => "invalid_request",
+                Error::Conflict { .. } => "conflict",
                 Error::RateLimited { .. } => "rate_limited",
                 Error::Unavailable { .. } => "unavailable",
                 _ => "unexpected_response",
@@ -86,9 +87,10 @@ impl Failure {
                     message,
                     source: Some(source),
                 } if !source.is::<collab_core::wire::RetryAfter>() => {
+                    let cause = root_cause(source.as_ref());
                     format!(
-                        "cannot reach {api_url}: {message}: {}",
-                        root_cause(source.as_ref())
+                        "cannot reach {api_url}: {message}: {cause}{}",
+                        plain_http_hint(api_url, &cause)
                     )
                 }
                 Error::Unavailable { message, .. } => {
@@ -108,18 +110,40 @@ impl Failure {
         }
     }
 
+    /// The service's id for the request that failed, when it sent one: what Lightly's
+    /// support asks for. The text line shows it within the error's own words.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api { error, .. } => error.request_id(),
+            _ => None,
+        }
+    }
+
     /// Prints the failure on stderr, as text or JSON, and gives the exit code.
     pub fn report(&self, json: bool) -> ExitCode {
         if json {
-            let body = serde_json::json!({
-                "error": { "kind": self.kind(), "message": self.message() },
-                "exitCode": self.exit_code(),
-            });
+            let mut error = serde_json::json!({ "kind": self.kind(), "message": self.message() });
+            if let Some(request_id) = self.request_id() {
+                error["requestId"] = request_id.into();
+            }
+            let body = serde_json::json!({ "error": error, "exitCode": self.exit_code() });
             eprintln!("{body}");
         } else {
             eprintln!("error: {}", self.message());
         }
         ExitCode::from(self.exit_code())
+    }
+}
+
+/// A hint for `https://` against a server that speaks plain HTTP (such as `collab
+/// serve`): rustls then reads the server's plain answer as a TLS record of an unknown
+/// type, which says nothing to a person.
+fn plain_http_hint(api_url: &str, cause: &str) -> String {
+    match api_url.strip_prefix("https://") {
+        Some(rest) if cause.contains("InvalidContentType") => format!(
+            " (the server does not speak TLS: if it is plain HTTP, such as `collab serve`, use http://{rest})"
+        ),
+        _ => String::new(),
     }
 }
 

@@ -9,10 +9,12 @@
 pub mod args;
 mod client;
 mod confirm;
+mod drift;
 pub mod failure;
 pub mod logging;
 mod output;
 mod progress;
+mod record;
 pub mod serve;
 pub mod signals;
 mod store;
@@ -31,7 +33,9 @@ pub fn main() -> ExitCode {
         Err(error) => return usage_error(&error),
     };
     let log = logging::init(cli.verbose, matches!(cli.command, Command::Serve(_)));
-    let json = cli.command.client_args().is_some_and(|after| after.json) || cli.client.json;
+    let json = cli.command.client_args().is_some_and(|after| after.json)
+        || cli.client.json
+        || matches!(&cli.command, Command::CheckDrift(args) if args.json);
     let result = run(cli);
     if let Some(guard) = log {
         serve::report_dropped_log_lines(guard); // flushes the lines still buffered
@@ -58,8 +62,9 @@ fn usage_error(error: &clap::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let json = std::env::args_os().any(|arg| arg == "--json");
+    let explained = explain(error);
     if json {
-        let text = error.render().to_string();
+        let text = explained.unwrap_or_else(|| error.render().to_string());
         let mut lines = text.lines();
         let first = lines.next().unwrap_or("invalid arguments");
         let first = first.strip_prefix("error: ").unwrap_or(first);
@@ -69,11 +74,47 @@ fn usage_error(error: &clap::Error) -> ExitCode {
             "exitCode": 2,
         });
         eprintln!("{body}");
+    } else if let Some(text) = explained {
+        eprint!("{text}");
     } else {
         // clap writes usage errors (and the help of a bare `collab`) to stderr.
         let _ = error.print();
     }
     ExitCode::from(2)
+}
+
+/// clap's text for a mistake it cannot explain in our words, with our words: `collab
+/// grant D --user x` gets clap's tip to write `-- --user`, which would grant access to
+/// an "e-mail" `--user`. Says instead that `grant` and `revoke` take the e-mails as
+/// arguments.
+fn explain(error: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(flag)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let flag = flag.split('=').next().unwrap_or_default();
+    if !["--user", "--users", "--team", "--org"].contains(&flag) {
+        return None;
+    }
+    let text = error.render().to_string();
+    let command = ["grant", "revoke"]
+        .into_iter()
+        .find(|command| text.contains(&format!("Usage: collab {command} ")))?;
+    let ours = format!(
+        "tip: `grant` and `revoke` take the e-mail addresses as arguments, without {flag}: \
+         collab {command} DATASET ann@example.com bob@example.com (teams are changed with `collab share`)"
+    );
+    let rewritten: Vec<String> = text
+        .lines()
+        .map(|line| match line.trim_start().strip_prefix("tip: ") {
+            Some(_) => format!("  {ours}"),
+            None => line.to_owned(),
+        })
+        .collect();
+    Some(rewritten.join("\n") + "\n")
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -98,6 +139,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Command::Store(command) => {
                 print!("{}", store::run(command)?);
                 Ok(())
+            }
+            Command::Record(args) => runtime.block_on(record::run(args)),
+            Command::CheckDrift(args) => {
+                let (report, outcome) = runtime.block_on(drift::run(&args))?;
+                print!("{report}");
+                outcome
             }
             Command::Completions(args) => {
                 clap_complete::generate(

@@ -179,7 +179,7 @@ async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(),
     let store = open_store(path)?;
     let stored = store.users().map_err(|e| Failure::Failed(e.to_string()))?;
     let fixtures = wanted(&args, file.as_ref(), |name| {
-        stored.iter().any(|(known, _)| known == name)
+        stored.iter().any(|user| user.name == name)
     })?;
     let report = store
         .seed(&fixtures)

@@ -8,7 +8,7 @@ use crate::serve::{open_store, read_fixtures};
 /// Runs a `collab store` command; gives what to print on stdout.
 pub(crate) fn run(command: StoreCommand) -> Result<String, Failure> {
     match command {
-        StoreCommand::Export { path, json } => {
+        StoreCommand::Export { path, json, .. } => {
             let store = open_store(&path)?;
             let fixtures = store
                 .export()
@@ -20,14 +20,14 @@ pub(crate) fn run(command: StoreCommand) -> Result<String, Failure> {
             };
             text.map_err(|e| Failure::Failed(e.to_string()))
         }
-        StoreCommand::Import { path, file } => {
+        StoreCommand::Import { path, file, .. } => {
             let fixtures = read_fixtures(&file)?;
             let store = open_store(&path)?;
             let stored = store.users().map_err(|e| Failure::Failed(e.to_string()))?;
             let origin = file.display().to_string();
             let fixtures =
                 collab_store::Fixtures::combine([(origin.as_str(), &fixtures)], |name| {
-                    stored.iter().any(|(known, _)| known == name)
+                    stored.iter().any(|user| user.name == name)
                 })
                 .map_err(|e| Failure::Usage(e.to_string()))?;
             let report = store

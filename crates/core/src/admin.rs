@@ -201,10 +201,10 @@ mod tests {
             check_new_user(&alice, Some(None), None).unwrap(),
             UserAddition::SetToken
         );
-        match check_new_user(&alice, Some(Some("other")), None) {
+        match check_new_user(&alice, Some(Some("stored-tok-9")), None) {
             Err(AdminError::Conflict { message }) => {
                 assert!(message.contains("another token"), "{message}");
-                assert!(!message.contains("a-token") && !message.contains("other"));
+                assert!(!message.contains("a-token") && !message.contains("stored-tok-9"));
             }
             other => panic!("expected a conflict, got {other:?}"),
         }

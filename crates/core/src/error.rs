@@ -20,18 +20,26 @@ pub type ErrorSource = Arc<dyn std::error::Error + Send + Sync + 'static>;
 #[non_exhaustive]
 pub enum Error {
     /// The dataset does not exist (`404 DATASET_UNKNOWN`).
-    #[error("dataset {dataset} not found")]
+    #[error("dataset {dataset} not found{}", quoted_request_id(request_id))]
     DatasetNotFound {
         /// The dataset asked for.
         dataset: DatasetId,
+        /// The service's id for the request that found nothing, when it sent one
+        /// (quote it to Lightly's support); `None` from a local store.
+        request_id: Option<String>,
     },
     /// The dataset exists but has no config with this id (`404 ACCESS_CONTROL_UNKNOWN`).
-    #[error("access config {config} not found in dataset {dataset}")]
+    #[error(
+        "access config {config} not found in dataset {dataset}{}",
+        quoted_request_id(request_id)
+    )]
     AccessConfigNotFound {
         /// The dataset asked for.
         dataset: DatasetId,
         /// The config asked for.
         config: AccessConfigId,
+        /// The service's id for the request, as in [`Error::DatasetNotFound`].
+        request_id: Option<String>,
     },
     /// No credentials, or credentials the service does not accept (`401`).
     #[error("unauthorized: {message}")]
@@ -51,11 +59,25 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// The request was well formed but the state it was made from has changed since
+    /// (`409 CONFLICT`), e.g. a [`SharingPlan`](crate::SharingPlan) that went stale:
+    /// read again, then decide again. Not retryable as it is.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// What changed.
+        message: String,
+    },
     /// Too many requests (`429`); wait and try again.
-    #[error("rate limited{}", retry_after.map(|d| format!("; retry after {} ms", d.as_millis())).unwrap_or_default())]
+    #[error(
+        "rate limited{}{}",
+        retry_after.map(|d| format!("; retry after {} ms", d.as_millis())).unwrap_or_default(),
+        request_id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default()
+    )]
     RateLimited {
         /// How long the service asked the caller to wait, if it said.
         retry_after: Option<Duration>,
+        /// The service's `requestId` for the refused request, if its answer had one.
+        request_id: Option<String>,
     },
     /// The service could not be reached or failed (transport error, timeout, `5xx`);
     /// trying again later may help. The outcome of a write that failed this way is
@@ -88,8 +110,47 @@ impl Error {
     /// How long the service asked to wait before trying again, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited { retry_after } => *retry_after,
+            Self::RateLimited { retry_after, .. } => *retry_after,
             _ => None,
+        }
+    }
+
+    /// The service's id for the request this error answered (its `requestId`), when
+    /// the error was built from an answer that carried one: what Lightly's support
+    /// asks for. `None` for errors that no service answered (a local store, a
+    /// transport failure).
+    ///
+    /// A not-found or rate-limited error holds it in a field; the errors with a message hold it at the
+    /// message's end, where [`wire::error_from_response`](crate::wire::error_from_response)
+    /// puts it, so that `Display` shows it either way.
+    ///
+    /// ```
+    /// use collab_core::{wire, ApiErrorCode, ApiErrorResponse, Error};
+    /// let target = wire::CallTarget { dataset: "0123456789abcdef01234567".parse()?, config: None };
+    /// for (status, code) in [
+    ///     (404, ApiErrorCode::DatasetUnknown),
+    ///     (403, ApiErrorCode::Forbidden),
+    ///     (429, ApiErrorCode::Unknown("TOO_MANY_REQUESTS".into())),
+    /// ] {
+    ///     let body = ApiErrorResponse::new(code, "no").with_request_id("req-7f3a");
+    ///     let error = wire::error_from_response(status, Some(body), None, target);
+    ///     assert_eq!(error.request_id(), Some("req-7f3a"));
+    ///     assert!(error.to_string().contains("request id req-7f3a"), "{error}");
+    /// }
+    /// assert_eq!(Error::unavailable_without_source("down").request_id(), None);
+    /// # Ok::<(), collab_core::ParseIdError>(())
+    /// ```
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::DatasetNotFound { request_id, .. }
+            | Self::AccessConfigNotFound { request_id, .. }
+            | Self::RateLimited { request_id, .. } => request_id.as_deref(),
+            Self::Unauthorized { message }
+            | Self::Forbidden { message }
+            | Self::InvalidRequest { message }
+            | Self::Conflict { message }
+            | Self::Unavailable { message, .. }
+            | Self::UnexpectedResponse { message, .. } => request_id_in(message),
         }
     }
 
@@ -128,6 +189,31 @@ impl Error {
             source: None,
         }
     }
+}
+
+/// How a message built from a service's answer ends when the answer had a request
+/// id: `"{text} ({code}; request id {id})"`. Written by [`with_request_id`], read by
+/// [`request_id_in`]: the two sit together so that they cannot disagree.
+const REQUEST_ID_MARK: &str = "; request id ";
+
+/// `text` with the answer's code and request id appended, as [`Error::request_id`]
+/// reads them back.
+pub(crate) fn with_request_id(text: &str, code: &str, request_id: &str) -> String {
+    format!("{text} ({code}{REQUEST_ID_MARK}{request_id})")
+}
+
+/// The request id at the end of a message written by [`with_request_id`].
+fn request_id_in(message: &str) -> Option<&str> {
+    let (_, id) = message.strip_suffix(')')?.rsplit_once(REQUEST_ID_MARK)?;
+    (!id.is_empty() && !id.contains([' ', '(', ')'])).then_some(id)
+}
+
+/// ` (request id {id})` for a `Display` that has room for one.
+fn quoted_request_id(request_id: &Option<String>) -> String {
+    request_id
+        .as_deref()
+        .map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
 }
 
 /// The port's result type.

@@ -335,6 +335,11 @@ impl Fixtures {
             let path = error.path().to_string();
             let inner = error.into_inner();
             let position = format!("line {}, column {}", inner.line(), inner.column());
+            // A value of the wrong shape is named by its path; broken syntax by its place.
+            let path = match inner.classify() {
+                serde_json::error::Category::Data => path,
+                _ => ".".to_owned(),
+            };
             let message = inner.to_string();
             let suffix = format!(" at line {} column {}", inner.line(), inner.column());
             let message = message.strip_suffix(&suffix).unwrap_or(&message).to_owned();

@@ -33,8 +33,8 @@
 //!
 //! let sharing = SharingService::new(repo);
 //! let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-//! let plan = runtime.block_on(sharing.revoke(&dataset, ["ann@example.com"])).unwrap();
-//! assert!(plan.is_noop());
+//! let applied = runtime.block_on(sharing.revoke(&dataset, ["ann@example.com"])).unwrap();
+//! assert!(applied.plan.is_noop() && !applied.wrote());
 //! # }
 //! # }
 //! ```

@@ -45,7 +45,10 @@ pub fn unknown_user() -> Error {
 
 /// The error for a dataset the store does not hold.
 pub fn unknown_dataset(dataset: DatasetId) -> Error {
-    Error::DatasetNotFound { dataset }
+    Error::DatasetNotFound {
+        dataset,
+        request_id: None,
+    }
 }
 
 /// Only the owner manages a dataset's sharing: [`Error::Forbidden`] for anyone else.
@@ -144,6 +147,7 @@ pub fn delete(state: &DatasetState<'_>, config: &AccessConfigId) -> Result<usize
         .ok_or(Error::AccessConfigNotFound {
             dataset: state.dataset,
             config: *config,
+            request_id: None,
         })
 }
 
@@ -247,7 +251,9 @@ mod tests {
         assert_eq!(delete(&state, &first.id).unwrap(), 0);
         let unknown = config_id(Timestamp::EPOCH, 99);
         match delete(&state, &unknown) {
-            Err(Error::AccessConfigNotFound { dataset: d, config }) => {
+            Err(Error::AccessConfigNotFound {
+                dataset: d, config, ..
+            }) => {
                 assert_eq!((d, config), (dataset(), unknown))
             }
             other => panic!("expected AccessConfigNotFound, got {other:?}"),

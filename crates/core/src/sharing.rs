@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use crate::coordination::{DatasetLocks, InProcessLease, InProcessLocks, Lease};
 use crate::request::{normalize_users, user_key};
 use crate::{
@@ -73,8 +75,11 @@ fn difference(
 }
 
 /// What a sharing change would do to a dataset's `WRITE` config: computed without
-/// writing anything, applied by [`SharingService::apply`].
+/// writing anything, applied by [`SharingService::apply`]. Made by the service's
+/// `plan_*` methods only (`#[non_exhaustive]`), so that a plan always describes a state
+/// that was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SharingPlan {
     /// The dataset the plan is for.
     pub dataset: DatasetId,
@@ -147,14 +152,27 @@ pub enum UserChange {
     Revoke(Vec<String>),
 }
 
-/// What a writing method of [`SharingService`] did: the plan it applied, made from the
-/// state it read under the dataset's lock, and the config it wrote, if it wrote.
+/// What a writing method of [`SharingService`] did, the one outcome of every write
+/// ([`share`](SharingService::share), [`share_only_with`](SharingService::share_only_with),
+/// [`grant`](SharingService::grant), [`revoke`](SharingService::revoke),
+/// [`change`](SharingService::change), [`apply`](SharingService::apply)): the plan it
+/// applied, made from the state it read under the dataset's lock, and the config it
+/// wrote, if it wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Applied {
     /// The plan applied.
     pub plan: SharingPlan,
-    /// The config written, or `None` when the plan changed nothing.
+    /// The config written, or `None` when the plan changed nothing (a grant of users
+    /// who already had access, a revoke of users who had none, a no-op plan).
     pub written: Option<AccessConfigId>,
+}
+
+impl Applied {
+    /// Whether the call wrote to the repository.
+    pub fn wrote(&self) -> bool {
+        self.written.is_some()
+    }
 }
 
 /// Sharing logic over any [`AccessConfigRepository`], with the semantics of
@@ -204,8 +222,52 @@ pub struct SharingService<R> {
 struct HeldLocks {
     dataset: DatasetId,
     fleet: Option<Box<dyn Lease>>,
+    /// When the locks were taken, for the event that says how long they were held.
+    taken: std::time::Instant,
     /// Released when dropped, after the fleet lease.
     _local: InProcessLease,
+}
+
+impl Drop for HeldLocks {
+    fn drop(&mut self) {
+        tracing::debug!(
+            held_ms = millis(self.taken.elapsed()),
+            "collab-core: dataset lock released"
+        );
+    }
+}
+
+/// Whole milliseconds, for events.
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The span of one call of a [`SharingService`] method: its operation and dataset.
+/// At `INFO`, like the HTTP adapter's call spans, and silent by itself; its events
+/// (the plan, the lock taken and held, the write or why there was none) are at `DEBUG`.
+fn sharing_span(operation: &'static str, dataset: &DatasetId) -> tracing::Span {
+    tracing::info_span!("collab.sharing", collab.operation = operation, collab.dataset = %dataset)
+}
+
+/// Says what a plan would do.
+fn plan_event(plan: &SharingPlan) {
+    tracing::debug!(
+        added_users = plan.added_users.len(),
+        removed_users = plan.removed_users.len(),
+        added_teams = plan.added_teams.len(),
+        removed_teams = plan.removed_teams.len(),
+        creates = plan.creates,
+        noop = plan.is_noop(),
+        "collab-core: planned"
+    );
+}
+
+/// Says whether a call wrote.
+fn write_event(written: Option<&AccessConfigId>) {
+    match written {
+        Some(config) => tracing::debug!(%config, "collab-core: wrote the WRITE config"),
+        None => tracing::debug!("collab-core: no write: the plan changes nothing"),
+    }
 }
 
 impl HeldLocks {
@@ -223,8 +285,8 @@ impl HeldLocks {
 
     /// Gives the locks back. The write has happened; a fleet lease that cannot be
     /// released expires on its own, so its error is not the caller's concern.
-    async fn release(self) {
-        if let Some(lease) = self.fleet {
+    async fn release(mut self) {
+        if let Some(lease) = self.fleet.take() {
             let _expires_on_its_own = lease.release().await;
         }
     }
@@ -260,6 +322,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
     }
 
     async fn lock(&self, dataset: &DatasetId) -> Result<HeldLocks> {
+        let asked = std::time::Instant::now();
         let local = self.local_locks.acquire(dataset).await;
         let fleet = match &self.fleet_locks {
             Some(locks) => Some(
@@ -270,9 +333,15 @@ impl<R: AccessConfigRepository> SharingService<R> {
             ),
             None => None,
         };
+        tracing::debug!(
+            waited_ms = millis(asked.elapsed()),
+            fleet = fleet.is_some(),
+            "collab-core: dataset lock taken"
+        );
         Ok(HeldLocks {
             dataset: *dataset,
             fleet,
+            taken: std::time::Instant::now(),
             _local: local,
         })
     }
@@ -307,34 +376,39 @@ impl<R: AccessConfigRepository> SharingService<R> {
 
     /// Shares the dataset with exactly these users and no team, replacing
     /// whoever had access before; an empty list revokes everyone (Lightly's
-    /// `share_dataset_only_with`). Always writes.
-    pub async fn share_only_with<I>(&self, dataset: &DatasetId, users: I) -> Result<AccessConfigId>
+    /// `share_dataset_only_with`). Always writes; like [`share`](Self::share), it reads
+    /// the config first, so that the outcome says what changed.
+    pub async fn share_only_with<I>(&self, dataset: &DatasetId, users: I) -> Result<Applied>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
         let request = ShareRequest::write(users, std::iter::empty::<&str>())?;
-        let held = self.lock(dataset).await?;
-        held.ensure_held().await?;
-        let id = self.inner.create_or_update(dataset, &request).await?;
-        held.release().await;
-        Ok(id)
+        self.share_request(dataset, &request)
+            .instrument(sharing_span("share_only_with", dataset))
+            .await
     }
 
     /// Replaces the `WRITE` config with exactly the request's users and teams, under
-    /// the dataset's lock; always writes (the API's create-or-update). Returns the plan
-    /// (what changed, from the state read under the lock) and the config's id.
-    pub async fn share(
-        &self,
-        dataset: &DatasetId,
-        request: &ShareRequest,
-    ) -> Result<(SharingPlan, AccessConfigId)> {
+    /// the dataset's lock; always writes (the API's create-or-update). The outcome's
+    /// plan says what changed, from the state read under the lock.
+    pub async fn share(&self, dataset: &DatasetId, request: &ShareRequest) -> Result<Applied> {
+        self.share_request(dataset, request)
+            .instrument(sharing_span("share", dataset))
+            .await
+    }
+
+    async fn share_request(&self, dataset: &DatasetId, request: &ShareRequest) -> Result<Applied> {
         let held = self.lock(dataset).await?;
         let plan = self.plan_request(dataset, request).await?;
         held.ensure_held().await?;
         let id = self.inner.create_or_update(dataset, request).await?;
+        write_event(Some(&id));
         held.release().await;
-        Ok((plan, id))
+        Ok(Applied {
+            plan,
+            written: Some(id),
+        })
     }
 
     /// Plans replacing the `WRITE` config with exactly these users and teams
@@ -364,7 +438,9 @@ impl<R: AccessConfigRepository> SharingService<R> {
     ) -> Result<SharingPlan> {
         let current = self.write_config(dataset).await?;
         let (users, teams) = (request.users().to_vec(), request.teams().to_vec());
-        Ok(SharingPlan::new(*dataset, current, users, teams, true))
+        let plan = SharingPlan::new(*dataset, current, users, teams, true);
+        plan_event(&plan);
+        Ok(plan)
     }
 
     /// Plans adding users, keeping the users and teams that have access.
@@ -401,11 +477,14 @@ impl<R: AccessConfigRepository> SharingService<R> {
             Some(config) => (change(&config.users), config.teams.clone()),
             None => (change(&[]), Vec::new()),
         };
-        Ok(SharingPlan::new(*dataset, current, users, teams, false))
+        let plan = SharingPlan::new(*dataset, current, users, teams, false);
+        plan_event(&plan);
+        Ok(plan)
     }
 
     /// Applies a plan: one create-or-update with the plan's lists, or no write at all
-    /// when the plan changes nothing. Returns the config's id when it wrote.
+    /// when the plan changes nothing. The outcome holds the plan and the config's id
+    /// when it wrote.
     ///
     /// The lists are sent as the plan holds them: entries the service already stored
     /// are kept even if they would not pass [`ShareRequest`]'s checks today (only the
@@ -414,15 +493,27 @@ impl<R: AccessConfigRepository> SharingService<R> {
     /// Under the dataset's lock, the `WRITE` config is read again first: if its users or
     /// teams are no longer those the plan was made from (someone changed them since),
     /// nothing is written and the call fails with
-    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest): make a new plan.
-    pub async fn apply(&self, plan: &SharingPlan) -> Result<Option<AccessConfigId>> {
+    /// [`Error::Conflict`](crate::Error::Conflict): make a new plan.
+    pub async fn apply(&self, plan: &SharingPlan) -> Result<Applied> {
+        self.apply_plan(plan)
+            .instrument(sharing_span("apply", &plan.dataset))
+            .await
+    }
+
+    async fn apply_plan(&self, plan: &SharingPlan) -> Result<Applied> {
+        let applied = |written| Applied {
+            plan: plan.clone(),
+            written,
+        };
         if plan.is_noop() {
-            return Ok(None);
+            write_event(None);
+            return Ok(applied(None));
         }
         let held = self.lock(&plan.dataset).await?;
         let now = self.write_config(&plan.dataset).await?;
         if sharing_of(now.as_ref()) != sharing_of(plan.current.as_ref()) {
-            return Err(crate::Error::InvalidRequest {
+            tracing::debug!("collab-core: no write: the plan went stale");
+            return Err(crate::Error::Conflict {
                 message: format!(
                     "the sharing of dataset {} changed since the plan was made; nothing was written, plan again",
                     plan.dataset
@@ -431,7 +522,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
         }
         let written = self.write_planned(&held, plan).await?;
         held.release().await;
-        Ok(written)
+        Ok(applied(written))
     }
 
     /// Writes a plan made under `held`: one create-or-update, or nothing for a no-op.
@@ -441,14 +532,14 @@ impl<R: AccessConfigRepository> SharingService<R> {
         plan: &SharingPlan,
     ) -> Result<Option<AccessConfigId>> {
         if plan.is_noop() {
+            write_event(None);
             return Ok(None);
         }
         held.ensure_held().await?;
         let request = ShareRequest::write_as_is(plan.users.clone(), plan.teams.clone());
-        self.inner
-            .create_or_update(&plan.dataset, &request)
-            .await
-            .map(Some)
+        let id = self.inner.create_or_update(&plan.dataset, &request).await?;
+        write_event(Some(&id));
+        Ok(Some(id))
     }
 
     /// Plans and applies a change under the dataset's lock, so that no concurrent
@@ -468,6 +559,16 @@ impl<R: AccessConfigRepository> SharingService<R> {
     /// Grants or revokes under the dataset's lock (what [`grant`](Self::grant) and
     /// [`revoke`](Self::revoke) do), telling which config was written.
     pub async fn change(&self, dataset: &DatasetId, change: UserChange) -> Result<Applied> {
+        let operation = match change {
+            UserChange::Grant(_) => "grant",
+            UserChange::Revoke(_) => "revoke",
+        };
+        self.change_users(dataset, change)
+            .instrument(sharing_span(operation, dataset))
+            .await
+    }
+
+    async fn change_users(&self, dataset: &DatasetId, change: UserChange) -> Result<Applied> {
         match change {
             UserChange::Grant(users) => {
                 let add = normalize_users(users)?;
@@ -482,26 +583,26 @@ impl<R: AccessConfigRepository> SharingService<R> {
         }
     }
 
-    /// Adds users, keeping the rest, under the dataset's lock; returns the plan that
-    /// was applied.
-    pub async fn grant<I>(&self, dataset: &DatasetId, users: I) -> Result<SharingPlan>
+    /// Adds users, keeping the rest, under the dataset's lock; writes nothing when they
+    /// all had access already.
+    pub async fn grant<I>(&self, dataset: &DatasetId, users: I) -> Result<Applied>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
         let users = users.into_iter().map(|u| u.as_ref().to_owned()).collect();
-        Ok(self.change(dataset, UserChange::Grant(users)).await?.plan)
+        self.change(dataset, UserChange::Grant(users)).await
     }
 
-    /// Removes users, keeping the rest, under the dataset's lock; returns the plan that
-    /// was applied.
-    pub async fn revoke<I>(&self, dataset: &DatasetId, users: I) -> Result<SharingPlan>
+    /// Removes users, keeping the rest, under the dataset's lock; writes nothing when
+    /// none of them had access.
+    pub async fn revoke<I>(&self, dataset: &DatasetId, users: I) -> Result<Applied>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
         let users = users.into_iter().map(|u| u.as_ref().to_owned()).collect();
-        Ok(self.change(dataset, UserChange::Revoke(users)).await?.plan)
+        self.change(dataset, UserChange::Revoke(users)).await
     }
 }
 

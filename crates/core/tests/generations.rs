@@ -148,6 +148,26 @@ fn an_unknown_creator_is_kept_not_refused() {
 }
 
 #[test]
+fn an_incoming_request_with_an_unknown_creator_is_refused_naming_the_allowed_values() {
+    for body in [
+        json!({"accessType": "WRITE", "creator": "__not_in_enum__"}),
+        json!({"accessType": "WRITE", "organizations": [], "creator": "user_pip"}),
+    ] {
+        let error = serde_json::from_value::<IncomingShareRequest>(body.clone()).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("unknown creator"), "{body}: {text}");
+        for allowed in Creator::ALL {
+            assert!(text.contains(allowed.as_str()), "{body}: {text}");
+        }
+    }
+    for known in Creator::ALL {
+        let body = json!({"accessType": "WRITE", "creator": known.as_str()});
+        let incoming: IncomingShareRequest = serde_json::from_value(body).unwrap();
+        assert_eq!(incoming.request.creator(), Some(known));
+    }
+}
+
+#[test]
 fn error_bodies_are_written_per_generation() {
     let mut body =
         ApiErrorResponse::new(ApiErrorCode::TeamUnknown, "no such team").with_request_id("req-1");

@@ -45,12 +45,13 @@ async fn grant_adds_users_and_keeps_the_rest() {
         })
         .times(1)
         .returning(|_, _| Ok(config_id()));
-    let plan = SharingService::new(repo)
+    let applied = SharingService::new(repo)
         .grant(&dataset(), ["bob@x.io", "ANN@x.io"])
         .await
         .unwrap();
-    assert_eq!(plan.added_users, ["bob@x.io"]);
-    assert!(plan.removed_users.is_empty());
+    assert_eq!(applied.plan.added_users, ["bob@x.io"]);
+    assert!(applied.plan.removed_users.is_empty());
+    assert_eq!(applied.written, Some(config_id()));
 }
 
 #[tokio::test]
@@ -60,11 +61,12 @@ async fn revoke_removes_users_and_keeps_the_rest() {
         .withf(|_, request| request.users() == ["bob@x.io"] && request.teams() == ["acme"])
         .times(1)
         .returning(|_, _| Ok(config_id()));
-    let plan = SharingService::new(repo)
+    let applied = SharingService::new(repo)
         .revoke(&dataset(), ["Ann@X.io"])
         .await
         .unwrap();
-    assert_eq!(plan.removed_users, ["ann@x.io"]);
+    assert_eq!(applied.plan.removed_users, ["ann@x.io"]);
+    assert!(applied.wrote());
 }
 
 #[tokio::test]
@@ -72,25 +74,16 @@ async fn a_change_that_changes_nothing_writes_nothing() {
     let mut repo = repo_with(Some(existing(&["ann@x.io"], &[])));
     repo.expect_create_or_update().never();
     let sharing = SharingService::new(repo);
-    assert!(
-        sharing
-            .grant(&dataset(), ["ann@x.io"])
-            .await
-            .unwrap()
-            .is_noop()
-    );
-    assert!(
-        sharing
-            .revoke(&dataset(), ["zed@x.io"])
-            .await
-            .unwrap()
-            .is_noop()
-    );
+    let granted = sharing.grant(&dataset(), ["ann@x.io"]).await.unwrap();
+    assert!(granted.plan.is_noop() && !granted.wrote(), "{granted:?}");
+    let revoked = sharing.revoke(&dataset(), ["zed@x.io"]).await.unwrap();
+    assert!(revoked.plan.is_noop() && !revoked.wrote(), "{revoked:?}");
     let plan = sharing
         .plan_share(&dataset(), ["ann@x.io"], [""; 0])
         .await
         .unwrap();
-    assert_eq!(sharing.apply(&plan).await.unwrap(), None);
+    let applied = sharing.apply(&plan).await.unwrap();
+    assert_eq!((applied.plan, applied.written), (plan, None));
 }
 
 #[tokio::test]
@@ -109,17 +102,19 @@ async fn plan_share_reports_every_difference() {
 
 #[tokio::test]
 async fn share_only_with_replaces_users_and_drops_teams() {
-    let mut repo = MockAccessConfigRepository::new();
-    repo.expect_list().never();
+    let mut repo = repo_with(Some(existing(&["bob@x.io"], &["acme"])));
     repo.expect_create_or_update()
         .withf(|_, request| request.users() == ["ann@x.io"] && request.teams().is_empty())
         .times(1)
         .returning(|_, _| Ok(config_id()));
-    let id = SharingService::new(repo)
+    let applied = SharingService::new(repo)
         .share_only_with(&dataset(), ["ann@x.io"])
         .await
         .unwrap();
-    assert_eq!(id, config_id());
+    assert_eq!(applied.written, Some(config_id()));
+    assert_eq!(applied.plan.added_users, ["ann@x.io"]);
+    assert_eq!(applied.plan.removed_users, ["bob@x.io"]);
+    assert_eq!(applied.plan.removed_teams, ["acme"]);
 }
 
 #[tokio::test]
@@ -151,11 +146,11 @@ async fn invalid_users_are_refused_before_any_call() {
 async fn errors_of_the_repository_pass_through() {
     let mut repo = MockAccessConfigRepository::new();
     repo.expect_list()
-        .returning(|d| Err(Error::DatasetNotFound { dataset: *d }));
+        .returning(|d| Err(collab_core::rules::unknown_dataset(*d)));
     let result = SharingService::new(repo)
         .grant(&dataset(), ["a@x.io"])
         .await;
-    assert!(matches!(result, Err(Error::DatasetNotFound { dataset: d }) if d == dataset()));
+    assert!(matches!(result, Err(Error::DatasetNotFound { dataset: d, .. }) if d == dataset()));
 }
 
 #[tokio::test]
@@ -171,18 +166,21 @@ async fn sharing_a_dataset_without_config_creates_one_even_empty() {
         .await
         .unwrap();
     assert!(plan.creates && !plan.is_noop(), "{plan:?}");
-    assert_eq!(sharing.apply(&plan).await.unwrap(), Some(config_id()));
+    assert_eq!(
+        sharing.apply(&plan).await.unwrap().written,
+        Some(config_id())
+    );
 }
 
 #[tokio::test]
 async fn revoking_from_a_dataset_without_config_creates_nothing() {
     let mut repo = repo_with(None);
     repo.expect_create_or_update().never();
-    let plan = SharingService::new(repo)
+    let applied = SharingService::new(repo)
         .revoke(&dataset(), ["ann@x.io"])
         .await
         .unwrap();
-    assert!(!plan.creates && plan.is_noop(), "{plan:?}");
+    assert!(!applied.plan.creates && !applied.wrote(), "{applied:?}");
 }
 
 #[tokio::test]
@@ -203,9 +201,9 @@ async fn entries_the_service_stores_in_another_shape_are_kept_and_can_be_revoked
         .withf(|_, request| request.users() == ["ann@x.io"])
         .times(1)
         .returning(|_, _| Ok(config_id()));
-    let plan = SharingService::new(repo)
+    let applied = SharingService::new(repo)
         .revoke(&dataset(), [" users_example "])
         .await
         .unwrap();
-    assert_eq!(plan.removed_users, ["users_example"]);
+    assert_eq!(applied.plan.removed_users, ["users_example"]);
 }

@@ -21,10 +21,14 @@ fn target(config: bool) -> CallTarget {
 fn errors_survive_the_round_trip_through_http() {
     let t = target(true);
     let errors = [
-        Error::DatasetNotFound { dataset: t.dataset },
+        Error::DatasetNotFound {
+            dataset: t.dataset,
+            request_id: None,
+        },
         Error::AccessConfigNotFound {
             dataset: t.dataset,
             config: t.config.unwrap(),
+            request_id: None,
         },
         Error::Unauthorized {
             message: "m".into(),
@@ -33,6 +37,9 @@ fn errors_survive_the_round_trip_through_http() {
             message: "m".into(),
         },
         Error::InvalidRequest {
+            message: "m".into(),
+        },
+        Error::Conflict {
             message: "m".into(),
         },
         Error::Unavailable {
@@ -100,4 +107,24 @@ fn statuses_without_a_body_map_by_what_the_caller_can_do() {
     assert_eq!(limited.retry_after(), Some(Duration::from_secs(3)));
     assert!(limited.is_retryable());
     assert!(!error_from_response(400, None, None, t).is_retryable());
+}
+
+#[test]
+fn a_conflict_is_409_conflict_in_both_directions() {
+    let error = Error::Conflict {
+        message: "the sharing changed since the plan was made".into(),
+    };
+    let (status, body) = error_to_response(&error);
+    assert_eq!(
+        (status, &body.code),
+        (409, &collab_core::ApiErrorCode::Conflict)
+    );
+    let back = error_from_response(409, Some(body), None, target(false));
+    assert!(
+        matches!(&back, Error::Conflict { message } if message.contains("changed since the plan")),
+        "{back:?}"
+    );
+    assert!(!back.is_retryable());
+    let bare = error_from_response(409, None, None, target(false));
+    assert!(matches!(bare, Error::Conflict { .. }), "{bare:?}");
 }

@@ -54,9 +54,10 @@ proptest! {
                 Change::Revoke(users) => sharing.plan_revoke(&dataset, users).await.unwrap(),
                 Change::Share(users) => sharing.plan_share(&dataset, users, ["acme"]).await.unwrap(),
             };
-            let written = sharing.apply(&plan).await.unwrap();
+            let applied = sharing.apply(&plan).await.unwrap();
 
-            prop_assert_eq!(written.is_none(), plan.is_noop());
+            prop_assert_eq!(&applied.plan, &plan);
+            prop_assert_eq!(applied.wrote(), !plan.is_noop());
             if plan.is_noop() {
                 prop_assert_eq!(store.configs(&dataset).unwrap(), before.clone(), "a no-op plan writes nothing");
             } else {

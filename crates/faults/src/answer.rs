@@ -70,7 +70,7 @@ impl FaultAction {
     /// use collab_faults::FaultAction;
     /// let target = CallTarget { dataset: "0123456789abcdef01234567".parse()?, config: None };
     /// let error = FaultAction::status(429).with_retry_after(1).to_error(target).unwrap();
-    /// assert!(matches!(error, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(1)));
+    /// assert!(matches!(error, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(1)));
     /// # Ok::<(), collab_core::ParseIdError>(())
     /// ```
     pub fn to_error(&self, target: CallTarget) -> Option<Error> {

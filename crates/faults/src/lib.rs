@@ -110,7 +110,7 @@
 //!     "times": 3, "status": 429, "retryAfter": 1}"#)?);
 //! for _ in 0..3 {
 //!     let error = repo.list(&dataset).await.unwrap_err();
-//!     assert!(matches!(error, Error::RateLimited { retry_after: Some(wait) } if wait == Duration::from_secs(1)));
+//!     assert!(matches!(error, Error::RateLimited { retry_after: Some(wait), .. } if wait == Duration::from_secs(1)));
 //! }
 //! assert!(repo.list(&dataset).await.is_ok());
 //! # Ok(())

@@ -119,7 +119,7 @@ async fn statuses_become_what_the_http_adapter_returns() {
     );
     let error = repo.list(&dataset()).await.unwrap_err();
     assert!(
-        matches!(error, Error::RateLimited { retry_after: Some(wait) } if wait == Duration::from_secs(1)),
+        matches!(error, Error::RateLimited { retry_after: Some(wait), .. } if wait == Duration::from_secs(1)),
         "{error:?}"
     );
 
@@ -148,7 +148,7 @@ async fn statuses_become_what_the_http_adapter_returns() {
     faults.arm(rule(Operation::Delete, not_found).times(1));
     let error = repo.delete(&dataset(), &config).await.unwrap_err();
     assert!(
-        matches!(error, Error::AccessConfigNotFound { dataset: d, config: c } if d == dataset() && c == config),
+        matches!(error, Error::AccessConfigNotFound { dataset: d, config: c, .. } if d == dataset() && c == config),
         "{error:?}"
     );
 

@@ -27,6 +27,12 @@ pub enum BuildError {
         /// What is wrong with it (never the token itself).
         reason: &'static str,
     },
+    /// A timeout of zero, which would fail every call before it is sent.
+    #[error("invalid {setting}: it must be longer than zero")]
+    InvalidTimeout {
+        /// Which one: `with_connect_timeout`, `with_request_timeout` or `with_call_timeout`.
+        setting: &'static str,
+    },
     /// The user agent cannot be sent as an HTTP header.
     #[error("invalid user agent: it holds characters an HTTP header cannot carry")]
     InvalidUserAgent,

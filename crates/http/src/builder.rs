@@ -11,7 +11,8 @@ use crate::auth::{Auth, Credentials, Redactor};
 use crate::call_limit::CallLimit;
 use crate::endpoint::{BaseUrl, describe_unchecked};
 use crate::repository::Settings;
-use crate::{BuildError, HttpRepository, RetryPolicy};
+use crate::retry_budget::Tokens;
+use crate::{BuildError, HttpRepository, RetryBudget, RetryPolicy};
 
 /// Lightly's API, used when no base URL is given.
 pub const DEFAULT_BASE_URL: &str = "https://api.lightly.ai";
@@ -27,7 +28,24 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// configured otherwise.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Builds an [`HttpRepository`]; get one from [`HttpRepository::builder`].
+/// Builds an [`HttpRepository`]; get one from [`HttpRepository::builder`] or
+/// [`HttpRepositoryBuilder::new`], set what differs from the documented defaults with
+/// the `with_*` methods, and check it all with [`build`](Self::build).
+///
+/// # The time budget of a call
+///
+/// One budget bounds a call in time, set in three places. Each attempt may take up to
+/// the request timeout ([`with_request_timeout`](Self::with_request_timeout), default
+/// 30 s). Retrying may go on until [`RetryPolicy::max_elapsed`] after the call's start
+/// (default 90 s): no retry is scheduled past it, and a retry gets only what is left of
+/// it. A call timeout ([`with_call_timeout`](Self::with_call_timeout)) or deadline
+/// ([`with_deadline`](Self::with_deadline)), when set, is the hard end: it cuts the
+/// first attempt too, and ends the retries if it comes before `max_elapsed`. An
+/// attempt always gets at least 10 ms, so that it is a real one. So a call ends within
+/// the longer of the request timeout and `max_elapsed`, and within the call timeout
+/// whatever they say (plus those 10 ms). A call cut short fails with
+/// [`Error::Unavailable`](collab_core::Error::Unavailable) ("timed out"), so a write's
+/// outcome is reported as unknown.
 ///
 /// Exactly one credential is used: each of [`with_api_token`](Self::with_api_token),
 /// [`token_from_env`](Self::token_from_env) and
@@ -41,7 +59,7 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 ///     .with_base_url("http://127.0.0.1:8080/")
 ///     .with_api_token("my-token")
 ///     .with_request_timeout(Duration::from_secs(5))
-///     .with_retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+///     .with_retry(RetryPolicy::new().with_max_attempts(3))
 ///     .build()?;
 /// assert_eq!(repo.base_url().as_str(), "http://127.0.0.1:8080/");
 /// assert!(!format!("{repo:?}").contains("my-token"));
@@ -54,6 +72,7 @@ pub struct HttpRepositoryBuilder {
     connect_timeout: Duration,
     request_timeout: Duration,
     retry: RetryPolicy,
+    retry_budget: RetryBudget,
     user_agent: String,
     wire: WireGeneration,
     client: Option<reqwest::Client>,
@@ -74,6 +93,7 @@ impl fmt::Debug for HttpRepositoryBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("retry", &self.retry)
+            .field("retry_budget", &self.retry_budget)
             .field("user_agent", &self.user_agent)
             .field("wire", &self.wire)
             .field("client", &self.client.as_ref().map(|_| "caller-supplied"))
@@ -85,7 +105,7 @@ impl fmt::Debug for HttpRepositoryBuilder {
 impl HttpRepositoryBuilder {
     /// A builder with the defaults: [`DEFAULT_BASE_URL`], no credential yet,
     /// [`DEFAULT_CONNECT_TIMEOUT`], [`DEFAULT_REQUEST_TIMEOUT`],
-    /// [`RetryPolicy::default`] and [`DEFAULT_USER_AGENT`].
+    /// [`RetryPolicy::default`], [`RetryBudget::new`] and [`DEFAULT_USER_AGENT`].
     pub fn new() -> Self {
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
@@ -94,6 +114,7 @@ impl HttpRepositoryBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
+            retry_budget: RetryBudget::new(),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             wire: WireGeneration::Current,
             client: None,
@@ -101,7 +122,8 @@ impl HttpRepositoryBuilder {
         }
     }
 
-    /// The API's base URL, e.g. `http://127.0.0.1:8080` for `collab serve`. A path
+    /// The API's base URL (default [`DEFAULT_BASE_URL`]), e.g. `http://127.0.0.1:8080`
+    /// for `collab serve`. A path
     /// prefix (`https://proxy.example/lightly/`) is kept; a trailing slash does not
     /// matter. Checked by [`build`](Self::build): `http`/`https`, no user info, query
     /// or fragment.
@@ -170,7 +192,7 @@ impl HttpRepositoryBuilder {
         self
     }
 
-    /// How long opening a connection may take. Ignored with
+    /// How long opening a connection may take (default [`DEFAULT_CONNECT_TIMEOUT`]). Ignored with
     /// [`with_client`](Self::with_client): that client's own setting applies.
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -178,30 +200,35 @@ impl HttpRepositoryBuilder {
     }
 
     /// How long one attempt may take, from sending the request to reading the whole
-    /// answer. Retried attempts also stay within [`RetryPolicy::max_elapsed`].
+    /// answer (default [`DEFAULT_REQUEST_TIMEOUT`]); see
+    /// [the time budget of a call](Self#the-time-budget-of-a-call).
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
-    /// How failed calls are retried; see [`RetryPolicy`]. [`RetryPolicy::none`]
-    /// turns retries off.
-    ///
-    /// With the default policy (Lightly's schedule) one failing call can take about
-    /// 90 s before its error is returned: 6 attempts, waits of 1 to 16 s between them
-    /// (with jitter), each attempt up to the request timeout, all within
-    /// [`RetryPolicy::max_elapsed`] (90 s). To promise a caller less, bound the whole
-    /// call with [`with_call_timeout`](Self::with_call_timeout).
+    /// How failed calls are retried (default [`RetryPolicy::new`], Lightly's schedule:
+    /// a failing call can take about 90 s before its error is returned); see
+    /// [`RetryPolicy`] and [the time budget of a call](Self#the-time-budget-of-a-call).
+    /// [`RetryPolicy::none`] turns retries off.
     pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
-    /// The overall deadline of one call, retries and waits included: no attempt runs,
-    /// and no retry is scheduled, past `timeout` after the call began. A call that runs
-    /// out of time fails with [`Error::Unavailable`](collab_core::Error::Unavailable)
-    /// ("timed out"), like an attempt's own timeout, so a write's outcome is reported
-    /// as unknown rather than silently cut off.
+    /// How many retries the repository and its clones may make together (default
+    /// [`RetryBudget::new`]: 100 retries when every call fails, refilled by
+    /// successes); [`RetryBudget::unlimited`] lets every call retry as its policy says.
+    /// When the budget is spent, a failed attempt is returned at once, its error saying
+    /// so.
+    pub fn with_retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = budget;
+        self
+    }
+
+    /// The overall deadline of one call, retries and waits included (default: none):
+    /// no attempt runs, and no retry is scheduled, past `timeout` after the call began;
+    /// see [the time budget of a call](Self#the-time-budget-of-a-call).
     ///
     /// ```
     /// use std::time::Duration;
@@ -275,10 +302,20 @@ impl HttpRepositoryBuilder {
     /// [`BuildError::InvalidUrl`] for a base URL that is not `http`/`https` or holds user
     /// info, a query or a fragment; [`BuildError::MissingToken`] when no credential was
     /// given; [`BuildError::InvalidToken`] for an empty token or a JWT that cannot be a
-    /// header; [`BuildError::InvalidUserAgent`]; [`BuildError::Client`] when reqwest
-    /// cannot build its client.
+    /// header; [`BuildError::InvalidTimeout`] for a timeout of zero;
+    /// [`BuildError::InvalidUserAgent`]; [`BuildError::Client`] when reqwest cannot
+    /// build its client.
     pub fn build(self) -> Result<HttpRepository, BuildError> {
         let base_url = BaseUrl::parse(&self.base_url, self.base_url_origin)?;
+        for (setting, timeout) in [
+            ("with_connect_timeout", Some(self.connect_timeout)),
+            ("with_request_timeout", Some(self.request_timeout)),
+            ("with_call_timeout", self.call_limit.timeout),
+        ] {
+            if timeout.is_some_and(|timeout| timeout.is_zero()) {
+                return Err(BuildError::InvalidTimeout { setting });
+            }
+        }
         let credentials = self.credentials.ok_or(BuildError::MissingToken {
             reason: "no credential given: call with_api_token, token_from_env or with_bearer_token",
         })?;
@@ -304,6 +341,7 @@ impl HttpRepositoryBuilder {
             wire: self.wire,
             request_timeout: self.request_timeout,
             retry: self.retry,
+            retry_tokens: Tokens::new(self.retry_budget),
             call_limit: self.call_limit,
         }))
     }
@@ -408,6 +446,33 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(matches!(error, BuildError::InvalidUserAgent));
+    }
+
+    #[test]
+    fn a_timeout_of_zero_is_refused_naming_the_setting() {
+        let base = || HttpRepositoryBuilder::new().with_api_token("t");
+        let cases = [
+            (
+                base().with_connect_timeout(Duration::ZERO),
+                "with_connect_timeout",
+            ),
+            (
+                base().with_request_timeout(Duration::ZERO),
+                "with_request_timeout",
+            ),
+            (
+                base().with_call_timeout(Duration::ZERO),
+                "with_call_timeout",
+            ),
+        ];
+        for (builder, expected) in cases {
+            let error = builder.build().unwrap_err();
+            assert!(
+                matches!(error, BuildError::InvalidTimeout { setting } if setting == expected),
+                "{error}"
+            );
+            assert!(error.to_string().contains(expected), "{error}");
+        }
     }
 
     #[test]

@@ -1,11 +1,15 @@
-//! The overall deadline of a call, retries included: [`CallLimit`].
+//! The time budget of a call: [`CallLimit`] (what the builder was told) and
+//! [`CallBudget`] (one call's budget in progress). The request timeout, the retry
+//! policy's `max_elapsed` and the call timeout or deadline meet here, and only here;
+//! `HttpRepositoryBuilder`'s docs ("The time budget of a call") say how.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// What bounds one call as a whole, on top of each attempt's own timeout and the
-/// retry policy's budget; see `HttpRepositoryBuilder::with_call_timeout` and
+use crate::RetryPolicy;
+
+/// What bounds one call as a whole; see `HttpRepositoryBuilder::with_call_timeout` and
 /// `with_deadline`.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct CallLimit {
@@ -15,35 +19,79 @@ pub(crate) struct CallLimit {
     pub(crate) deadline: Option<std::time::Instant>,
 }
 
-/// A retried attempt always gets at least this long, so that it is a real attempt.
-const MIN_ATTEMPT: Duration = Duration::from_millis(1);
+/// An attempt always gets at least this long, so that it is a real attempt, even when
+/// the budget is (nearly) spent.
+pub(crate) const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(10);
 
 impl CallLimit {
     /// When a call that started at `started` must end, if anything bounds it.
-    pub(crate) fn end(&self, started: Instant) -> Option<Instant> {
-        let by_timeout = self.timeout.map(|timeout| started + timeout);
+    fn end(&self, started: Instant) -> Option<Instant> {
+        let by_timeout = self
+            .timeout
+            .and_then(|timeout| started.checked_add(timeout));
         let by_deadline = self.deadline.map(Instant::from_std);
-        match (by_timeout, by_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        earlier(by_timeout, by_deadline)
+    }
+}
+
+fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The time budget of one call in progress.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallBudget {
+    request_timeout: Duration,
+    /// No attempt runs past it: the call timeout or the deadline.
+    end: Option<Instant>,
+    /// No retry is scheduled or runs past it: the end, or `max_elapsed` after the
+    /// start if earlier.
+    retries_end: Option<Instant>,
+}
+
+impl CallBudget {
+    /// The budget of a call starting now.
+    pub(crate) fn start(
+        limit: &CallLimit,
+        policy: &RetryPolicy,
+        request_timeout: Duration,
+    ) -> Self {
+        let started = Instant::now();
+        let end = limit.end(started);
+        let retries_end = earlier(end, started.checked_add(policy.max_elapsed));
+        Self {
+            request_timeout,
+            end,
+            retries_end,
         }
     }
 
-    /// An attempt's timeout cut to what is left before `end`.
-    pub(crate) fn attempt_timeout(timeout: Duration, end: Option<Instant>) -> Duration {
+    /// The timeout of attempt number `attempt` (from 1), starting now: the request
+    /// timeout, cut to what is left before the end (for the first attempt) or before
+    /// the retries' end (for a retry), but never under [`MIN_ATTEMPT_TIMEOUT`].
+    pub(crate) fn attempt_timeout(&self, attempt: u32) -> Duration {
+        let end = if attempt <= 1 {
+            self.end
+        } else {
+            self.retries_end
+        };
         match end {
-            Some(end) => timeout.min(
+            Some(end) => self.request_timeout.min(
                 end.saturating_duration_since(Instant::now())
-                    .max(MIN_ATTEMPT),
+                    .max(MIN_ATTEMPT_TIMEOUT),
             ),
-            None => timeout,
+            None => self.request_timeout,
         }
     }
 
-    /// A proposed wait, kept only if the next attempt could still start before `end`.
-    pub(crate) fn wait(delay: Option<Duration>, end: Option<Instant>) -> Option<Duration> {
+    /// A proposed wait before a retry, kept only if the retry could still start before
+    /// the retries' end.
+    pub(crate) fn wait(&self, delay: Option<Duration>) -> Option<Duration> {
         let delay = delay?;
-        match end {
+        match self.retries_end {
             Some(end) if Instant::now() + delay >= end => None,
             _ => Some(delay),
         }
@@ -54,41 +102,63 @@ impl CallLimit {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn the_earlier_bound_ends_a_call() {
-        let started = Instant::now();
-        let limit = CallLimit {
-            timeout: Some(Duration::from_secs(5)),
-            deadline: None,
-        };
-        assert_eq!(limit.end(started), Some(started + Duration::from_secs(5)));
-        assert_eq!(CallLimit::default().end(started), None);
+    fn secs(seconds: u64) -> Duration {
+        Duration::from_secs(seconds)
+    }
+
+    fn policy(max_elapsed: Duration) -> RetryPolicy {
+        RetryPolicy::new().with_max_elapsed(max_elapsed)
     }
 
     #[tokio::test(start_paused = true)]
-    async fn attempts_and_waits_stay_before_the_end() {
-        let end = Some(Instant::now() + Duration::from_secs(2));
+    async fn without_a_call_limit_max_elapsed_bounds_only_the_retries() {
+        let budget = CallBudget::start(&CallLimit::default(), &policy(secs(10)), secs(30));
         assert_eq!(
-            CallLimit::attempt_timeout(Duration::from_secs(30), end),
-            Duration::from_secs(2)
+            budget.attempt_timeout(1),
+            secs(30),
+            "the first attempt: all of it"
         );
+        assert_eq!(budget.attempt_timeout(2), secs(10), "a retry: what is left");
+        assert_eq!(budget.wait(Some(secs(9))), Some(secs(9)));
+        assert_eq!(budget.wait(Some(secs(10))), None);
+        tokio::time::advance(secs(9)).await;
+        assert_eq!(budget.attempt_timeout(2), secs(1));
+        tokio::time::advance(secs(5)).await;
+        assert_eq!(budget.attempt_timeout(2), MIN_ATTEMPT_TIMEOUT);
+        assert_eq!(budget.wait(Some(Duration::ZERO)), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_call_timeout_cuts_every_attempt_and_wait() {
+        let limit = CallLimit {
+            timeout: Some(secs(2)),
+            deadline: None,
+        };
+        let budget = CallBudget::start(&limit, &policy(secs(90)), secs(30));
+        assert_eq!(budget.attempt_timeout(1), secs(2));
+        assert_eq!(budget.attempt_timeout(2), secs(2));
+        assert_eq!(budget.wait(Some(secs(1))), Some(secs(1)));
+        assert_eq!(budget.wait(Some(secs(2))), None);
+        tokio::time::advance(secs(3)).await;
+        assert_eq!(budget.attempt_timeout(1), MIN_ATTEMPT_TIMEOUT);
+        let short = CallBudget::start(&limit, &policy(secs(90)), secs(1));
         assert_eq!(
-            CallLimit::attempt_timeout(Duration::from_secs(1), end),
-            Duration::from_secs(1)
+            short.attempt_timeout(1),
+            secs(1),
+            "the request timeout, if shorter"
         );
-        assert_eq!(
-            CallLimit::wait(Some(Duration::from_secs(1)), end),
-            Some(Duration::from_secs(1))
-        );
-        assert_eq!(CallLimit::wait(Some(Duration::from_secs(2)), end), None);
-        tokio::time::advance(Duration::from_secs(3)).await;
-        assert_eq!(
-            CallLimit::attempt_timeout(Duration::from_secs(30), end),
-            MIN_ATTEMPT
-        );
-        assert_eq!(
-            CallLimit::attempt_timeout(Duration::from_secs(30), None),
-            Duration::from_secs(30)
-        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_earlier_of_the_call_timeout_and_the_deadline_ends_a_call() {
+        let limit = CallLimit {
+            timeout: Some(secs(5)),
+            deadline: Some(std::time::Instant::now() + secs(60)),
+        };
+        let budget = CallBudget::start(&limit, &policy(secs(90)), secs(30));
+        assert_eq!(budget.attempt_timeout(1), secs(5));
+        let unbounded = RetryPolicy::new().with_max_elapsed(Duration::MAX);
+        let budget = CallBudget::start(&CallLimit::default(), &unbounded, secs(30));
+        assert_eq!(budget.attempt_timeout(2), secs(30), "no overflow, no bound");
     }
 }

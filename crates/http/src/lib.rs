@@ -38,7 +38,7 @@
 //!     .with_api_token("token-a")
 //!     .with_connect_timeout(Duration::from_secs(2))
 //!     .with_request_timeout(Duration::from_secs(10))
-//!     .with_retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+//!     .with_retry(RetryPolicy::new().with_max_attempts(3))
 //!     .with_user_agent("my-tool/1.0")
 //!     .build()?;
 //! // Clones are cheap and share one connection pool.
@@ -63,8 +63,10 @@
 //! `DatasetNotFound`, `404 ACCESS_CONTROL_UNKNOWN` is `AccessConfigNotFound`, `401`
 //! `Unauthorized`, `403` `Forbidden`, `400` `InvalidRequest`, `429` `RateLimited`, `5xx`
 //! `Unavailable`. An error body may name its text `message` (2022) or `error` (today);
-//! unknown fields and codes are tolerated, and the service's `requestId` is kept in the
-//! error's message (quote it to Lightly's support). A success whose body is
+//! unknown fields and codes are tolerated, and the service's `requestId` stays with
+//! every error built from an answer, shown by its `Display` and returned by
+//! [`Error::request_id`](collab_core::Error::request_id) (quote it to Lightly's
+//! support). A success whose body is
 //! not what the API defines is `UnexpectedResponse`, with the status and at most 200
 //! characters of the body. A transport failure or timeout is `Unavailable`, with
 //! reqwest's error (its URL removed) as the source.
@@ -84,12 +86,15 @@
 //!   instead of each retrying on its own. Since errors are not cached, a call that
 //!   failed after its retries is tried afresh by the next caller.
 //! - **Timeout inside retry.** A timed-out attempt is one failed attempt that the
-//!   policy may retry; [`RetryPolicy::max_elapsed`] bounds the call as a whole. To cap
-//!   a call tighter, give it an overall deadline
+//!   policy may retry, all within one time budget
+//!   ([`HttpRepositoryBuilder`'s "The time budget of a call"](HttpRepositoryBuilder#the-time-budget-of-a-call)).
+//!   To cap a call tighter, give it an overall deadline
 //!   ([`HttpRepositoryBuilder::with_call_timeout`], or
 //!   [`with_deadline`](HttpRepositoryBuilder::with_deadline) for several calls) rather
 //!   than wrapping the repository in an outer timeout, which would cancel a retry
 //!   half-way and leave a write's outcome unknown without saying so.
+//! - **The retry budget across clones.** A [`RetryBudget`] shared by a repository's
+//!   clones stops a fleet of callers from multiplying a dead service's load.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -145,11 +150,23 @@
 //! # }
 //! ```
 //!
-//! # Logging
+//! # Tracing
 //!
-//! Each attempt logs one `tracing` event at `debug` level with the method, the path
-//! (never the query, which holds the token), the attempt number, the status and the
-//! time taken; each retry logs its delay.
+//! Every port call is a `tracing` span, `collab_http.call` (fields `collab.operation`,
+//! `collab.dataset`, `collab.config` for a delete, then `collab.attempts` and, when it
+//! failed, `error.type`). Each HTTP attempt is a child span, `collab_http.attempt`,
+//! with OpenTelemetry's HTTP client field names: `http.request.method`, `url.path`
+//! (never the query, which holds an API token), `server.address`, `server.port`,
+//! `http.request.resend_count` (from the first retry on), `http.response.status_code`
+//! and `error.type` (the status of an error answer, else the kind of failure);
+//! `otel.name` and `otel.kind` let `tracing-opentelemetry` name it as OpenTelemetry
+//! does. Each retry wait is an event (its `delay_ms` and its `reason`).
+//!
+//! Spans are at `INFO` and print nothing by themselves; events (one per attempt with
+//! its status and time, one per retry wait) are at `DEBUG`: an `INFO` log stays quiet
+//! while a trace shows every call and attempt. No span, field or event holds a
+//! credential. The README's "Seeing what it does" shows a subscriber set-up, and the
+//! `opentelemetry` example how the spans reach OpenTelemetry.
 #![warn(missing_docs, unreachable_pub)]
 
 mod auth;
@@ -160,6 +177,8 @@ mod endpoint;
 mod repository;
 mod response;
 mod retry;
+mod retry_budget;
+mod spans;
 
 pub use build_error::BuildError;
 pub use builder::{
@@ -168,3 +187,4 @@ pub use builder::{
 };
 pub use repository::HttpRepository;
 pub use retry::RetryPolicy;
+pub use retry_budget::RetryBudget;

@@ -15,13 +15,16 @@ use collab_core::{
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use reqwest::{Method, Url};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::auth::{Auth, Redactor};
-use crate::call_limit::CallLimit;
+use crate::call_limit::{CallBudget, CallLimit};
 use crate::endpoint::BaseUrl;
 use crate::response::{self, Answer, transport_error};
 use crate::retry::wait_asked_by;
-use crate::{HttpRepositoryBuilder, RetryPolicy};
+use crate::retry_budget::{SPENT, Tokens};
+use crate::spans;
+use crate::{HttpRepositoryBuilder, RetryBudget, RetryPolicy};
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
@@ -65,6 +68,8 @@ pub(crate) struct Settings {
     pub(crate) wire: WireGeneration,
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    /// What is left of the retries the clones may make together.
+    pub(crate) retry_tokens: Tokens,
     pub(crate) call_limit: CallLimit,
 }
 
@@ -78,6 +83,7 @@ impl fmt::Debug for HttpRepository {
             .field("wire", &settings.wire)
             .field("request_timeout", &settings.request_timeout)
             .field("retry", &settings.retry)
+            .field("retry_budget", settings.retry_tokens.budget())
             .field("call_limit", &settings.call_limit)
             .finish_non_exhaustive()
     }
@@ -85,6 +91,8 @@ impl fmt::Debug for HttpRepository {
 
 /// One API call: what to send where, and what it is about.
 struct Call<'a> {
+    /// The port's operation, for the call's span: `list`, `create_or_update`, `delete`.
+    operation: &'static str,
     method: Method,
     /// Without query: the credential is added per attempt, so this is safe to show.
     url: Url,
@@ -132,38 +140,54 @@ impl HttpRepository {
         &self.inner.retry
     }
 
-    /// Runs a call with retries, as the policy says.
+    /// The retry budget this repository shares with its clones; see [`RetryBudget`].
+    pub fn retry_budget(&self) -> &RetryBudget {
+        self.inner.retry_tokens.budget()
+    }
+
+    /// Runs a call with retries, as the policy says, in the call's span.
     async fn execute(&self, call: &Call<'_>) -> Outcome {
+        let span = spans::call(call.operation, &call.target);
+        self.execute_in_span(call).instrument(span).await
+    }
+
+    async fn execute_in_span(&self, call: &Call<'_>) -> Outcome {
         let policy = self.inner.retry;
-        let started = Instant::now();
-        let end = self.inner.call_limit.end(started);
+        let budget = CallBudget::start(&self.inner.call_limit, &policy, self.inner.request_timeout);
         // Shared with each attempt's future, which must be `Send`: hence atomics.
         let attempts = &AtomicU32::new(0);
         let outcome_unknown = &AtomicBool::new(false);
+        let budget_spent = &AtomicBool::new(false);
+        let tokens = &self.inner.retry_tokens;
         let result = (move || async move {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let timeout = CallLimit::attempt_timeout(
-                policy.attempt_timeout(self.inner.request_timeout, attempt, started.elapsed()),
-                end,
-            );
-            self.attempt(call, attempt, timeout, outcome_unknown).await
+            let timeout = budget.attempt_timeout(attempt);
+            self.attempt(call, attempt, timeout, outcome_unknown)
+                .instrument(spans::attempt(&call.method, &call.url, attempt))
+                .await
         })
         .retry(policy.backoff())
         .when(Error::is_retryable)
         .adjust(|error, proposed| {
-            let delay = policy.next_delay(proposed, wait_asked_by(error), started.elapsed());
-            CallLimit::wait(delay, end)
+            let delay = budget.wait(policy.next_delay(proposed, wait_asked_by(error)))?;
+            if tokens.spend_on_retry() {
+                Some(delay)
+            } else {
+                budget_spent.store(true, Ordering::Relaxed);
+                None
+            }
         })
-        .notify(|error, delay| {
-            tracing::debug!(
-                method = %call.method,
-                path = call.url.path(),
-                delay_ms = delay.as_millis() as u64,
-                %error,
-                "collab-http: retrying"
-            );
-        })
+        .notify(|error, delay| spans::retry_wait(call.url.path(), delay, error))
         .await;
+        let result = match result {
+            Ok(answer) => {
+                tokens.refill_on_success();
+                Ok(answer)
+            }
+            Err(error) if budget_spent.load(Ordering::Relaxed) => Err(refused_by_budget(error)),
+            Err(error) => Err(error),
+        };
+        spans::record_call_end(attempts.load(Ordering::Relaxed), &result);
         Outcome {
             result,
             outcome_unknown: outcome_unknown.load(Ordering::Relaxed),
@@ -206,6 +230,7 @@ impl HttpRepository {
                 (Some(status), result, maybe_applied)
             }
             Err(error) => {
+                spans::record_transport_failure(&error);
                 let maybe_applied = !error.is_connect();
                 (
                     None,
@@ -218,6 +243,7 @@ impl HttpRepository {
             outcome_unknown.store(true, Ordering::Relaxed);
         }
         let result = result.map_err(|error| settings.redactor.scrub(error));
+        spans::record_attempt_end(status, &result);
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(_) => tracing::debug!(
@@ -248,12 +274,14 @@ impl HttpRepository {
 
     fn call<'a>(
         &self,
+        operation: &'static str,
         method: Method,
         dataset: &DatasetId,
         config: Option<&AccessConfigId>,
         body: Option<&'a [u8]>,
     ) -> Call<'a> {
         Call {
+            operation,
             method,
             url: self.inner.base_url.access(dataset, config),
             body,
@@ -262,6 +290,20 @@ impl HttpRepository {
                 config: config.copied(),
             },
         }
+    }
+}
+
+/// The error of a call whose retry the budget refused: an outage says so (first, so
+/// that the service's request id stays at the message's end); a `429` is handed back
+/// as it is, with its wait.
+fn refused_by_budget(error: Error) -> Error {
+    tracing::debug!(%error, "collab-http: {SPENT}");
+    match error {
+        Error::Unavailable { message, source } => Error::Unavailable {
+            message: format!("{SPENT}; {message}"),
+            source,
+        },
+        other => other,
     }
 }
 
@@ -279,7 +321,7 @@ impl AccessConfigRepository for HttpRepository {
                 message: format!("cannot encode the request: {error}"),
             }
         })?;
-        let call = self.call(Method::POST, dataset, None, Some(&body));
+        let call = self.call("create_or_update", Method::POST, dataset, None, Some(&body));
         let answer = self.execute(&call).await.result?;
         let created: CreateEntityResponse = self.decode(&answer, "a CreateEntityResponse")?;
         Ok(AccessConfigId::new(created.id))
@@ -292,7 +334,7 @@ impl AccessConfigRepository for HttpRepository {
     /// either way. A connection that could not be made sent nothing, so after it a
     /// missing config is still [`Error::AccessConfigNotFound`].
     async fn delete(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()> {
-        let call = self.call(Method::DELETE, dataset, Some(config), None);
+        let call = self.call("delete", Method::DELETE, dataset, Some(config), None);
         let outcome = self.execute(&call).await;
         match outcome.result {
             Ok(_) => Ok(()),
@@ -309,7 +351,7 @@ impl AccessConfigRepository for HttpRepository {
 
     /// `GET /v1/datasets/{datasetId}/collaboration/access`.
     async fn list(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
-        let call = self.call(Method::GET, dataset, None, None);
+        let call = self.call("list", Method::GET, dataset, None, None);
         let answer = self.execute(&call).await.result?;
         let configs: Vec<AccessConfig> =
             self.decode(&answer, "a list of SharedAccessConfigData")?;

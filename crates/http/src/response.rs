@@ -1,6 +1,6 @@
 //! Turning what came back (an answer or a transport failure) into the port's types.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use collab_core::wire::{CallTarget, error_from_response};
 use collab_core::{ApiErrorResponse, Error};
@@ -66,10 +66,22 @@ pub(crate) async fn read(
     Err(error_from_response(status, error_body, retry_after, target))
 }
 
-/// `Retry-After` in seconds; an HTTP-date is not read (the backoff applies instead).
+/// `Retry-After`, in either of HTTP's forms (RFC 9110, 10.2.3).
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    parse_retry_after(value, SystemTime::now())
+}
+
+/// A `Retry-After` value as a wait from `now`: delay-seconds (`120`), or an HTTP date
+/// (`Wed, 21 Oct 2026 07:28:00 GMT`), which is honoured like the seconds until then; a
+/// date already past asks for no wait. Anything else is ignored (the backoff applies).
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 enum BodyFailure {
@@ -157,6 +169,26 @@ mod tests {
         let text = format!("{error} {error:?}");
         assert!(!text.contains("SeCrEt"), "{text}");
         assert!(text.contains("[REDACTED"), "{text}");
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_an_http_date() {
+        let now = httpdate::parse_http_date("Tue, 01 Dec 2026 20:00:00 GMT").unwrap();
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Tue, 01 Dec 2026 20:01:30 GMT", now),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_retry_after("Tue, 01 Dec 2026 19:59:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date already past asks for no wait"
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
     }
 
     #[test]

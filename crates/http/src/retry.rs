@@ -39,25 +39,31 @@ use collab_core::{Error, wire};
 /// once and hands the caller the error with that wait, since asking earlier only earns
 /// another refusal: [`Error::RateLimited`](collab_core::Error::RateLimited) for a
 /// `429`, [`Error::Unavailable`](collab_core::Error::Unavailable) with a
-/// [`wire::RetryAfter`](collab_core::wire::RetryAfter) source for the others. An
-/// HTTP-date `Retry-After` is ignored (the computed backoff applies).
+/// [`wire::RetryAfter`](collab_core::wire::RetryAfter) source for the others. A
+/// `Retry-After` given as an HTTP date is honoured like the seconds until that date.
 ///
 /// # Bounds
 ///
-/// At most `max_attempts` attempts (the first one included). No retry is scheduled
-/// whose wait would end after `max_elapsed` since the call began, and a retried attempt
-/// gets only the time left of `max_elapsed` (or the request timeout, if shorter): a
-/// call ends within the longer of the request timeout and `max_elapsed`.
+/// At most `max_attempts` attempts (the first one included), within the call's time
+/// budget: see [`HttpRepositoryBuilder`](crate::HttpRepositoryBuilder#the-time-budget-of-a-call),
+/// where `max_elapsed`, the request timeout and the call timeout are one budget. And
+/// each retry is paid from the [`RetryBudget`](crate::RetryBudget) that the
+/// repository's clones share: when it is spent, the failure is returned at once.
+///
+/// Built with [`RetryPolicy::new`] (Lightly's defaults) and the `with_*` methods; the
+/// fields can be read but, the type being `#[non_exhaustive]`, not written as a
+/// literal, so that a field added later breaks no caller.
 ///
 /// ```
 /// use std::time::Duration;
 /// use collab_http::RetryPolicy;
 ///
-/// let patient = RetryPolicy { max_attempts: 10, ..RetryPolicy::default() };
+/// let patient = RetryPolicy::new().with_max_attempts(10);
 /// assert_eq!(patient.initial_backoff, Duration::from_secs(1));
 /// assert_eq!(RetryPolicy::none().max_attempts, 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// The most attempts one call makes, the first one included; `0` counts as `1`.
     pub max_attempts: u32,
@@ -65,22 +71,31 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// The longest wait between two attempts, `Retry-After` included.
     pub max_backoff: Duration,
-    /// The time budget of one call, from its start: no retry is scheduled past it.
+    /// How long retrying may go on, from the call's start: no retry is scheduled past
+    /// it, and a retry gets only what is left of it.
     pub max_elapsed: Duration,
     /// Whether to randomise each wait (see the type's docs).
     pub jitter: bool,
 }
 
 impl Default for RetryPolicy {
-    /// Like Lightly's Python client: 5 retries (6 attempts), waits from 1 s doubling up
-    /// to 32 s, with jitter, within 90 s in all.
+    /// [`RetryPolicy::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RetryPolicy {
+    /// Like Lightly's Python client: 5 retries (`max_attempts` 6), waits from 1 s
+    /// (`initial_backoff`) doubling up to 32 s (`max_backoff`), with `jitter`, within
+    /// 90 s in all (`max_elapsed`).
     ///
     /// Worst case: a call that keeps failing returns its error after about 90 s
     /// (`max_elapsed`; longer only if the request timeout is longer). That suits a
     /// service; an interactive tool should bound its calls with
     /// [`HttpRepositoryBuilder::with_call_timeout`](crate::HttpRepositoryBuilder::with_call_timeout)
     /// or a policy of its own.
-    fn default() -> Self {
+    pub const fn new() -> Self {
         Self {
             max_attempts: 6,
             initial_backoff: Duration::from_secs(1),
@@ -89,9 +104,37 @@ impl Default for RetryPolicy {
             jitter: true,
         }
     }
-}
 
-impl RetryPolicy {
+    /// The most attempts one call makes, the first one included; `0` counts as `1`.
+    pub const fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// The wait before the first retry.
+    pub const fn with_initial_backoff(mut self, wait: Duration) -> Self {
+        self.initial_backoff = wait;
+        self
+    }
+
+    /// The longest wait between two attempts, `Retry-After` included.
+    pub const fn with_max_backoff(mut self, wait: Duration) -> Self {
+        self.max_backoff = wait;
+        self
+    }
+
+    /// How long retrying may go on, from the call's start.
+    pub const fn with_max_elapsed(mut self, budget: Duration) -> Self {
+        self.max_elapsed = budget;
+        self
+    }
+
+    /// Whether to randomise each wait.
+    pub const fn with_jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
     /// No retries: every call makes exactly one attempt.
     pub const fn none() -> Self {
         Self {
@@ -118,38 +161,23 @@ impl RetryPolicy {
         }
     }
 
-    /// The wait before the next attempt, or `None` to stop and hand back the error.
+    /// The wait before the next attempt, or `None` to stop and hand back the error;
+    /// whether it fits in the call's time budget is the budget's to say
+    /// ([`CallBudget::wait`](crate::call_limit::CallBudget::wait)).
     ///
     /// `proposed` is the schedule's next wait (`None` once the attempts are used up),
-    /// `retry_after` what the service asked for, `elapsed` the time since the call began.
+    /// `retry_after` what the service asked for.
     pub(crate) fn next_delay(
         &self,
         proposed: Option<Duration>,
         retry_after: Option<Duration>,
-        elapsed: Duration,
     ) -> Option<Duration> {
         let backoff = proposed?.min(self.max_backoff);
-        let delay = match retry_after {
-            Some(asked) if asked > self.max_backoff => return None,
-            Some(asked) => asked.max(backoff),
-            None => backoff,
-        };
-        (elapsed.saturating_add(delay) < self.max_elapsed).then_some(delay)
-    }
-
-    /// The timeout of one attempt: the full request timeout for the first, and no more
-    /// than what is left of `max_elapsed` for a retry.
-    pub(crate) fn attempt_timeout(
-        &self,
-        request_timeout: Duration,
-        attempt: u32,
-        elapsed: Duration,
-    ) -> Duration {
-        if attempt <= 1 {
-            return request_timeout;
+        match retry_after {
+            Some(asked) if asked > self.max_backoff => None,
+            Some(asked) => Some(asked.max(backoff)),
+            None => Some(backoff),
         }
-        let left = self.max_elapsed.saturating_sub(elapsed);
-        request_timeout.min(left.max(MIN_ATTEMPT_TIMEOUT))
     }
 }
 
@@ -167,9 +195,6 @@ pub(crate) fn wait_asked_by(error: &Error) -> Option<Duration> {
         _ => None,
     })
 }
-
-/// A retry always gets at least this long, so that it is a real attempt.
-const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(10);
 
 #[cfg(test)]
 mod tests {
@@ -204,9 +229,9 @@ mod tests {
         assert_eq!(wait_asked_by(&answered(404, Some(ms(1000)))), None);
         let unavailable = answered(503, Some(ms(2000)));
         assert!(unavailable.is_retryable(), "{unavailable:?}");
-        let delay = fast(3).next_delay(Some(ms(100)), wait_asked_by(&unavailable), Duration::ZERO);
+        let delay = fast(3).next_delay(Some(ms(100)), wait_asked_by(&unavailable));
         assert_eq!(delay, None, "2 s is over this policy's max backoff of 1 s");
-        let delay = fast(3).next_delay(Some(ms(100)), Some(ms(700)), Duration::ZERO);
+        let delay = fast(3).next_delay(Some(ms(100)), Some(ms(700)));
         assert_eq!(delay, Some(ms(700)));
     }
 
@@ -246,61 +271,37 @@ mod tests {
 
     #[test]
     fn retry_after_is_honoured_when_longer_than_the_backoff() {
-        let delay = fast(3).next_delay(Some(ms(100)), Some(ms(700)), Duration::ZERO);
+        let delay = fast(3).next_delay(Some(ms(100)), Some(ms(700)));
         assert_eq!(delay, Some(ms(700)));
     }
 
     #[test]
     fn backoff_wins_when_longer_than_retry_after() {
-        let delay = fast(3).next_delay(Some(ms(400)), Some(Duration::ZERO), Duration::ZERO);
+        let delay = fast(3).next_delay(Some(ms(400)), Some(Duration::ZERO));
         assert_eq!(delay, Some(ms(400)));
     }
 
     #[test]
     fn retry_after_beyond_max_backoff_stops_retrying() {
-        let delay = fast(3).next_delay(Some(ms(100)), Some(ms(1001)), Duration::ZERO);
+        let delay = fast(3).next_delay(Some(ms(100)), Some(ms(1001)));
         assert_eq!(delay, None);
     }
 
     #[test]
-    fn a_wait_past_the_time_budget_stops_retrying() {
-        let policy = fast(3);
-        assert_eq!(
-            policy.next_delay(Some(ms(100)), None, ms(9_899)),
-            Some(ms(100))
-        );
-        assert_eq!(policy.next_delay(Some(ms(100)), None, ms(9_900)), None);
-    }
-
-    #[test]
     fn exhausted_attempts_stop_retrying_even_with_retry_after() {
-        assert_eq!(fast(3).next_delay(None, Some(ms(1)), Duration::ZERO), None);
-    }
-
-    #[test]
-    fn a_retry_gets_only_what_is_left_of_the_budget() {
-        let policy = fast(3);
-        let timeout = Duration::from_secs(30);
-        assert_eq!(policy.attempt_timeout(timeout, 1, ms(9_999)), timeout);
-        assert_eq!(policy.attempt_timeout(timeout, 2, ms(9_000)), ms(1000));
-        assert_eq!(policy.attempt_timeout(ms(100), 2, Duration::ZERO), ms(100));
-        assert_eq!(
-            policy.attempt_timeout(timeout, 2, ms(20_000)),
-            MIN_ATTEMPT_TIMEOUT
-        );
+        assert_eq!(fast(3).next_delay(None, Some(ms(1))), None);
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
         #[test]
-        fn waits_stay_within_max_backoff_and_the_budget(
+        fn waits_stay_within_max_backoff_and_the_attempts(
             initial_ms in 0u64..2_000,
             max_ms in 0u64..5_000,
             budget_ms in 0u64..20_000,
             attempts in 0u32..12,
             retry_after_ms in proptest::option::of(0u64..6_000),
-            elapsed_ms in 0u64..20_000,
         ) {
             let policy = RetryPolicy {
                 max_attempts: attempts,
@@ -310,13 +311,11 @@ mod tests {
                 jitter: true,
             };
             let retry_after = retry_after_ms.map(ms);
-            let elapsed = ms(elapsed_ms);
             let mut schedule = policy.backoff().build();
             let mut retries = 0;
-            while let Some(delay) = policy.next_delay(schedule.next(), retry_after, elapsed) {
+            while let Some(delay) = policy.next_delay(schedule.next(), retry_after) {
                 retries += 1;
                 prop_assert!(delay <= policy.max_backoff);
-                prop_assert!(elapsed + delay < policy.max_elapsed);
                 if let Some(asked) = retry_after {
                     prop_assert!(delay >= asked);
                 }

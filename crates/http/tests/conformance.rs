@@ -30,13 +30,12 @@ enum Scheme {
 
 /// Quick retries, so that a transient failure neither fails nor stalls the suite.
 fn quick_retries() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(100),
-        max_elapsed: Duration::from_secs(5),
-        jitter: true,
-    }
+    RetryPolicy::new()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(100))
+        .with_max_elapsed(Duration::from_secs(5))
+        .with_jitter(true)
 }
 
 /// A client; `generation` pins its wire generation, `None` keeps the default.

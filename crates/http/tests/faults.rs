@@ -31,13 +31,12 @@ fn config_path() -> String {
 
 /// Retries quickly, so that a retry shows up as an extra request without slowing tests.
 fn fast_retry(max_attempts: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(1500),
-        max_elapsed: Duration::from_secs(10),
-        jitter: false,
-    }
+    RetryPolicy::new()
+        .with_max_attempts(max_attempts)
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(1500))
+        .with_max_elapsed(Duration::from_secs(10))
+        .with_jitter(false)
 }
 
 fn repo(server: &MockServer, policy: RetryPolicy) -> HttpRepository {
@@ -337,7 +336,7 @@ async fn a_retry_after_beyond_max_backoff_is_handed_to_the_caller_at_once() {
         .unwrap_err();
 
     assert!(
-        matches!(error, Error::RateLimited { retry_after: Some(wait) } if wait == Duration::from_secs(60)),
+        matches!(error, Error::RateLimited { retry_after: Some(wait), .. } if wait == Duration::from_secs(60)),
         "{error:?}"
     );
     assert_eq!(request_count(&server).await, 1);
@@ -503,19 +502,19 @@ async fn client_errors_map_to_their_variants_and_are_not_retried() {
             "list",
             404,
             error_body("DATASET_UNKNOWN", "no dataset"),
-            |e| matches!(e, Error::DatasetNotFound { dataset: d } if *d == dataset()),
+            |e| matches!(e, Error::DatasetNotFound { dataset: d, .. } if *d == dataset()),
         ),
         (
             "delete",
             404,
             error_body("ACCESS_CONTROL_UNKNOWN", "no config"),
-            |e| matches!(e, Error::AccessConfigNotFound { dataset: d, config: c } if *d == dataset() && *c == config()),
+            |e| matches!(e, Error::AccessConfigNotFound { dataset: d, config: c, .. } if *d == dataset() && *c == config()),
         ),
         (
             "delete",
             404,
             error_body("DATASET_UNKNOWN", "no dataset"),
-            |e| matches!(e, Error::DatasetNotFound { dataset: d } if *d == dataset()),
+            |e| matches!(e, Error::DatasetNotFound { dataset: d, .. } if *d == dataset()),
         ),
         (
             "create",

@@ -30,13 +30,14 @@ fn builder(base_url: String, scheme: Scheme) -> HttpRepositoryBuilder {
     let builder = HttpRepository::builder()
         .with_base_url(base_url)
         .with_request_timeout(Duration::from_millis(100))
-        .with_retry(RetryPolicy {
-            max_attempts: 2,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(50),
-            max_elapsed: Duration::from_secs(2),
-            jitter: true,
-        });
+        .with_retry(
+            RetryPolicy::new()
+                .with_max_attempts(2)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(50))
+                .with_max_elapsed(Duration::from_secs(2))
+                .with_jitter(true),
+        );
     match scheme {
         Scheme::ApiToken => builder.with_api_token(SECRET),
         Scheme::Bearer => builder.with_bearer_token(SECRET),

@@ -17,13 +17,14 @@ fn repo(server: &MockServer) -> HttpRepository {
     HttpRepository::builder()
         .with_base_url(server.uri())
         .with_api_token("tok-503-retry")
-        .with_retry(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(1500),
-            max_elapsed: Duration::from_secs(10),
-            jitter: false,
-        })
+        .with_retry(
+            RetryPolicy::new()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(1500))
+                .with_max_elapsed(Duration::from_secs(10))
+                .with_jitter(false),
+        )
         .with_request_timeout(Duration::from_secs(5))
         .build()
         .expect("repository")
@@ -84,6 +85,38 @@ async fn a_503_asking_for_more_than_the_max_backoff_is_handed_back_at_once() {
         source.downcast_ref::<wire::RetryAfter>(),
         Some(&wire::RetryAfter(Duration::from_secs(60))),
         "{error:?}"
+    );
+    assert_eq!(
+        requests(&server).await,
+        1,
+        "no retry: it would only be refused"
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_given_as_an_http_date_is_honoured_like_seconds() {
+    let server = MockServer::start().await;
+    let in_a_minute =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(60));
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", in_a_minute.as_str()))
+        .mount(&server)
+        .await;
+
+    let error = repo(&server).list(&dataset()).await.unwrap_err();
+
+    // About 60 s from the date (the date has whole seconds; the window is wide on
+    // purpose): far beyond this policy's 1.5 s max backoff, so handed back at once.
+    let Error::RateLimited {
+        retry_after: Some(wait),
+        ..
+    } = error
+    else {
+        panic!("not rate limited with a wait: {error:?}");
+    };
+    assert!(
+        wait > Duration::from_secs(30) && wait <= Duration::from_secs(60),
+        "{wait:?}"
     );
     assert_eq!(
         requests(&server).await,

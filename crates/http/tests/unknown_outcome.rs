@@ -49,13 +49,14 @@ async fn a_refused_connection_then_a_missing_config_is_still_not_found() {
     let repo = HttpRepository::builder()
         .with_base_url(format!("http://127.0.0.1:{port}"))
         .with_api_token("token")
-        .with_retry(RetryPolicy {
-            max_attempts: 2,
-            initial_backoff: Duration::from_millis(300),
-            max_backoff: Duration::from_millis(300),
-            max_elapsed: Duration::from_secs(10),
-            jitter: false,
-        })
+        .with_retry(
+            RetryPolicy::new()
+                .with_max_attempts(2)
+                .with_initial_backoff(Duration::from_millis(300))
+                .with_max_backoff(Duration::from_millis(300))
+                .with_max_elapsed(Duration::from_secs(10))
+                .with_jitter(false),
+        )
         .build()
         .unwrap();
     let dataset: DatasetId = "0123456789abcdef01234567".parse().unwrap();

@@ -3,8 +3,16 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::error::Error;
+
 /// How a [`RedisCoordinator`](crate::RedisCoordinator) reaches Redis and names its keys,
 /// and how its locks behave.
+///
+/// Start from [`RedisConfig::new()`] (the defaults, documented on each field), change
+/// what you need with the `with_*` methods, and check it with
+/// [`build`](Self::build), which refuses a value that cannot work.
+/// [`RedisCoordinator::new`](crate::RedisCoordinator::new) checks the same, so `build`
+/// only makes the check earlier (before a runtime exists, say).
 ///
 /// ```
 /// use std::time::Duration;
@@ -13,9 +21,17 @@ use std::time::Duration;
 /// let config = RedisConfig::new()
 ///     .with_url("redis://:secret@10.0.0.7:6379")
 ///     .with_key_prefix("myapp:collab:")
-///     .with_lease_time_to_live(Duration::from_secs(5));
+///     .with_lease_time_to_live(Duration::from_secs(5))
+///     .build()?;
 /// assert_eq!(config.url, "redis://:secret@10.0.0.7:6379");
 /// assert!(!format!("{config:?}").contains("secret"), "Debug hides the password");
+///
+/// let refused = RedisConfig::new().with_lease_time_to_live(Duration::ZERO).build();
+/// assert!(matches!(
+///     refused,
+///     Err(collab_redis::Error::InvalidConfig { field: "lease_time_to_live", .. })
+/// ));
+/// # Ok::<(), collab_redis::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -28,15 +44,18 @@ pub struct RedisConfig {
     /// must use the same prefix.
     pub key_prefix: String,
     /// How long a lock lasts unless its holder renews it (it renews it every third of
-    /// that while it holds it). A holder that stalls longer loses it. Default 10 s.
+    /// that while it holds it). A holder that stalls longer loses it. Default 10 s;
+    /// at least [`RedisConfig::MIN_LEASE_TIME_TO_LIVE`].
     pub lease_time_to_live: Duration,
-    /// How long taking a lock waits for another holder before failing as busy.
-    /// Default 30 s.
+    /// How long taking a lock waits for another holder before failing as busy
+    /// (`Duration::ZERO`: one attempt). Default 30 s.
     pub lock_wait: Duration,
     /// How long a dataset's generation is kept without a write; one read after that
-    /// makes a new one, which costs each cache one miss. Default one day.
+    /// makes a new one, which costs each cache one miss. Default one day; at least
+    /// 1 ms (Redis counts expiries in milliseconds).
     pub generation_time_to_live: Duration,
-    /// The deadline of each Redis command and connection attempt. Default 2 s.
+    /// The deadline of each Redis command and connection attempt. Default 2 s; not
+    /// zero.
     pub command_timeout: Duration,
     /// When Redis is unreachable: `false` (the default) fails the lock and writes
     /// through a coherent cache, so that nothing risks a lost update or a stale cache;
@@ -52,6 +71,9 @@ impl RedisConfig {
     pub const DEFAULT_KEY_PREFIX: &str = "collab:";
     /// The variable [`url_from_env`](Self::url_from_env) reads.
     pub const URL_VARIABLE: &str = "REDIS_URL";
+    /// The shortest [`lease_time_to_live`](Self::lease_time_to_live): 3 ms, so that
+    /// the renewal period (a third of it) is a whole millisecond.
+    pub const MIN_LEASE_TIME_TO_LIVE: Duration = Duration::from_millis(3);
 
     /// The defaults (see each field).
     pub fn new() -> Self {
@@ -124,6 +146,48 @@ impl RedisConfig {
         self
     }
 
+    /// Checks every value, giving the configuration back when each can work.
+    ///
+    /// Refused with [`Error::InvalidUrl`]: a URL that is not a Redis URL. Refused with
+    /// [`Error::InvalidConfig`]: a [`lease_time_to_live`](Self::lease_time_to_live)
+    /// under [`MIN_LEASE_TIME_TO_LIVE`](Self::MIN_LEASE_TIME_TO_LIVE), a
+    /// [`generation_time_to_live`](Self::generation_time_to_live) under 1 ms, a zero
+    /// [`command_timeout`](Self::command_timeout).
+    pub fn build(self) -> Result<Self, Error> {
+        if let Err(source) = redis::Client::open(self.url.as_str()) {
+            return Err(Error::InvalidUrl {
+                url: self.redacted_url(),
+                source,
+            });
+        }
+        let at_least = |field, value: Duration, least: Duration| {
+            if value < least {
+                Err(Error::InvalidConfig {
+                    field,
+                    reason: format!("is {value:?}, under the least it can be ({least:?})"),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        at_least(
+            "lease_time_to_live",
+            self.lease_time_to_live,
+            Self::MIN_LEASE_TIME_TO_LIVE,
+        )?;
+        at_least(
+            "generation_time_to_live",
+            self.generation_time_to_live,
+            Duration::from_millis(1),
+        )?;
+        at_least(
+            "command_timeout",
+            self.command_timeout,
+            Duration::from_nanos(1),
+        )?;
+        Ok(self)
+    }
+
     /// The URL without its password, fit for messages and logs.
     pub fn redacted_url(&self) -> String {
         redact_url(&self.url)
@@ -176,6 +240,57 @@ mod tests {
         assert_eq!(config.url, "redis://127.0.0.1:6379");
         assert_eq!(config.key_prefix, "collab:");
         assert!(!config.best_effort);
+    }
+
+    #[test]
+    fn the_defaults_build() {
+        assert_eq!(RedisConfig::new().build().unwrap(), RedisConfig::new());
+    }
+
+    #[test]
+    fn values_that_cannot_work_are_refused_naming_the_field() {
+        let cases = [
+            (
+                RedisConfig::new().with_lease_time_to_live(Duration::from_millis(2)),
+                "lease_time_to_live",
+            ),
+            (
+                RedisConfig::new().with_generation_time_to_live(Duration::from_micros(999)),
+                "generation_time_to_live",
+            ),
+            (
+                RedisConfig::new().with_command_timeout(Duration::ZERO),
+                "command_timeout",
+            ),
+        ];
+        for (config, expected) in cases {
+            match config.build() {
+                Err(Error::InvalidConfig { field, reason }) => {
+                    assert_eq!(field, expected);
+                    assert!(reason.contains("under the least"), "{reason}");
+                }
+                other => panic!("{expected}: {other:?}"),
+            }
+        }
+        assert!(
+            RedisConfig::new()
+                .with_lease_time_to_live(RedisConfig::MIN_LEASE_TIME_TO_LIVE)
+                .with_lock_wait(Duration::ZERO)
+                .build()
+                .is_ok(),
+            "the least lease and no wait work"
+        );
+    }
+
+    #[test]
+    fn a_url_that_is_not_redis_is_refused_without_its_password() {
+        let refused = RedisConfig::new()
+            .with_url("http://:hunter2@host:6379")
+            .build()
+            .expect_err("not a Redis URL");
+        assert!(matches!(refused, Error::InvalidUrl { .. }), "{refused:?}");
+        let shown = format!("{refused} {refused:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 
     #[test]

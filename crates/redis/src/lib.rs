@@ -21,7 +21,8 @@
 //!
 //! # async fn replica(api: impl AccessConfigRepository + 'static) -> Result<(), Box<dyn std::error::Error>> {
 //! // REDIS_URL if set, else redis://127.0.0.1:6379; keys prefixed "collab:".
-//! let redis = Arc::new(RedisCoordinator::new(RedisConfig::new().url_from_env())?);
+//! let config = RedisConfig::new().url_from_env().build()?; // refuses values that cannot work
+//! let redis = Arc::new(RedisCoordinator::new(config)?);
 //! let repo = CachedRepository::new(api, CacheConfig::default()).with_coherence(Arc::clone(&redis));
 //! let sharing = SharingService::new(repo).with_fleet_locks(redis);
 //!

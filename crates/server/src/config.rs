@@ -228,14 +228,15 @@ impl<P> ServerConfig<P> {
         self
     }
 
-    /// The most connections served at once (at least 1), which bounds the file
+    /// The most connections served at once (at least 1: [`check`](Self::check)
+    /// refuses 0), which bounds the file
     /// descriptors and memory connections hold. Past it, up to 64 more connections
     /// are each answered one `503` with `Retry-After` and closed (with a 1 s
     /// deadline for their request head); any beyond those are closed at once.
     /// Default [`DEFAULT_MAX_CONNECTIONS`]: keep it under the process's limit of open
     /// files (`ulimit -n`) less 64 for those answers and a few for the process.
     pub fn with_max_connections(mut self, connections: usize) -> Self {
-        self.connections.max_connections = connections.max(1);
+        self.connections.max_connections = connections;
         self
     }
 
@@ -366,8 +367,70 @@ impl<P> ServerConfig<P> {
         self
     }
 
+    /// Checks the settings together: every timeout but the shutdown grace must be
+    /// longer than zero, and at least one connection must be allowed. [`bind`](crate::bind)
+    /// checks a config before it serves (an invalid one is an
+    /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) error with a
+    /// [`ConfigError`] inside); a user of [`router`](crate::router) alone calls it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use collab_server::{ConfigError, ServerConfig};
+    ///
+    /// let zero = ServerConfig::new(()).with_request_timeout(Duration::ZERO);
+    /// let error = zero.check().unwrap_err();
+    /// assert_eq!(error.setting(), "with_request_timeout");
+    /// assert!(ServerConfig::new(()).check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let zero_is_wrong = [
+            ("with_request_timeout", self.request_timeout),
+            ("with_body_read_timeout", self.body_read_timeout),
+            (
+                "with_header_read_timeout",
+                self.connections.header_read_timeout,
+            ),
+            ("with_idle_timeout", self.connections.idle_timeout),
+            ("with_write_timeout", self.connections.write_timeout),
+        ];
+        if let Some((setting, _)) = zero_is_wrong.iter().find(|(_, value)| value.is_zero()) {
+            return Err(ConfigError {
+                setting,
+                reason: "must be longer than zero",
+            });
+        }
+        if self.connections.max_connections == 0 {
+            return Err(ConfigError {
+                setting: "with_max_connections",
+                reason: "must allow at least one connection",
+            });
+        }
+        if self.body_limit == 0 {
+            return Err(ConfigError {
+                setting: "with_body_limit",
+                reason: "must allow at least one byte",
+            });
+        }
+        Ok(())
+    }
+
     pub(crate) fn into_parts(self) -> (P, Vec<UserToken>, ControlSettings) {
         (self.provider, self.users, self.control)
+    }
+}
+
+/// A [`ServerConfig`] setting that cannot work: which setter, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the server's {setting} {reason}")]
+pub struct ConfigError {
+    setting: &'static str,
+    reason: &'static str,
+}
+
+impl ConfigError {
+    /// The setter whose value was refused, such as `with_request_timeout`.
+    pub fn setting(&self) -> &'static str {
+        self.setting
     }
 }
 
@@ -436,12 +499,34 @@ mod tests {
         let limits = config.connection_limits();
         assert_eq!(limits.linger_timeout, Duration::from_secs(5));
         assert_eq!(limits.linger_bytes, 64 * 1024 * 1024);
-        assert_eq!(
-            ServerConfig::new(())
-                .with_max_connections(0)
-                .max_connections(),
-            1
-        );
+        assert_eq!(ServerConfig::new(()).check(), Ok(()));
+    }
+
+    #[test]
+    fn a_setting_that_cannot_work_is_refused_naming_its_setter() {
+        let cases = [
+            (
+                ServerConfig::new(()).with_max_connections(0),
+                "with_max_connections",
+            ),
+            (
+                ServerConfig::new(()).with_request_timeout(Duration::ZERO),
+                "with_request_timeout",
+            ),
+            (
+                ServerConfig::new(()).with_idle_timeout(Duration::ZERO),
+                "with_idle_timeout",
+            ),
+            (ServerConfig::new(()).with_body_limit(0), "with_body_limit"),
+        ];
+        for (config, setting) in cases {
+            let error = config.check().unwrap_err();
+            assert_eq!(error.setting(), setting);
+            assert!(error.to_string().contains(setting), "{error}");
+        }
+        // A zero grace period is a shutdown that does not wait: valid.
+        let at_once = ServerConfig::new(()).with_shutdown_grace(Duration::ZERO);
+        assert_eq!(at_once.check(), Ok(()));
     }
 
     #[test]

@@ -424,6 +424,7 @@ async fn a_failing_backend_answers_its_mapped_status_with_retry_after() {
     let config = collab_server::ServerConfig::new(|_: &str| {
         FailingRepository(Error::RateLimited {
             retry_after: Some(std::time::Duration::from_secs(3)),
+            request_id: None,
         })
     })
     .with_user("alice", ALICE);

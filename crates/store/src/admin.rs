@@ -39,7 +39,7 @@ impl DurableStore {
     /// Replaces everything the store holds with `state` (ids and times kept), in one
     /// transaction: on disk when this returns, and nothing changed if it fails.
     pub fn replace(&self, state: &Fixtures) -> Result<(), StoreError> {
-        let mut db = self.lock_for_write();
+        let mut db = self.lock();
         db.transact(|tx, serial| {
             tx.execute_batch("DELETE FROM configs; DELETE FROM datasets; DELETE FROM users;")?;
             self.seed_in(tx, serial, state).map(drop)
@@ -48,7 +48,7 @@ impl DurableStore {
     }
 
     fn add_checked_user(&self, user: &UserFixture) -> Result<(), StoreError> {
-        let mut db = self.lock_for_write();
+        let mut db = self.lock();
         db.transact(|tx, _| {
             let existing: Option<Option<String>> = tx
                 .query_row(
@@ -88,7 +88,7 @@ impl DurableStore {
     }
 
     fn add_checked_dataset(&self, dataset: DatasetId, owner: &str) -> Result<(), StoreError> {
-        let mut db = self.lock_for_write();
+        let mut db = self.lock();
         db.transact(|tx, _| {
             let taken = tx
                 .query_row(

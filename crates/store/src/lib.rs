@@ -20,11 +20,15 @@
 
 mod admin;
 mod error;
+mod permissions;
+#[cfg(test)]
+mod read_path_tests;
 mod rows;
 mod schema;
 mod seed;
 mod session;
 mod store;
+mod stored_user;
 
 pub use collab_core::fixtures::{
     ConfigFixture, DatasetFixture, FixtureError, Fixtures, UserFixture,
@@ -34,3 +38,4 @@ pub use schema::SCHEMA_VERSION;
 pub use seed::SeedReport;
 pub use session::DurableSession;
 pub use store::{Counts, DurableStore};
+pub use stored_user::StoredUser;

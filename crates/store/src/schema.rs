@@ -6,6 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 use crate::error::StoreError;
+use crate::permissions;
 
 /// Marks a SQLite file as a collab store (`PRAGMA application_id`, "colb").
 pub(crate) const APPLICATION_ID: i32 = 0x636f_6c62;
@@ -59,6 +60,9 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
             path: path.to_owned(),
         });
     }
+    // Owner-only before SQLite makes the file: its WAL and shared-memory files
+    // take the main file's permissions.
+    permissions::prepare(path);
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -103,6 +107,7 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(database("enabling foreign keys"))?;
     migrate(&mut conn).map_err(database("migrating the schema"))?;
+    permissions::restrict_sidecars(path);
     Ok(conn)
 }
 

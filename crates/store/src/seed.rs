@@ -47,7 +47,7 @@ impl DurableStore {
     /// another dataset or user in the store ([`StoreError::Conflict`]). Check the
     /// fixtures first with [`Fixtures::combine`], passing the store's users.
     pub fn seed(&self, fixtures: &Fixtures) -> Result<SeedReport, StoreError> {
-        let mut db = self.lock_for_write();
+        let mut db = self.lock();
         db.transact(|tx, serial| self.seed_in(tx, serial, fixtures))
             .map_err(|error| self.refused_or_failed(error, "seeding"))
     }
@@ -234,9 +234,9 @@ impl DurableStore {
         let users = self
             .users()?
             .into_iter()
-            .map(|(name, token)| UserFixture {
-                name,
-                token: token.map(secrecy::SecretString::from),
+            .map(|user| UserFixture {
+                name: user.name,
+                token: user.token,
             })
             .collect();
         let mut datasets = Vec::new();

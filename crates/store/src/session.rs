@@ -70,7 +70,7 @@ impl DurableSession {
         dataset: &DatasetId,
         request: &ShareRequest,
     ) -> Result<AccessConfigId> {
-        let mut db = self.store.lock_for_write();
+        let mut db = self.store.lock();
         let outcome = db.transact(|tx, serial| {
             let (owner, configs) = self.owned_dataset(tx, dataset)?;
             let state = DatasetState {
@@ -91,7 +91,7 @@ impl DurableSession {
     }
 
     fn delete_now(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()> {
-        let mut db = self.store.lock_for_write();
+        let mut db = self.store.lock();
         let outcome = db.transact(|tx, _| {
             let (owner, configs) = self.owned_dataset(tx, dataset)?;
             let state = DatasetState {
@@ -158,9 +158,9 @@ impl AccessConfigRepository for DurableSession {
     }
 
     async fn list(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
-        // A read takes microseconds: it runs here (after another read, if one holds
-        // the connection) unless a write holds it, in which case it waits on the
-        // blocking pool rather than on an async worker.
+        // A read takes microseconds: it runs here when the connection is free, and
+        // waits on the blocking pool otherwise (the holder may be, or be followed by,
+        // a write waiting for the disk).
         if let Some(db) = self.store.lock_for_read() {
             return self.list_now(&db, dataset);
         }

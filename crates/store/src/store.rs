@@ -2,10 +2,8 @@
 //! datasets, counts).
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 use collab_core::{AccessConfig, AccessConfigId, DatasetId, Timestamp, rules};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -14,6 +12,7 @@ use crate::error::StoreError;
 use crate::rows;
 use crate::schema;
 use crate::session::DurableSession;
+use crate::stored_user::StoredUser;
 
 /// A durable stand-in for Lightly's Collaboration service: users, datasets and their
 /// configs in one SQLite file, under the same rules as the in-memory fake
@@ -54,9 +53,6 @@ pub struct DurableStore {
 struct Inner {
     path: PathBuf,
     db: Mutex<Db>,
-    /// Whether a write holds `db`: a reader that finds it busy then waits on the
-    /// blocking pool rather than on an async worker.
-    writing: AtomicBool,
 }
 
 /// The connection and what this process keeps beside it.
@@ -125,7 +121,6 @@ impl DurableStore {
             inner: Arc::new(Inner {
                 path,
                 db: Mutex::new(Db { conn, serial }),
-                writing: AtomicBool::new(false),
             }),
         })
     }
@@ -169,13 +164,13 @@ impl DurableStore {
         })
     }
 
-    /// The users and their tokens (users without a token cannot be authenticated by a
-    /// server, but own datasets all the same).
-    pub fn users(&self) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    /// The users and their tokens, ordered by name (users without a token cannot be
+    /// authenticated by a server, but own datasets all the same).
+    pub fn users(&self) -> Result<Vec<StoredUser>, StoreError> {
         self.read("reading users", |conn| {
             let mut statement = conn.prepare("SELECT name, token FROM users ORDER BY name")?;
             let users = statement
-                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .query_map([], |row| Ok(StoredUser::new(row.get(0)?, row.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(users)
         })
@@ -249,28 +244,18 @@ impl DurableStore {
         self.inner.db.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The connection for a write, which may wait for the disk.
-    pub(crate) fn lock_for_write(&self) -> WriteGuard<'_> {
-        let db = self.lock();
-        self.inner.writing.store(true, Ordering::Release);
-        WriteGuard {
-            db,
-            writing: &self.inner.writing,
-        }
-    }
-
-    /// The connection for a read on an async worker: at once, or after another read
-    /// (microseconds); `None` when a write holds it, so that the read waits elsewhere.
+    /// The connection for a read on an async worker, only if it is free now: `None`
+    /// when anyone holds it, so that the read waits on the blocking pool instead.
+    ///
+    /// Whoever holds it, the wait could be a write's `synchronous=FULL` commit: a
+    /// holder that reads may have a writer queued behind it that takes the connection
+    /// first, and a writer that has just taken it could not say so before taking it.
+    /// Only a free connection is known not to wait for the disk.
     pub(crate) fn lock_for_read(&self) -> Option<MutexGuard<'_, Db>> {
         match self.inner.db.try_lock() {
-            Ok(guard) => return Some(guard),
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => {}
-        }
-        if self.inner.writing.load(Ordering::Acquire) {
-            None
-        } else {
-            Some(self.lock())
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
         }
     }
 
@@ -310,7 +295,7 @@ impl DurableStore {
         action: &'static str,
         body: impl FnOnce(&Transaction<'_>, &mut u64) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
-        let mut db = self.lock_for_write();
+        let mut db = self.lock();
         db.transact::<T, std::convert::Infallible>(|tx, serial| {
             body(tx, serial).map_err(Into::into)
         })
@@ -322,31 +307,6 @@ impl DurableStore {
             },
             TransactError::Refused(never) => match never {},
         })
-    }
-}
-
-/// The connection held by a write; marks the store as writing until dropped.
-pub(crate) struct WriteGuard<'a> {
-    db: MutexGuard<'a, Db>,
-    writing: &'a AtomicBool,
-}
-
-impl Deref for WriteGuard<'_> {
-    type Target = Db;
-    fn deref(&self) -> &Db {
-        &self.db
-    }
-}
-
-impl DerefMut for WriteGuard<'_> {
-    fn deref_mut(&mut self) -> &mut Db {
-        &mut self.db
-    }
-}
-
-impl Drop for WriteGuard<'_> {
-    fn drop(&mut self) {
-        self.writing.store(false, Ordering::Release);
     }
 }
 

@@ -207,7 +207,7 @@ pub async fn delete_removes_and_recreate_gets_new_id<R: AccessConfigRepository>(
 
     let again = fixture.owner.delete(&fixture.dataset, &old).await;
     assert!(
-        matches!(again, Err(Error::AccessConfigNotFound { dataset, config }) if dataset == fixture.dataset && config == old),
+        matches!(again, Err(Error::AccessConfigNotFound { dataset, config, .. }) if dataset == fixture.dataset && config == old),
         "deleting twice is AccessConfigNotFound, got {again:?}"
     );
 
@@ -228,7 +228,7 @@ pub async fn delete_unknown_config_is_config_not_found<R: AccessConfigRepository
     let unknown = unknown_config_id();
     let result = fixture.owner.delete(&fixture.dataset, &unknown).await;
     assert!(
-        matches!(result, Err(Error::AccessConfigNotFound { dataset, config }) if dataset == fixture.dataset && config == unknown),
+        matches!(result, Err(Error::AccessConfigNotFound { dataset, config, .. }) if dataset == fixture.dataset && config == unknown),
         "unknown config is AccessConfigNotFound, got {result:?}"
     );
     assert_eq!(
@@ -277,7 +277,7 @@ pub async fn unknown_dataset_is_dataset_not_found<R: AccessConfigRepository>(fix
     assert_each(
         each_method(&fixture.owner, &unknown, &config).await,
         "an unknown dataset is DatasetNotFound",
-        |error| matches!(error, Error::DatasetNotFound { dataset } if *dataset == unknown),
+        |error| matches!(error, Error::DatasetNotFound { dataset, .. } if *dataset == unknown),
     );
 }
 

@@ -226,7 +226,7 @@ async fn apply_step<R: AccessConfigRepository>(
             }
         }
         Step::ListUnknownDataset => match fixture.owner.list(&fixture.unknown_dataset).await {
-            Err(Error::DatasetNotFound { dataset }) if dataset == fixture.unknown_dataset => {}
+            Err(Error::DatasetNotFound { dataset, .. }) if dataset == fixture.unknown_dataset => {}
             other => return Err(format!("expected DatasetNotFound, got {other:?}")),
         },
     }

@@ -67,6 +67,7 @@ impl Broken {
         match (self.how, result) {
             (Break::HideForbidden, Err(Error::Forbidden { .. })) => Err(Error::DatasetNotFound {
                 dataset: dataset_ids().0,
+                request_id: None,
             }),
             (_, result) => result,
         }

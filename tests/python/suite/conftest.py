@@ -31,19 +31,19 @@ class ControlPlane:
         self.url = url
         self._admin = admin_token
 
-    def call(self, method, route, body=None, **query):
+    def call(self, verb, route, body=None, query=None):
         target = f"{self.url}/_collab{route}"
         if query:
             target += "?" + urllib.parse.urlencode(query)
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(target, data=data, method=method)
+        request = urllib.request.Request(target, data=data, method=verb)
         request.add_header("Authorization", f"Bearer {self._admin}")
         request.add_header("Content-Type", "application/json")
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
                 return json.loads(answer.read())
         except urllib.error.HTTPError as error:
-            raise AssertionError(f"{method} {route}: {error.code} {error.read()!r}") from None
+            raise AssertionError(f"{verb} {route}: {error.code} {error.read()!r}") from None
 
     def reset(self):
         return self.call("POST", "/reset")
@@ -55,7 +55,7 @@ class ControlPlane:
         return self.call("POST", "/datasets", {"owner": owner})["id"]
 
     def requests(self, **filters):
-        return self.call("GET", "/requests", **filters)
+        return self.call("GET", "/requests", query=filters)
 
 
 @pytest.fixture(scope="session")

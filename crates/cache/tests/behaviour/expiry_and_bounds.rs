@@ -120,3 +120,21 @@ async fn no_more_datasets_are_kept_than_the_bound() {
     assert!(kept <= BOUND, "{kept} lists kept, bound {BOUND}");
     assert!(kept > 0, "the cache keeps some lists");
 }
+
+#[tokio::test]
+async fn a_bound_of_zero_datasets_keeps_none() {
+    let inner = ControlledRepository::new();
+    let cache = CachedRepository::new(inner.clone(), CacheConfig::new().with_max_datasets(0));
+
+    for _ in 0..3 {
+        cache.list(&dataset(1)).await.unwrap();
+        cache.run_pending_tasks().await;
+    }
+
+    assert_eq!(
+        inner.list_calls(),
+        3,
+        "every call went to the inner repository"
+    );
+    assert_eq!(cache.entry_count(), 0);
+}

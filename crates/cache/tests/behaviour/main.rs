@@ -5,6 +5,7 @@
 mod coalescing;
 mod coherence;
 mod errors;
+mod events;
 mod expiry_and_bounds;
 mod hits;
 mod read_your_writes;

@@ -1,20 +1,19 @@
-//! The in-process coordination: a fair per-dataset async lock built on std's `Mutex`
-//! and wakers (no runtime needed), and per-dataset generation counters.
+//! The in-process coordination: a fair per-dataset async lock (tokio's `Mutex`, which
+//! needs no runtime), and per-dataset generation counters.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 use super::{CoordinationError, DatasetGenerations, DatasetLocks, Generation, Lease};
 use crate::DatasetId;
 
-/// One lock per dataset, in this process. Waiters are served first come, first served.
-/// A lease never expires: it is held until released or dropped (its holder is in this
-/// process; if the process dies, so does the lock).
+/// One lock per dataset, in this process. Waiters are served first come, first served
+/// (tokio's `Mutex` is fair). A lease never expires: it is held until released or
+/// dropped (its holder is in this process; if the process dies, so does the lock).
 ///
 /// Clones share the locks. [`InProcessLocks::process_wide`] gives the set that every
 /// [`SharingService`](crate::SharingService) of the process uses.
@@ -33,7 +32,7 @@ use crate::DatasetId;
 /// ```
 #[derive(Clone, Default)]
 pub struct InProcessLocks {
-    datasets: Arc<Mutex<HashMap<DatasetId, Queue>>>,
+    datasets: Arc<Mutex<HashMap<DatasetId, Slot>>>,
 }
 
 impl std::fmt::Debug for InProcessLocks {
@@ -44,12 +43,12 @@ impl std::fmt::Debug for InProcessLocks {
     }
 }
 
-/// One dataset's lock: whether it is held, and who waits for it, in order.
-#[derive(Debug, Default)]
-struct Queue {
-    held: bool,
-    waiters: VecDeque<(u64, Waker)>,
-    next_ticket: u64,
+/// One dataset's lock, and how many holders and waiters it has: a dataset is
+/// forgotten when it has none, so the map holds only datasets in use.
+#[derive(Debug)]
+struct Slot {
+    lock: Arc<AsyncMutex<()>>,
+    users: usize,
 }
 
 static PROCESS_WIDE: LazyLock<InProcessLocks> = LazyLock::new(InProcessLocks::new);
@@ -72,113 +71,74 @@ impl InProcessLocks {
         &self,
         dataset: &DatasetId,
     ) -> impl Future<Output = InProcessLease> + Send + use<> {
-        Acquire {
-            locks: self.clone(),
-            dataset: *dataset,
-            ticket: None,
+        let user = SlotUser::join(self.clone(), *dataset);
+        async move {
+            let guard = Arc::clone(&user.lock).lock_owned().await;
+            InProcessLease {
+                _guard: guard,
+                _user: user,
+            }
         }
     }
 
     /// Whether someone holds the dataset's lock now.
     pub fn is_locked(&self, dataset: &DatasetId) -> bool {
-        self.state().get(dataset).is_some_and(|queue| queue.held)
+        self.state()
+            .get(dataset)
+            .is_some_and(|slot| slot.lock.try_lock().is_err())
     }
 
-    fn state(&self) -> MutexGuard<'_, HashMap<DatasetId, Queue>> {
+    fn state(&self) -> MutexGuard<'_, HashMap<DatasetId, Slot>> {
         // No code panics while holding the mutex, so a poisoned one is still consistent.
         self.datasets.lock().unwrap_or_else(PoisonError::into_inner)
     }
-
-    /// Lets the next waiter in, or forgets the dataset when nobody waits.
-    fn hand_over(state: &mut HashMap<DatasetId, Queue>, dataset: &DatasetId) {
-        if let Some(queue) = state.get(dataset) {
-            if queue.held {
-                return;
-            }
-            match queue.waiters.front() {
-                Some((_, waker)) => waker.wake_by_ref(),
-                None => {
-                    state.remove(dataset);
-                }
-            }
-        }
-    }
 }
 
-/// The future of [`InProcessLocks::acquire`].
-struct Acquire {
+/// A holder's or waiter's claim on a dataset's slot; the last one to leave forgets it.
+#[derive(Debug)]
+struct SlotUser {
     locks: InProcessLocks,
     dataset: DatasetId,
-    /// Our place in the queue, once we had to wait.
-    ticket: Option<u64>,
+    lock: Arc<AsyncMutex<()>>,
 }
 
-impl Future for Acquire {
-    type Output = InProcessLease;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<InProcessLease> {
-        let this = &mut *self;
-        let mut state = this.locks.state();
-        let queue = state.entry(this.dataset).or_default();
-        let our_turn = match this.ticket {
-            None => queue.waiters.is_empty(),
-            Some(ticket) => queue.waiters.front().is_some_and(|(t, _)| *t == ticket),
-        };
-        if !queue.held && our_turn {
-            if this.ticket.take().is_some() {
-                queue.waiters.pop_front();
-            }
-            queue.held = true;
-            drop(state);
-            return Poll::Ready(InProcessLease {
-                locks: this.locks.clone(),
-                dataset: this.dataset,
+impl SlotUser {
+    fn join(locks: InProcessLocks, dataset: DatasetId) -> Self {
+        let lock = {
+            let mut state = locks.state();
+            let slot = state.entry(dataset).or_insert_with(|| Slot {
+                lock: Arc::default(),
+                users: 0,
             });
+            slot.users += 1;
+            Arc::clone(&slot.lock)
+        };
+        Self {
+            locks,
+            dataset,
+            lock,
         }
-        match this.ticket {
-            Some(ticket) => {
-                if let Some((_, waker)) = queue.waiters.iter_mut().find(|(t, _)| *t == ticket) {
-                    waker.clone_from(cx.waker());
-                }
-            }
-            None => {
-                let ticket = queue.next_ticket;
-                queue.next_ticket += 1;
-                queue.waiters.push_back((ticket, cx.waker().clone()));
-                this.ticket = Some(ticket);
-            }
-        }
-        Poll::Pending
     }
 }
 
-impl Drop for Acquire {
+impl Drop for SlotUser {
     fn drop(&mut self) {
-        let Some(ticket) = self.ticket else { return };
         let mut state = self.locks.state();
-        if let Some(queue) = state.get_mut(&self.dataset) {
-            queue.waiters.retain(|(t, _)| *t != ticket);
+        if let Some(slot) = state.get_mut(&self.dataset) {
+            slot.users -= 1;
+            if slot.users == 0 {
+                state.remove(&self.dataset);
+            }
         }
-        // We may have been woken as the next in line: pass the turn on.
-        InProcessLocks::hand_over(&mut state, &self.dataset);
     }
 }
 
 /// A held in-process lock on one dataset; dropping it releases it.
 #[derive(Debug)]
 pub struct InProcessLease {
-    locks: InProcessLocks,
-    dataset: DatasetId,
-}
-
-impl Drop for InProcessLease {
-    fn drop(&mut self) {
-        let mut state = self.locks.state();
-        if let Some(queue) = state.get_mut(&self.dataset) {
-            queue.held = false;
-        }
-        InProcessLocks::hand_over(&mut state, &self.dataset);
-    }
+    // Fields drop in order: the lock is released before the slot may be forgotten.
+    _guard: OwnedMutexGuard<()>,
+    _user: SlotUser,
 }
 
 #[async_trait]
@@ -238,6 +198,7 @@ impl DatasetGenerations for InProcessGenerations {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Waker};
     use std::time::Duration;
 
     fn dataset() -> DatasetId {
@@ -295,6 +256,53 @@ mod tests {
         assert!(locks.is_locked(&dataset()));
         drop(lease);
         assert!(!locks.is_locked(&dataset()));
+    }
+
+    #[test]
+    fn waiters_are_served_in_the_order_they_came_and_nothing_is_kept_after() {
+        let locks = InProcessLocks::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        let Poll::Ready(mut lease) = Box::pin(locks.acquire(&dataset())).as_mut().poll(&mut cx)
+        else {
+            panic!("a free lock is taken at once");
+        };
+        let mut waiters: Vec<_> = (0..3)
+            .map(|_| Box::pin(locks.acquire(&dataset())))
+            .collect();
+        for waiter in &mut waiters {
+            assert!(waiter.as_mut().poll(&mut cx).is_pending());
+        }
+        for next in 0..waiters.len() {
+            drop(lease);
+            // Those who came later are asked first: they must still wait.
+            for later in (next + 1..waiters.len()).rev() {
+                assert!(
+                    waiters[later].as_mut().poll(&mut cx).is_pending(),
+                    "waiter {later} overtook waiter {next}"
+                );
+            }
+            let Poll::Ready(taken) = waiters[next].as_mut().poll(&mut cx) else {
+                panic!("waiter {next} is next once the one before it let go");
+            };
+            lease = taken;
+        }
+        drop(lease);
+        drop(waiters);
+        assert!(!locks.is_locked(&dataset()));
+        assert!(locks.state().is_empty(), "nothing kept once nobody waits");
+    }
+
+    #[test]
+    fn a_waiter_that_gives_up_leaves_nothing_behind() {
+        let locks = InProcessLocks::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        let held = Box::pin(locks.acquire(&dataset())).as_mut().poll(&mut cx);
+        assert!(held.is_ready());
+        let mut waiter = Box::pin(locks.acquire(&dataset()));
+        assert!(waiter.as_mut().poll(&mut cx).is_pending());
+        drop(waiter);
+        drop(held);
+        assert!(locks.state().is_empty(), "{locks:?}");
     }
 
     #[tokio::test]

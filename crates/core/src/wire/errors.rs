@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::with_request_id;
 use crate::{AccessConfigId, ApiErrorCode, ApiErrorResponse, DatasetId, Error};
 
 /// The wait a retryable answer other than `429` (a `503`, say) asked for with
@@ -38,6 +39,7 @@ pub fn error_to_response(error: &Error) -> (u16, ApiErrorResponse) {
         Error::Unauthorized { .. } => (401, ApiErrorCode::Unauthorized),
         Error::Forbidden { .. } => (403, ApiErrorCode::Forbidden),
         Error::InvalidRequest { .. } => (400, ApiErrorCode::BadRequest),
+        Error::Conflict { .. } => (409, ApiErrorCode::Conflict),
         Error::RateLimited { .. } => (429, ApiErrorCode::Unknown("TOO_MANY_REQUESTS".into())),
         Error::Unavailable { .. } => (503, ApiErrorCode::Unknown("SERVICE_UNAVAILABLE".into())),
         Error::UnexpectedResponse { .. } => (502, ApiErrorCode::MalformedResponse),
@@ -48,6 +50,7 @@ pub fn error_to_response(error: &Error) -> (u16, ApiErrorResponse) {
         Error::Unauthorized { message }
         | Error::Forbidden { message }
         | Error::InvalidRequest { message }
+        | Error::Conflict { message }
         | Error::Unavailable { message, .. }
         | Error::UnexpectedResponse { message, .. } => message.clone(),
         _ => error.to_string(),
@@ -65,7 +68,7 @@ pub fn error_to_response(error: &Error) -> (u16, ApiErrorResponse) {
 /// let target = wire::CallTarget { dataset, config: None };
 /// let body = ApiErrorResponse::new(ApiErrorCode::DatasetUnknown, "no such dataset");
 /// let error = wire::error_from_response(404, Some(body), None, target);
-/// assert!(matches!(error, Error::DatasetNotFound { dataset: d } if d == dataset));
+/// assert!(matches!(error, Error::DatasetNotFound { dataset: d, .. } if d == dataset));
 /// # Ok::<(), collab_core::ParseIdError>(())
 /// ```
 pub fn error_from_response(
@@ -74,18 +77,24 @@ pub fn error_from_response(
     retry_after: Option<Duration>,
     target: CallTarget,
 ) -> Error {
-    // The service's request id stays in the message: it is what users quote to
-    // Lightly's support.
+    // The service's request id stays with the error (in the message, or the field of
+    // a not-found): it is what users quote to Lightly's support.
     let message = || match &body {
         Some(ApiErrorResponse {
             message,
             code,
             request_id: Some(request_id),
             ..
-        }) => format!("{message} ({code}; request id {request_id})"),
+        }) => with_request_id(message, code.as_str(), request_id),
         Some(body) => format!("{} ({})", body.message, body.code),
         None => format!("status {status}"),
     };
+    // What an `UnexpectedResponse` adds to its `(status N)`: the body's words, if any.
+    let explained = |advice: &str| match &body {
+        Some(_) => format!("{}; {advice}", message()),
+        None => advice.to_owned(),
+    };
+    let request_id = || body.as_ref().and_then(|b| b.request_id.clone());
     let code = body.as_ref().map(|b| &b.code);
     match status {
         // Only the API's own codes say which thing is missing. A 404 without them
@@ -93,16 +102,18 @@ pub fn error_from_response(
         404 => match (code, target.config) {
             (Some(ApiErrorCode::DatasetUnknown), _) => Error::DatasetNotFound {
                 dataset: target.dataset,
+                request_id: request_id(),
             },
             (Some(ApiErrorCode::AccessControlUnknown), Some(config)) => {
                 Error::AccessConfigNotFound {
                     dataset: target.dataset,
                     config,
+                    request_id: request_id(),
                 }
             }
             _ => Error::UnexpectedResponse {
                 status: Some(status),
-                message: format!("{}; no such endpoint: check the API URL", message()),
+                message: explained("no such endpoint: check the API URL"),
             },
         },
         502 if code == Some(&ApiErrorCode::MalformedResponse) => Error::UnexpectedResponse {
@@ -111,16 +122,17 @@ pub fn error_from_response(
         },
         401 => Error::Unauthorized { message: message() },
         403 => Error::Forbidden { message: message() },
-        429 => Error::RateLimited { retry_after },
+        409 => Error::Conflict { message: message() },
+        429 => Error::RateLimited {
+            retry_after,
+            request_id: request_id(),
+        },
         400..=499 if status != 408 => Error::InvalidRequest { message: message() },
         // The API implements every call it is sent; a server that does not (e.g. a
         // static file server answering a DELETE) is not the API.
         501 => Error::UnexpectedResponse {
             status: Some(status),
-            message: format!(
-                "{}; the server does not implement this call: check the API URL",
-                message()
-            ),
+            message: explained("the server does not implement this call: check the API URL"),
         },
         408 | 500..=599 => Error::Unavailable {
             message: message(),
@@ -128,7 +140,7 @@ pub fn error_from_response(
         },
         _ => Error::UnexpectedResponse {
             status: Some(status),
-            message: message(),
+            message: explained("the API does not answer with this status"),
         },
     }
 }

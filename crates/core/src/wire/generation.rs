@@ -308,7 +308,31 @@ pub(crate) struct AnyGenerationRequest {
 impl TryFrom<AnyGenerationRequest> for IncomingShareRequest {
     /// The reason alone: serde puts it in its own error, which callers wrap again.
     type Error = String;
+    /// Refuses a `creator` outside the values the API defines ([`Creator::ALL`]), as
+    /// the service's own schema does: a request is what a client *sends*, so a typo
+    /// is worth a `400`. (Answers are read leniently elsewhere: an echoed `creator`
+    /// is ignored.)
     fn try_from(wire: AnyGenerationRequest) -> Result<Self, Self::Error> {
+        if let Some(unknown @ Creator::Unrecognized(_)) = &wire.creator {
+            return Err(unknown_creator(unknown));
+        }
+        Self::read_leniently(wire)
+    }
+}
+
+/// Why a request naming a `creator` the API does not define is refused.
+fn unknown_creator(creator: &Creator) -> String {
+    let allowed: Vec<&str> = Creator::ALL.iter().map(Creator::as_str).collect();
+    format!(
+        "unknown creator `{}`: expected one of {}",
+        creator.as_str(),
+        allowed.join(", ")
+    )
+}
+
+impl IncomingShareRequest {
+    /// Reads a request, keeping a `creator` this crate does not know.
+    fn read_leniently(wire: AnyGenerationRequest) -> Result<Self, String> {
         let spelled_in = if wire.organizations.is_some() {
             Some(WireGeneration::V2022)
         } else if wire.teams.is_some() || wire.creator.is_some() {
@@ -345,7 +369,7 @@ impl TryFrom<AnyGenerationRequest> for IncomingShareRequest {
 impl TryFrom<AnyGenerationRequest> for ShareRequest {
     type Error = String;
     fn try_from(wire: AnyGenerationRequest) -> Result<Self, Self::Error> {
-        IncomingShareRequest::try_from(wire).map(|incoming| incoming.request)
+        IncomingShareRequest::read_leniently(wire).map(|incoming| incoming.request)
     }
 }
 

@@ -261,7 +261,13 @@ impl AccessConfigRepository for StallingRepository {
 #[tokio::test]
 async fn a_holder_stalled_past_its_lease_gives_up_instead_of_writing() {
     let (_server, config) = redis();
-    let config = config.with_lease_time_to_live(Duration::from_millis(300));
+    // Only the stalled holder's lease is short: it stalls until resumed whatever the
+    // machine's speed, so its lease is lost by then. The other process keeps the
+    // default lease (10 s), which no machine's slowness outlasts between its lock and
+    // its write.
+    let holder_config = config
+        .clone()
+        .with_lease_time_to_live(Duration::from_millis(300));
     let store = store();
     store
         .session("alice")
@@ -279,7 +285,6 @@ async fn a_holder_stalled_past_its_lease_gives_up_instead_of_writing() {
         entered: Mutex::new(Some(entered)),
         resume: Mutex::new(Some(resume)),
     };
-    let holder_config = config.clone();
     let holder = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -159,6 +159,7 @@ mod tests {
     fn rate_limiting_tells_when_to_retry_rounded_up() {
         let response = ServerError::Api(Error::RateLimited {
             retry_after: Some(Duration::from_millis(1500)),
+            request_id: None,
         })
         .into_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);

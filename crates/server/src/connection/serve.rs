@@ -48,7 +48,12 @@ pub async fn bind<P: RepositoryProvider>(
     addr: SocketAddr,
     config: ServerConfig<P>,
 ) -> io::Result<BoundServer> {
+    config.check().map_err(invalid_input)?;
     BoundServer::from_listener(TcpListener::bind(addr).await?, config)
+}
+
+fn invalid_input(error: crate::ConfigError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, error)
 }
 
 /// A server bound to its socket, not serving yet: [`serve`](Self::serve) it in this
@@ -74,6 +79,7 @@ impl BoundServer {
         listener: TcpListener,
         config: ServerConfig<P>,
     ) -> io::Result<Self> {
+        config.check().map_err(invalid_input)?;
         let limits = config.connection_limits();
         let (router, journal) = router_and_journal(config);
         Ok(Self {
@@ -232,77 +238,96 @@ impl Served {
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "could not set TCP_NODELAY");
         }
-        let mut stopping = stopping.clone();
         if let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() {
-            let open = OpenConnection::new(&self.open, slot);
-            let activity = Arc::new(Activity::default());
-            let io = TokioIo::new(WatchedIo::new(stream, Arc::clone(&activity), self.limits));
-            let router = self.router.clone();
-            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                let in_flight = activity.begin();
-                let request =
-                    request.map(|body| Body::new(WatchedRequestBody::new(body, &activity)));
-                let answer = router.clone().call(request);
-                async move {
-                    let response = answer.await?;
-                    if response.extensions().get::<NoAnswer>().is_some() {
-                        // A fault rule's drop: hyper closes the connection unanswered.
-                        return Err(DroppedByFault);
-                    }
-                    Ok(response.map(|body| InFlightBody::new(body, in_flight)))
-                }
-            });
-            let connection = self.builder.serve_connection(io, service).into_owned();
-            connections.spawn(async move {
-                let _open = open;
-                tokio::pin!(connection);
-                tokio::select! {
-                    // The stop first: an answer made after it says `Connection: close`.
-                    biased;
-                    () = stopped(&mut stopping) => {
-                        connection.as_mut().graceful_shutdown();
-                        log_end(connection.await);
-                    }
-                    served = connection.as_mut() => log_end(served),
-                }
-            });
+            self.serve_one(stream, slot, connections, stopping.clone());
         } else if let Ok(slot) = Arc::clone(&self.busy_slots).try_acquire_owned() {
-            tracing::warn!(
-                max_connections = self.limits.max_connections,
-                "at the connection limit: answering 503"
-            );
-            let open = OpenConnection::new(&self.open, slot);
-            let limits = ConnectionLimits {
-                header_read_timeout: BUSY_HEADER_READ_TIMEOUT,
-                ..self.limits
-            };
-            let activity = Arc::new(Activity::default());
-            let io = TokioIo::new(WatchedIo::new(stream, Arc::clone(&activity), limits));
-            let max = self.limits.max_connections;
-            // The body is never read: watched, so that the close lingers and a client
-            // still sending one reads the 503 rather than a reset.
-            let busy = tower::service_fn(move |request: hyper::Request<Incoming>| {
-                answer_busy(
-                    request.map(|body| WatchedRequestBody::new(body, &activity)),
-                    max,
-                )
-            });
-            let service = TowerToHyperService::new(self.record.layer(busy));
-            let connection = self.busy_builder.serve_connection(io, service).into_owned();
-            connections.spawn(async move {
-                let _open = open;
-                tokio::select! {
-                    served = connection => log_end(served),
-                    // A shutdown does not wait for a refusal.
-                    () = stopped(&mut stopping) => {}
-                }
-            });
+            self.refuse_one(stream, slot, connections, stopping.clone());
         } else {
             tracing::warn!(
                 max_connections = self.limits.max_connections,
                 "far over the connection limit: closing a new connection unanswered"
             );
         }
+    }
+
+    /// Serves a connection within the limit, until it ends or the server stops.
+    fn serve_one(
+        &self,
+        stream: TcpStream,
+        slot: OwnedSemaphorePermit,
+        connections: &mut JoinSet<()>,
+        mut stopping: watch::Receiver<bool>,
+    ) {
+        let open = OpenConnection::new(&self.open, slot);
+        let activity = Arc::new(Activity::default());
+        let io = TokioIo::new(WatchedIo::new(stream, Arc::clone(&activity), self.limits));
+        let router = self.router.clone();
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let in_flight = activity.begin();
+            let request = request.map(|body| Body::new(WatchedRequestBody::new(body, &activity)));
+            let answer = router.clone().call(request);
+            async move {
+                let response = answer.await?;
+                if response.extensions().get::<NoAnswer>().is_some() {
+                    // A fault rule's drop: hyper closes the connection unanswered.
+                    return Err(DroppedByFault);
+                }
+                Ok(response.map(|body| InFlightBody::new(body, in_flight)))
+            }
+        });
+        let connection = self.builder.serve_connection(io, service).into_owned();
+        connections.spawn(async move {
+            let _open = open;
+            tokio::pin!(connection);
+            tokio::select! {
+                // The stop first: an answer made after it says `Connection: close`.
+                biased;
+                () = stopped(&mut stopping) => {
+                    connection.as_mut().graceful_shutdown();
+                    log_end(connection.await);
+                }
+                served = connection.as_mut() => log_end(served),
+            }
+        });
+    }
+
+    /// Answers a connection over the limit one `503`, which a shutdown does not wait for.
+    fn refuse_one(
+        &self,
+        stream: TcpStream,
+        slot: OwnedSemaphorePermit,
+        connections: &mut JoinSet<()>,
+        mut stopping: watch::Receiver<bool>,
+    ) {
+        tracing::warn!(
+            max_connections = self.limits.max_connections,
+            "at the connection limit: answering 503"
+        );
+        let open = OpenConnection::new(&self.open, slot);
+        let limits = ConnectionLimits {
+            header_read_timeout: BUSY_HEADER_READ_TIMEOUT,
+            ..self.limits
+        };
+        let activity = Arc::new(Activity::default());
+        let io = TokioIo::new(WatchedIo::new(stream, Arc::clone(&activity), limits));
+        let max = self.limits.max_connections;
+        // The body is never read: watched, so that the close lingers and a client
+        // still sending one reads the 503 rather than a reset.
+        let busy = tower::service_fn(move |request: hyper::Request<Incoming>| {
+            answer_busy(
+                request.map(|body| WatchedRequestBody::new(body, &activity)),
+                max,
+            )
+        });
+        let service = TowerToHyperService::new(self.record.layer(busy));
+        let connection = self.busy_builder.serve_connection(io, service).into_owned();
+        connections.spawn(async move {
+            let _open = open;
+            tokio::select! {
+                served = connection => log_end(served),
+                () = stopped(&mut stopping) => {}
+            }
+        });
     }
 }
 

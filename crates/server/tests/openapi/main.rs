@@ -245,7 +245,11 @@ async fn every_answer_matches_the_document(generation: Generation) {
     let slow = SlowRepository(gate);
     let failing = |error: Error| move |_: &str| FailingRepository(error.clone());
     let backends = [
-        server_over(failing(Error::RateLimited { retry_after: None })).await,
+        server_over(failing(Error::RateLimited {
+            retry_after: None,
+            request_id: None,
+        }))
+        .await,
         server_over(failing(Error::UnexpectedResponse {
             status: Some(200),
             message: "not JSON".into(),

@@ -1,0 +1,124 @@
+//! What a call shows in an application's trace: one span per port call, a child span
+//! per HTTP attempt with OpenTelemetry's HTTP client field names, and an event per
+//! retry wait.
+//!
+//! Spans are at `INFO`, so that a trace filtered at `INFO` holds them; they print
+//! nothing by themselves, and every event is at `DEBUG`, so an `INFO` log stays quiet.
+//! No field ever holds the query (where an API token travels) or a header: the path,
+//! the host and the port are all that is shown of a URL.
+
+use std::time::Duration;
+
+use collab_core::wire::CallTarget;
+use collab_core::{Error, Result};
+use reqwest::{Method, Url};
+use tracing::Span;
+use tracing::field::Empty;
+
+/// The span of one port call: its operation and what it is about. Recorded at its
+/// end: `collab.attempts` and, for a failed call, `error.type`.
+pub(crate) fn call(operation: &'static str, target: &CallTarget) -> Span {
+    let span = tracing::info_span!(
+        "collab_http.call",
+        otel.name = operation,
+        collab.operation = operation,
+        collab.dataset = %target.dataset,
+        collab.config = Empty,
+        collab.attempts = Empty,
+        error.type = Empty,
+    );
+    if let Some(config) = &target.config {
+        span.record("collab.config", tracing::field::display(config));
+    }
+    span
+}
+
+/// The span of one HTTP attempt, named and shaped as OpenTelemetry's semantic
+/// conventions name an HTTP client span: `http.request.method`, `url.path` (never the
+/// query), `server.address`, `server.port`, `http.request.resend_count` (from the
+/// second attempt on); `http.response.status_code` and `error.type` are recorded when
+/// the attempt ends.
+pub(crate) fn attempt(method: &Method, url: &Url, attempt: u32) -> Span {
+    let span = tracing::info_span!(
+        "collab_http.attempt",
+        otel.name = %method,
+        otel.kind = "client",
+        http.request.method = %method,
+        url.path = url.path(),
+        server.address = url.host_str().unwrap_or_default(),
+        server.port = url.port_or_known_default(),
+        http.request.resend_count = Empty,
+        http.response.status_code = Empty,
+        error.type = Empty,
+    );
+    if attempt > 1 {
+        span.record("http.request.resend_count", attempt - 1);
+    }
+    span
+}
+
+/// Records how the current attempt ended when an answer came: its status and, if it
+/// failed, what kind of failure it was (OpenTelemetry's convention: an error status
+/// is its own type). An attempt without an answer was recorded by
+/// [`record_transport_failure`].
+pub(crate) fn record_attempt_end<T>(status: Option<u16>, result: &Result<T>) {
+    let Some(status) = status else {
+        return;
+    };
+    let span = Span::current();
+    span.record("http.response.status_code", status);
+    if let Err(error) = result {
+        if status >= 400 {
+            span.record("error.type", status);
+        } else {
+            span.record("error.type", error_type(error));
+        }
+    }
+}
+
+/// Records the `error.type` of the current attempt when no answer came.
+pub(crate) fn record_transport_failure(error: &reqwest::Error) {
+    let kind = if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect"
+    } else {
+        "transport"
+    };
+    Span::current().record("error.type", kind);
+}
+
+/// Records how the current call ended: how many attempts it made and, if it failed,
+/// the kind of its error.
+pub(crate) fn record_call_end<T>(attempts: u32, result: &Result<T>) {
+    let span = Span::current();
+    span.record("collab.attempts", attempts);
+    if let Err(error) = result {
+        span.record("error.type", error_type(error));
+    }
+}
+
+/// One event per retry wait: how long, and why.
+pub(crate) fn retry_wait(path: &str, delay: Duration, error: &Error) {
+    tracing::debug!(
+        url.path = path,
+        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+        reason = %error,
+        "collab-http: retrying"
+    );
+}
+
+/// A short, low-cardinality name of what went wrong, for `error.type`.
+fn error_type(error: &Error) -> &'static str {
+    match error {
+        Error::DatasetNotFound { .. } => "dataset_not_found",
+        Error::AccessConfigNotFound { .. } => "access_config_not_found",
+        Error::Unauthorized { .. } => "unauthorized",
+        Error::Forbidden { .. } => "forbidden",
+        Error::InvalidRequest { .. } => "invalid_request",
+        Error::RateLimited { .. } => "rate_limited",
+        Error::Unavailable { .. } => "unavailable",
+        Error::UnexpectedResponse { .. } => "unexpected_response",
+        _ => "other",
+    }
+}
