@@ -78,9 +78,8 @@ fn repository(url: &str, generation: WireGeneration) -> HttpRepository {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn both_official_clients_pass_their_scenario_against_one_server_with_no_generation_flag() {
-    clients_dir();
+/// `collab serve` with the scenarios' owner and stranger and the owner's three datasets.
+fn serve_the_scenarios_users() -> ServeProcess {
     let owner = format!("alice={OWNER_TOKEN}");
     let stranger = format!("bob={STRANGER_TOKEN}");
     let datasets = [DATASET_2022, DATASET_CURRENT, DATASET_HELPERS].map(|d| format!("{d}=alice"));
@@ -88,7 +87,13 @@ async fn both_official_clients_pass_their_scenario_against_one_server_with_no_ge
     for dataset in &datasets {
         args.extend(["--dataset", dataset.as_str()]);
     }
-    let served = ServeProcess::start(&args);
+    ServeProcess::start(&args)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_official_clients_pass_their_scenario_against_one_server_with_no_generation_flag() {
+    clients_dir();
+    let served = serve_the_scenarios_users();
 
     // Both generations at once, on one server.
     let (summary_2022, summary_current) = tokio::join!(
@@ -139,14 +144,7 @@ async fn both_official_clients_pass_their_scenario_against_one_server_with_no_ge
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_official_clients_sessions_recorded_through_collab_record_replay_clean() {
     clients_dir();
-    let owner = format!("alice={OWNER_TOKEN}");
-    let stranger = format!("bob={STRANGER_TOKEN}");
-    let datasets = [DATASET_2022, DATASET_CURRENT, DATASET_HELPERS].map(|d| format!("{d}=alice"));
-    let mut args = vec!["--user", &owner, "--user", &stranger];
-    for dataset in &datasets {
-        args.extend(["--dataset", dataset.as_str()]);
-    }
-    let served = ServeProcess::start(&args);
+    let served = serve_the_scenarios_users();
     let scratch = Scratch::new("record-python");
     let out = scratch.file("python.json");
     let recording = start_recording(&served.url, &out, &["--repeat-reads"]);
@@ -253,14 +251,9 @@ async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
         "py-admin",
     ]);
     let control = ControlClient::new(&served.url, "py-admin");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/fault_errors.py");
-    for (venv, generation, fields) in [
-        (
-            "lightly-1.5.26",
-            "current",
-            vec!["code", "error", "requestId"],
-        ),
-        ("lightly-1.2.30", "2022", vec!["code", "message"]),
+    for (venv, fields) in [
+        ("lightly-1.5.26", vec!["code", "error", "requestId"]),
+        ("lightly-1.2.30", vec!["code", "message"]),
     ] {
         control.reset().await.unwrap();
         let mut ids = Vec::new();
@@ -276,28 +269,8 @@ async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
                     .unwrap(),
             );
         }
-        let python = clients_dir().join(venv).join("bin/python");
-        let run = tokio::process::Command::new(&python)
-            .arg(&script)
-            .env("LIGHTLY_SERVER_LOCATION", &served.url)
-            .env("OWNER_TOKEN", OWNER_TOKEN)
-            .env("DATASET", DATASET_CURRENT)
-            .env("GENERATION", generation)
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output();
-        let output = tokio::time::timeout(Duration::from_secs(120), run)
-            .await
-            .expect("the script finished within 120 s")
-            .expect("python started");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{venv}: {stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let seen: serde_json::Value =
-            serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+        let last_line = run_scenario(venv, "fault_errors.py", &served.url, DATASET_CURRENT).await;
+        let seen: serde_json::Value = serde_json::from_str(&last_line).unwrap();
         // The 500 and the 403 are raised as the client's ApiException, in its own shape.
         assert_eq!(seen[0]["status"], 500, "{venv}: {seen}");
         assert_eq!(seen[1]["status"], 403, "{venv}: {seen}");

@@ -8,7 +8,7 @@ use collab_core::DatasetId;
 use collab_core::admin::StateAdmin;
 use collab_fake::InMemoryStore;
 use collab_faults::{FaultRule, parse_rules};
-use collab_server::{BoundServer, RepositoryProvider, ServerConfig, WireMode};
+use collab_server::{BoundServer, ServerConfig, WireMode};
 use collab_store::{DatasetFixture, DurableStore, Fixtures, UserFixture};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -158,14 +158,12 @@ async fn run_in_memory(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
             fixtures.config_count()
         ));
     }
-    let sessions = store.clone();
-    let provider = move |user: &str| sessions.session(user);
     let state = StartState {
         admin: store,
         start,
         admin_token,
     };
-    serve(&args, provider, wire, state, notes).await
+    serve(&args, |store, user| store.session(user), wire, state, notes).await
 }
 
 async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(), Failure> {
@@ -201,14 +199,12 @@ async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(),
     if let Some(token) = &admin_token {
         refuse_admin_token_of_a_user(token, &start)?;
     }
-    let sessions = store.clone();
-    let provider = move |user: &str| sessions.session(user);
     let state = StartState {
         admin: store,
         start,
         admin_token,
     };
-    serve(&args, provider, wire, state, notes).await
+    serve(&args, |store, user| store.session(user), wire, state, notes).await
 }
 
 /// What the control plane starts with: the store's administrative side, the state
@@ -250,14 +246,21 @@ fn refuse_admin_token_of_a_user(token: &SecretString, state: &Fixtures) -> Resul
     }
 }
 
-/// Binds, prints the contract's first line and then `notes`, and serves.
-async fn serve<P: RepositoryProvider, A: StateAdmin + 'static>(
+/// Binds, prints the contract's first line and then `notes`, and serves the store of
+/// `state`, each request through the `session` of its user.
+async fn serve<A, R>(
     args: &ServeArgs,
-    provider: P,
+    session: fn(&A, &str) -> R,
     wire: WireMode,
     state: StartState<A>,
     notes: Vec<String>,
-) -> Result<(), Failure> {
+) -> Result<(), Failure>
+where
+    A: StateAdmin + Clone + Send + Sync + 'static,
+    R: collab_core::AccessConfigRepository + 'static,
+{
+    let sessions = state.admin.clone();
+    let provider = move |user: &str| session(&sessions, user);
     let user_count = state
         .start
         .users

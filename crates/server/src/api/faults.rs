@@ -31,7 +31,7 @@ impl FaultGate {
     /// Asks the armed rules about `operation` on `dataset` as `user`. `Err` is the
     /// answer to send instead of running the operation (after the rule's delay);
     /// a hang never resolves.
-    pub(crate) async fn open<P>(
+    async fn open<P>(
         state: &AppState<P>,
         notes: &RequestNotes,
         operation: Operation,
@@ -65,9 +65,23 @@ impl FaultGate {
         }
     }
 
+    /// The answer to `operation` on `dataset` as `user`: what the armed rules say,
+    /// around what `run` answers when they let it run.
+    pub(crate) async fn around<P>(
+        state: &AppState<P>,
+        notes: &RequestNotes,
+        (operation, dataset, user): (Operation, &DatasetId, &str),
+        run: impl Future<Output = Response>,
+    ) -> Response {
+        match Self::open(state, notes, operation, dataset, user).await {
+            Ok(gate) => gate.finish(run.await),
+            Err(answer) => answer,
+        }
+    }
+
     /// The answer once the operation ran: the rule's status when it said the
     /// operation is applied and then failed (and the operation did succeed).
-    pub(crate) fn finish(self, answer: Response) -> Response {
+    fn finish(self, answer: Response) -> Response {
         match self.applied_then {
             Some(action) if answer.status().is_success() => injected(&action).unwrap_or(answer),
             _ => answer,

@@ -32,30 +32,21 @@ pub(crate) async fn create_or_update<P: RepositoryProvider>(
     JsonBody(incoming): JsonBody<IncomingShareRequest>,
 ) -> Response {
     let generation = placement.with_body(incoming.spelled_in);
-    let mut response = match FaultGate::open(
-        &state,
-        &notes,
-        Operation::CreateOrUpdate,
-        &dataset,
-        &caller.user,
-    )
-    .await
-    {
-        Err(answer) => answer,
-        Ok(gate) => gate.finish(
-            match caller
-                .repository
-                .create_or_update(&dataset, &incoming.request)
-                .await
-            {
-                Ok(id) => json_response(
-                    StatusCode::CREATED,
-                    &CreateEntityResponse { id: id.object_id() },
-                ),
-                Err(error) => ServerError::from(error).into_response(),
-            },
-        ),
-    };
+    let call = (Operation::CreateOrUpdate, &dataset, &*caller.user);
+    let mut response = FaultGate::around(&state, &notes, call, async {
+        match caller
+            .repository
+            .create_or_update(&dataset, &incoming.request)
+            .await
+        {
+            Ok(id) => json_response(
+                StatusCode::CREATED,
+                &CreateEntityResponse { id: id.object_id() },
+            ),
+            Err(error) => ServerError::from(error).into_response(),
+        }
+    })
+    .await;
     response.extensions_mut().insert(AnsweredIn(generation));
     response
 }
@@ -69,15 +60,14 @@ pub(crate) async fn list<P: RepositoryProvider>(
     caller: Caller<P::Repository>,
     DatasetPath(dataset): DatasetPath,
 ) -> Response {
-    let gate = match FaultGate::open(&state, &notes, Operation::List, &dataset, &caller.user).await
-    {
-        Ok(gate) => gate,
-        Err(answer) => return answer,
-    };
-    gate.finish(match caller.repository.list(&dataset).await {
-        Ok(configs) => json_response(StatusCode::OK, &placement.generation.on_wire(&*configs)),
-        Err(error) => ServerError::from(error).into_response(),
+    let call = (Operation::List, &dataset, &*caller.user);
+    FaultGate::around(&state, &notes, call, async {
+        match caller.repository.list(&dataset).await {
+            Ok(configs) => json_response(StatusCode::OK, &placement.generation.on_wire(&*configs)),
+            Err(error) => ServerError::from(error).into_response(),
+        }
     })
+    .await
 }
 
 /// `DELETE /v1/datasets/{datasetId}/collaboration/access/{accessConfigId}`: `200`
@@ -89,24 +79,14 @@ pub(crate) async fn delete<P: RepositoryProvider>(
     ids: ConfigPath,
     _: IgnoredBody,
 ) -> Response {
-    let gate = match FaultGate::open(
-        &state,
-        &notes,
-        Operation::Delete,
-        &ids.dataset,
-        &caller.user,
-    )
-    .await
-    {
-        Ok(gate) => gate,
-        Err(answer) => return answer,
-    };
-    gate.finish(
+    let call = (Operation::Delete, &ids.dataset, &*caller.user);
+    FaultGate::around(&state, &notes, call, async {
         match caller.repository.delete(&ids.dataset, &ids.config).await {
             Ok(()) => StatusCode::OK.into_response(),
             Err(error) => ServerError::from(error).into_response(),
-        },
-    )
+        }
+    })
+    .await
 }
 
 /// `GET /openapi.json`: the OpenAPI document of today's generation, without

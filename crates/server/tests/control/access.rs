@@ -4,9 +4,9 @@
 use collab_core::fixtures::Fixtures;
 use collab_fake::InMemoryStore;
 use collab_server::{ServerConfig, bind};
-use reqwest::{Client, Method};
+use reqwest::Method;
 
-use crate::{admin, server, status_and_json};
+use crate::{admin, get_as, server, status_and_json};
 
 #[tokio::test]
 async fn health_needs_no_credential_and_says_ok() {
@@ -39,12 +39,7 @@ async fn without_an_admin_token_the_control_plane_is_closed_but_health_answers()
     assert_eq!(health.status(), 200);
     for route in ["/state", "/requests"] {
         let (status, body) = status_and_json(
-            Client::new()
-                .get(format!("{}/_collab{route}", handle.base_url()))
-                .bearer_auth("anything")
-                .send()
-                .await
-                .unwrap(),
+            get_as(format!("{}/_collab{route}", handle.base_url()), "anything").await,
         )
         .await;
         assert_eq!(status, 403, "{route}");
@@ -61,12 +56,7 @@ async fn an_api_token_or_a_wrong_admin_token_does_not_open_it() {
     let wrong = format!("{}x", server.admin_token());
     let prefix = &server.admin_token()[..server.admin_token().len() - 1];
     for presented in [server.token(), wrong.as_str(), prefix, ""] {
-        let response = Client::new()
-            .get(format!("{}/_collab/state", server.url()))
-            .bearer_auth(presented)
-            .send()
-            .await
-            .unwrap();
+        let response = get_as(format!("{}/_collab/state", server.url()), presented).await;
         let (status, body) = status_and_json(response).await;
         assert_eq!(status, 401, "{presented:?}");
         assert_eq!(body["code"], "UNAUTHORIZED");
@@ -97,12 +87,7 @@ async fn the_admin_token_opens_it_as_a_bearer_or_in_the_query_and_is_no_api_user
     .unwrap();
     assert_eq!(query.status(), 200);
     // The admin token is not an API user's.
-    let api = Client::new()
-        .get(server.access_url(&server.dataset()))
-        .bearer_auth(server.admin_token())
-        .send()
-        .await
-        .unwrap();
+    let api = get_as(server.access_url(&server.dataset()), server.admin_token()).await;
     assert_eq!(api.status(), 401);
 }
 

@@ -8,10 +8,15 @@ use collab_server::testing::{RequestFilter, TestServer};
 use reqwest::{Client, Method};
 use serde_json::json;
 
-use crate::{admin_json, server, share, status_and_json};
+use crate::{admin_json, get_as, server, share, status_and_json};
 
 fn rule(json: serde_json::Value) -> FaultRule {
     FaultRule::from_value(json).expect("a valid rule")
+}
+
+/// Arms a rule on `server`'s control plane; its id.
+async fn arm(server: &TestServer, json: serde_json::Value) -> u64 {
+    server.control().arm_fault(&rule(json)).await.unwrap()
 }
 
 async fn list(server: &TestServer, agent: &str) -> reqwest::Response {
@@ -27,13 +32,11 @@ async fn list(server: &TestServer, agent: &str) -> reqwest::Response {
 #[tokio::test]
 async fn a_503_once_fails_the_next_list_then_lets_calls_through_and_the_journal_says_so() {
     let server = server().await;
-    let id = server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "list", "status": 503, "times": 1}),
-        ))
-        .await
-        .unwrap();
+    let id = arm(
+        &server,
+        json!({"operation": "list", "status": 503, "times": 1}),
+    )
+    .await;
     let failed = list(&server, "curl/8").await;
     assert_eq!(failed.status(), 503);
     assert_eq!(failed.headers()["retry-after"], "1");
@@ -63,13 +66,11 @@ async fn a_503_once_fails_the_next_list_then_lets_calls_through_and_the_journal_
 #[tokio::test]
 async fn a_rate_limit_says_when_to_retry_in_the_callers_generation() {
     let server = server().await;
-    server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "any", "status": 429, "retryAfter": 7}),
-        ))
-        .await
-        .unwrap();
+    arm(
+        &server,
+        json!({"operation": "any", "status": 429, "retryAfter": 7}),
+    )
+    .await;
     let current = list(&server, "curl/8").await;
     assert_eq!(current.status(), 429);
     assert_eq!(current.headers()["retry-after"], "7");
@@ -93,13 +94,11 @@ async fn a_rate_limit_says_when_to_retry_in_the_callers_generation() {
 #[tokio::test]
 async fn an_applied_fault_writes_then_fails_and_a_plain_one_writes_nothing() {
     let server = server().await;
-    server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "createOrUpdate", "status": 500, "times": 1}),
-        ))
-        .await
-        .unwrap();
+    arm(
+        &server,
+        json!({"operation": "createOrUpdate", "status": 500, "times": 1}),
+    )
+    .await;
     assert_eq!(share(&server, &["ann@example.com"]).await, 500);
     assert!(
         server
@@ -109,13 +108,11 @@ async fn an_applied_fault_writes_then_fails_and_a_plain_one_writes_nothing() {
             .is_empty()
     );
 
-    server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "createOrUpdate", "status": 503, "applied": true, "times": 1}),
-        ))
-        .await
-        .unwrap();
+    arm(
+        &server,
+        json!({"operation": "createOrUpdate", "status": 503, "applied": true, "times": 1}),
+    )
+    .await;
     assert_eq!(share(&server, &["bob@example.com"]).await, 503);
     let stored = server.store().configs(&server.dataset()).unwrap();
     assert_eq!(stored[0].users, ["bob@example.com"], "applied, then failed");
@@ -124,13 +121,11 @@ async fn an_applied_fault_writes_then_fails_and_a_plain_one_writes_nothing() {
 #[tokio::test]
 async fn a_reset_drop_closes_the_connection_unanswered_and_applies_nothing() {
     let server = server().await;
-    let id = server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "createOrUpdate", "drop": "reset"}),
-        ))
-        .await
-        .unwrap();
+    let id = arm(
+        &server,
+        json!({"operation": "createOrUpdate", "drop": "reset"}),
+    )
+    .await;
     let sent = Client::new()
         .post(server.access_url(&server.dataset()))
         .bearer_auth(server.token())
@@ -166,11 +161,7 @@ async fn a_hung_delete_is_answered_by_the_request_deadline_and_deletes_nothing()
         .unwrap();
     assert_eq!(share(&server, &["ann@example.com"]).await, 201);
     let config = server.store().configs(&server.dataset()).unwrap()[0].id;
-    server
-        .control()
-        .arm_fault(&rule(json!({"operation": "delete", "drop": "hang"})))
-        .await
-        .unwrap();
+    arm(&server, json!({"operation": "delete", "drop": "hang"})).await;
     let answer = Client::new()
         .delete(format!("{}/{config}", server.access_url(&server.dataset())))
         .bearer_auth(server.token())
@@ -189,27 +180,18 @@ async fn rules_are_scoped_to_their_dataset_and_user() {
         .add_dataset(server.user(), None)
         .await
         .unwrap();
-    server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "list", "dataset": other.to_string(), "status": 503}),
-        ))
-        .await
-        .unwrap();
-    server
-        .control()
-        .arm_fault(&rule(
-            json!({"operation": "list", "user": "nobody", "status": 500}),
-        ))
-        .await
-        .unwrap();
+    arm(
+        &server,
+        json!({"operation": "list", "dataset": other.to_string(), "status": 503}),
+    )
+    .await;
+    arm(
+        &server,
+        json!({"operation": "list", "user": "nobody", "status": 500}),
+    )
+    .await;
     assert_eq!(list(&server, "curl/8").await.status(), 200);
-    let on_other = Client::new()
-        .get(server.access_url(&other))
-        .bearer_auth(server.token())
-        .send()
-        .await
-        .unwrap();
+    let on_other = get_as(server.access_url(&other), server.token()).await;
     assert_eq!(on_other.status(), 503);
 }
 

@@ -5,7 +5,7 @@ use collab_server::testing::{RequestFilter, TestServer};
 use reqwest::{Client, Method};
 use serde_json::json;
 
-use crate::{admin, server, share};
+use crate::{admin, get_as, server, share};
 
 #[tokio::test]
 async fn an_entry_is_there_as_soon_as_its_answer_is() {
@@ -41,15 +41,14 @@ async fn an_entry_is_there_as_soon_as_its_answer_is() {
 async fn the_request_id_is_the_same_in_the_header_the_error_body_and_the_journal() {
     let server = server().await;
     let unknown = "ffffffffffffffffffffffff";
-    let answer = Client::new()
-        .get(format!(
+    let answer = get_as(
+        format!(
             "{}/v1/datasets/{unknown}/collaboration/access",
             server.url()
-        ))
-        .bearer_auth(server.token())
-        .send()
-        .await
-        .unwrap();
+        ),
+        server.token(),
+    )
+    .await;
     assert_eq!(answer.status(), 404);
     let header = answer.headers()["x-request-id"]
         .to_str()
@@ -149,12 +148,7 @@ async fn filters_select_entries_and_since_reads_only_what_is_new() {
         .await
         .unwrap();
     assert_eq!(share(&server, &["a@example.com"]).await, 201);
-    let listed = Client::new()
-        .get(server.access_url(&other))
-        .bearer_auth(server.token())
-        .send()
-        .await
-        .unwrap();
+    let listed = get_as(server.access_url(&other), server.token()).await;
     assert_eq!(listed.status(), 200);
     let control = server.control();
     let on_other = control
@@ -182,12 +176,11 @@ async fn filters_select_entries_and_since_reads_only_what_is_new() {
         .unwrap();
     assert_eq!(newer.len(), 1);
     // An unknown filter is refused, naming the query.
-    let refused = Client::new()
-        .get(format!("{}/_collab/requests?colour=red", server.url()))
-        .bearer_auth(server.admin_token())
-        .send()
-        .await
-        .unwrap();
+    let refused = get_as(
+        format!("{}/_collab/requests?colour=red", server.url()),
+        server.admin_token(),
+    )
+    .await;
     assert_eq!(refused.status(), 400);
     // Emptying it keeps the sequence going.
     assert_eq!(control.clear_requests().await.unwrap(), 2);

@@ -27,6 +27,16 @@ pub(crate) async fn admin(server: &TestServer, method: reqwest::Method, route: &
         .expect("the server answers")
 }
 
+/// `GET url` with `token` as a bearer token.
+pub(crate) async fn get_as(url: impl reqwest::IntoUrl, token: &str) -> Response {
+    Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the server answers")
+}
+
 /// A control route with a JSON body and the admin token.
 pub(crate) async fn admin_json(
     server: &TestServer,

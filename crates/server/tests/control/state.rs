@@ -4,7 +4,7 @@ use collab_core::fixtures::{DatasetFixture, Fixtures};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::{admin_json, server, share, status_and_json};
+use crate::{admin_json, get_as, server, share, status_and_json};
 
 #[tokio::test]
 async fn the_state_is_a_fixture_document_that_restores_the_same_ids_and_times() {
@@ -86,12 +86,7 @@ async fn reset_goes_back_to_the_start_with_the_same_ids_and_empties_the_journal(
             .is_empty()
     );
     // The user added meanwhile is gone, and so is their access.
-    let refused = reqwest::Client::new()
-        .get(server.access_url(&server.dataset()))
-        .bearer_auth(&guest.token)
-        .send()
-        .await
-        .unwrap();
+    let refused = get_as(server.access_url(&server.dataset()), &guest.token).await;
     assert_eq!(refused.status(), 401);
 }
 
@@ -136,12 +131,7 @@ async fn a_user_is_added_with_a_token_made_or_given_and_never_twice_differently(
         .unwrap();
     assert_eq!(given.token, "carol-token");
     // bob can call the API at once (a non-owner: 403, not 401).
-    let as_bob = reqwest::Client::new()
-        .get(server.access_url(&server.dataset()))
-        .bearer_auth(&made.token)
-        .send()
-        .await
-        .unwrap();
+    let as_bob = get_as(server.access_url(&server.dataset()), &made.token).await;
     assert_eq!(as_bob.status(), 403);
     // The same name with another token: a conflict, and bob keeps his.
     let clash = server
@@ -208,12 +198,7 @@ async fn each_test_gets_a_dataset_of_its_own() {
     assert_eq!(ids.len(), 4, "{ids:?}");
     let mine: &DatasetFixture = state.dataset(&first).unwrap();
     assert_eq!(mine.owner, server.user());
-    let listed = reqwest::Client::new()
-        .get(server.access_url(&first))
-        .bearer_auth(server.token())
-        .send()
-        .await
-        .unwrap();
+    let listed = get_as(server.access_url(&first), server.token()).await;
     assert_eq!(listed.status(), 200);
     // Bad input: an id that is no ObjectId.
     let (status, body) = status_and_json(
