@@ -37,13 +37,22 @@ impl ServeProcess {
         Self::spawn_announcing(command, "listening on ")
     }
 
+    /// [`spawn`](Self::spawn), its stderr (the access log) going to `stderr`.
+    pub fn spawn_with_stderr(command: Command, stderr: impl Into<Stdio>) -> Self {
+        Self::start_child(command, "listening on ", stderr.into())
+    }
+
     /// Starts `command`, a long-running `collab` command whose first line on stdout is
     /// `PREFIX URL` (`collab record`: "recording on "), and waits for that line.
-    pub fn spawn_announcing(mut command: Command, prefix: &str) -> Self {
+    pub fn spawn_announcing(command: Command, prefix: &str) -> Self {
+        Self::start_child(command, prefix, Stdio::null())
+    }
+
+    fn start_child(mut command: Command, prefix: &str, stderr: Stdio) -> Self {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("collab starts");
         let stdout = child.stdout.take().expect("piped stdout");

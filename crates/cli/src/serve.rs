@@ -395,11 +395,11 @@ fn demo_instructions(url: &str, admin_token: Option<&str>) -> String {
     let collab = how_to_run();
     let (control, peek) = match admin_token {
         Some(token) => (
-            format!("admin token: {token}   control plane: {url}/_collab\n"),
+            format!("admin token: {token}   dashboard: {url}/_collab/#token={token}\n"),
             format!("  curl -s -H 'Authorization: Bearer {token}' {url}/_collab/requests\n"),
         ),
         None => (
-            format!("control plane: {url}/_collab (open with the --admin-token you gave)\n"),
+            format!("dashboard: {url}/_collab/ (open it with the --admin-token you gave)\n"),
             String::new(),
         ),
     };
@@ -435,5 +435,24 @@ mod tests {
             "'/opt/my tools/collab'"
         );
         assert_eq!(shell_quoted("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn the_demo_banner_links_the_dashboard_with_the_demo_token_only() {
+        let url = "http://127.0.0.1:8080";
+        let demo = demo_instructions(url, Some("demo-admin-token"));
+        assert!(
+            demo.contains(
+                "admin token: demo-admin-token   dashboard: http://127.0.0.1:8080/_collab/#token=demo-admin-token\n"
+            ),
+            "{demo}"
+        );
+        // A token of the user's own is never printed, in the link or elsewhere.
+        let own = demo_instructions(url, None);
+        assert!(
+            own.contains("dashboard: http://127.0.0.1:8080/_collab/ (open it with the --admin-token you gave)\n"),
+            "{own}"
+        );
+        assert!(!own.contains("#token="), "{own}");
     }
 }

@@ -105,6 +105,7 @@ pub(crate) fn router_and_journal<P: RepositoryProvider>(
         .route("/openapi-2022.json", get(handlers::openapi_2022))
         .route("/v1/versions/pip/minimum", get(versions::minimum))
         .route("/v1/versions/pip/latest", get(versions::latest))
+        .merge(control::dashboard::routes())
         .nest(CONTROL_PREFIX, control::routes::routes::<P>())
         .fallback(handlers::route_not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
