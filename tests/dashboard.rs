@@ -168,15 +168,18 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
     let log_path = scratch.path().join("serve.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let mut command = collab_command();
-    command.env("RUST_LOG", "info").args([
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--seed",
-        &example_fixtures(),
-        "--admin-token",
-        ADMIN_TOKEN,
-    ]);
+    // The control plane's access lines are at DEBUG: log them, to check them for the token.
+    command
+        .env("RUST_LOG", "info,collab_server::access=debug")
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            &example_fixtures(),
+            "--admin-token",
+            ADMIN_TOKEN,
+        ]);
     let server = ServeProcess::spawn_with_stderr(command, log);
     let url = server.url.clone();
     let control = ControlClient::new(&url, ADMIN_TOKEN);

@@ -1,7 +1,8 @@
 //! The record of each request: its id, the access log's event and the request
 //! journal's entry, made in one place when the answer is ready ([`RecordLayer`]).
 //!
-//! The access log is one `INFO` event per answered request, with target
+//! The access log is one `INFO` event per answered request (`DEBUG` for the control
+//! plane's, under `/_collab`), with target
 //! [`ACCESS_LOG_TARGET`] and the fields `method`, `path` (never the query string, which
 //! can carry a token), `user` (once authenticated), `status`, `latency_ms`,
 //! `request_id` and, when a fault rule fired, `fault`. It is one event and no span at
@@ -279,17 +280,29 @@ impl Line {
         let notes = &self.notes.0;
         let user = notes.user.get();
         let fault = notes.fault.get().copied();
-        tracing::info!(
-            target: ACCESS_LOG_TARGET,
-            method = %self.method,
-            path = %self.uri.path(),
-            user = user.map(tracing::field::display),
-            status,
-            latency_ms = %Millis(latency),
-            request_id = self.id.as_str(),
-            fault,
-            "answered"
-        );
+        // The control plane's requests (a dashboard polls every second) are logged at
+        // DEBUG, so that the INFO log is the API's traffic.
+        macro_rules! access_event {
+            ($level:expr) => {
+                tracing::event!(
+                    target: ACCESS_LOG_TARGET,
+                    $level,
+                    method = %self.method,
+                    path = %self.uri.path(),
+                    user = user.map(tracing::field::display),
+                    status,
+                    latency_ms = %Millis(latency),
+                    request_id = self.id.as_str(),
+                    fault,
+                    "answered"
+                )
+            };
+        }
+        if self.uri.path().starts_with(CONTROL_PREFIX) {
+            access_event!(tracing::Level::DEBUG);
+        } else {
+            access_event!(tracing::Level::INFO);
+        }
         if let Some(journal) = &self.journal {
             journal.push(Entry {
                 time: self.arrived,
