@@ -95,7 +95,7 @@ pub(crate) fn router_and_journal<P: RepositoryProvider>(
     let wire_mode = config.wire_mode();
     let state = AppState::new(config);
     let journal = Arc::clone(state.control().journal());
-    let routes = Router::new()
+    let api = Router::new()
         .route(
             ACCESS_PATH,
             get(handlers::list::<P>).post(handlers::create_or_update::<P>),
@@ -105,8 +105,13 @@ pub(crate) fn router_and_journal<P: RepositoryProvider>(
         .route("/openapi-2022.json", get(handlers::openapi_2022))
         .route("/v1/versions/pip/minimum", get(versions::minimum))
         .route("/v1/versions/pip/latest", get(versions::latest))
+        .layer(body_limit(limit));
+    // A state document of many configs is larger than any API request: the control
+    // plane has a limit of its own.
+    let control = control::routes::routes::<P>().layer(body_limit(CONTROL_BODY_LIMIT));
+    let routes = api
         .merge(control::dashboard::routes())
-        .nest(CONTROL_PREFIX, control::routes::routes::<P>())
+        .nest(CONTROL_PREFIX, control)
         .fallback(handlers::route_not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .with_state(state);
@@ -115,16 +120,31 @@ pub(crate) fn router_and_journal<P: RepositoryProvider>(
     // error bodies in the caller's generation.
     let router = routes.layer(
         ServiceBuilder::new()
-            .layer(RecordLayer::new(Some(Arc::clone(&journal))))
+            .layer(RecordLayer::new(Some(Arc::clone(&journal)), wire_mode))
             .layer(FinishAnswersLayer::new(wire_mode, timeout, limit))
             .layer(CatchPanicLayer::custom(answer_panic))
-            .layer(RequestTimeoutLayer::new(timeout))
-            // Rejects a declared Content-Length over the limit before reading a byte;
-            // the extractors' own limit catches bodies without one.
-            .layer(RequestBodyLimitLayer::new(limit))
-            .layer(DefaultBodyLimit::max(limit)),
+            .layer(RequestTimeoutLayer::new(timeout)),
     );
     (router, journal)
+}
+
+/// The largest body the control plane accepts (`PUT /_collab/state` of a large state):
+/// 64 MiB.
+pub(crate) const CONTROL_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Refuses a declared `Content-Length` over `limit` before reading a byte
+/// (tower-http's layer); the extractors' own limit catches bodies without one.
+fn body_limit(
+    limit: usize,
+) -> ServiceBuilder<
+    tower::layer::util::Stack<
+        DefaultBodyLimit,
+        tower::layer::util::Stack<RequestBodyLimitLayer, tower::layer::util::Identity>,
+    >,
+> {
+    ServiceBuilder::new()
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(DefaultBodyLimit::max(limit))
 }
 
 /// The answer when a handler (in practice: a repository) panics: `500` with an error

@@ -108,7 +108,7 @@ fn bearer_token(headers: &HeaderMap) -> Result<String, Error> {
 /// Records the user's name (never the token) in the request's log span.
 pub(crate) struct Caller<R> {
     pub(crate) repository: R,
-    pub(crate) user: Box<str>,
+    pub(crate) user: std::sync::Arc<str>,
 }
 
 impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Repository> {
@@ -123,10 +123,10 @@ impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Reposito
         let user = users.find(&token).ok_or_else(|| Error::Unauthorized {
             message: "the token is not known".into(),
         })?;
-        crate::middleware::record::note_user(&parts.extensions, user);
+        let user = crate::middleware::record::note_user(&parts.extensions, user);
         Ok(Self {
-            repository: state.provider().for_user(user),
-            user: user.into(),
+            repository: state.provider().for_user(&user),
+            user,
         })
     }
 }

@@ -122,17 +122,14 @@ pub(crate) struct ErrorBody(pub(crate) ApiErrorResponse);
 
 /// `response` to a request placed at `placement`, with its error body (if any)
 /// written in the generation of the caller, carrying `request_id` in today's
-/// generation (the 2022 shape has no such field); the answer notes its generation.
+/// generation (the 2022 shape has no such field).
 pub(crate) fn in_callers_generation(
     response: Response,
     placement: Placement,
     request_id: Option<&str>,
 ) -> Response {
-    let generation = response
-        .extensions()
-        .get::<AnsweredIn>()
-        .map_or(placement.generation, |answered| answered.0);
-    let mut response = match response.extensions().get::<ErrorBody>() {
+    let generation = answered_in(&response, placement);
+    match response.extensions().get::<ErrorBody>() {
         Some(ErrorBody(body)) => {
             let body = match request_id {
                 Some(id) if generation == WireGeneration::Current => {
@@ -144,9 +141,15 @@ pub(crate) fn in_callers_generation(
             replace_body(response, rewritten)
         }
         None => response,
-    };
-    response.extensions_mut().insert(AnsweredIn(generation));
+    }
+}
+
+/// The generation `response` was written in, for a request placed at `placement`.
+pub(crate) fn answered_in<B>(response: &Response<B>, placement: Placement) -> WireGeneration {
     response
+        .extensions()
+        .get::<AnsweredIn>()
+        .map_or(placement.generation, |answered| answered.0)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use crate::connection::watched_io::WatchedIo;
 use crate::control::journal::Journal;
 use crate::middleware::record::RecordLayer;
 use crate::router::router_and_journal;
-use crate::{RepositoryProvider, ServerConfig};
+use crate::{RepositoryProvider, ServerConfig, WireMode};
 
 /// How many connections over [`ServerConfig::max_connections`] are answered `503`
 /// at once; any more are closed without an answer.
@@ -69,6 +69,7 @@ pub struct BoundServer {
     local_addr: SocketAddr,
     router: Router,
     journal: Arc<Journal>,
+    wire_mode: WireMode,
     limits: ConnectionLimits,
     open: Arc<AtomicUsize>,
 }
@@ -81,6 +82,7 @@ impl BoundServer {
     ) -> io::Result<Self> {
         config.check().map_err(invalid_input)?;
         let limits = config.connection_limits();
+        let wire_mode = config.wire_mode();
         let (router, journal) = router_and_journal(config);
         Ok(Self {
             local_addr: listener.local_addr()?,
@@ -88,6 +90,7 @@ impl BoundServer {
             limits,
             router,
             journal,
+            wire_mode,
             open: Arc::new(AtomicUsize::new(0)),
         })
     }
@@ -115,11 +118,17 @@ impl BoundServer {
             listener,
             router,
             journal,
+            wire_mode,
             limits,
             open,
             ..
         } = self;
-        let served = Served::new(router, journal, limits, open);
+        let served = Served::new(
+            router,
+            RecordLayer::new(Some(journal), wire_mode),
+            limits,
+            open,
+        );
         let mut connections = JoinSet::new();
         let (stop, stopping) = watch::channel(false);
         tokio::pin!(shutdown);
@@ -193,7 +202,7 @@ struct Served {
 impl Served {
     fn new(
         router: Router,
-        journal: Arc<Journal>,
+        record: RecordLayer,
         limits: ConnectionLimits,
         open: Arc<AtomicUsize>,
     ) -> Self {
@@ -215,7 +224,7 @@ impl Served {
         busy_builder.http2().timer(TokioTimer::new());
         Self {
             router,
-            record: RecordLayer::new(Some(journal)),
+            record,
             limits,
             builder,
             busy_builder,

@@ -2,14 +2,16 @@
 //! bounded ring ([`Journal`]), and the shape a test reads them in ([`RecordedRequest`]).
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::http::Method;
+use axum::http::{Method, Uri};
 use collab_core::DatasetId;
 use collab_core::wire::WireGeneration;
 use serde::{Deserialize, Serialize};
+
+use crate::middleware::record::RequestId;
 
 /// How many entries the journal keeps by default (`--journal-size`).
 pub const DEFAULT_JOURNAL_SIZE: usize = 10_000;
@@ -64,13 +66,13 @@ pub struct RecordedRequest {
 pub(crate) struct Entry {
     pub(crate) time: SystemTime,
     pub(crate) method: Method,
-    pub(crate) path: Box<str>,
-    pub(crate) user: Option<Box<str>>,
+    pub(crate) uri: Uri,
+    pub(crate) user: Option<Arc<str>>,
     pub(crate) dataset: Option<DatasetId>,
     pub(crate) status: u16,
     pub(crate) generation: WireGeneration,
     pub(crate) body: Option<Bytes>,
-    pub(crate) request_id: Box<str>,
+    pub(crate) request_id: RequestId,
     pub(crate) latency: Duration,
     pub(crate) fault: Option<u64>,
 }
@@ -211,7 +213,10 @@ impl Filter {
                 .method
                 .as_deref()
                 .is_none_or(|method| entry.method.as_str().eq_ignore_ascii_case(method))
-            && self.path.as_deref().is_none_or(|path| *entry.path == *path)
+            && self
+                .path
+                .as_deref()
+                .is_none_or(|path| entry.uri.path() == path)
             && self
                 .dataset
                 .as_deref()
@@ -234,14 +239,14 @@ impl Stored {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |since| since.as_millis() as u64),
             method: entry.method.to_string(),
-            path: entry.path.to_string(),
+            path: entry.uri.path().to_owned(),
             user: entry.user.as_deref().map(str::to_owned),
             dataset: entry.dataset,
             status: entry.status,
             generation: entry.generation.to_string(),
             body: body_value(entry.body.as_ref(), self.truncated),
             body_truncated: self.truncated,
-            request_id: entry.request_id.to_string(),
+            request_id: entry.request_id.as_str().to_owned(),
             latency_ms: entry.latency.as_secs_f64() * 1000.0,
             fault: entry.fault,
         }
@@ -276,13 +281,13 @@ mod tests {
         Entry {
             time: SystemTime::now(),
             method: Method::GET,
-            path: path.into(),
+            uri: path.parse().unwrap(),
             user: Some("alice".into()),
             dataset: None,
             status: 200,
             generation: WireGeneration::Current,
             body: body.map(Bytes::from_static),
-            request_id: "r-1".into(),
+            request_id: RequestId::fresh(),
             latency: Duration::from_micros(1500),
             fault: None,
         }

@@ -80,8 +80,15 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let placement = Placement::of(self.layer.mode, request.headers());
-        request.extensions_mut().insert(placement);
+        // The record layer placed the caller already when it journals the request.
+        let placement = match request.extensions().get::<Placement>() {
+            Some(placed) => *placed,
+            None => {
+                let placement = Placement::of(self.layer.mode, request.headers());
+                request.extensions_mut().insert(placement);
+                placement
+            }
+        };
         let request_id = request.extensions().get::<RequestId>().cloned();
         Finished {
             answer: self.inner.call(request),

@@ -29,8 +29,9 @@ use tower::{Layer, Service};
 use tracing::Span;
 use tracing::instrument::Instrumented;
 
+use crate::WireMode;
 use crate::api::faults::NoAnswer;
-use crate::api::generation::AnsweredIn;
+use crate::api::generation::{Placement, answered_in};
 use crate::control::journal::{Entry, Journal};
 
 /// The target of the access log's events: filter it on its own with, say,
@@ -51,7 +52,7 @@ pub(crate) struct RequestNotes(Arc<Notes>);
 
 #[derive(Debug, Default)]
 struct Notes {
-    user: OnceLock<Box<str>>,
+    user: OnceLock<Arc<str>>,
     dataset: OnceLock<DatasetId>,
     body: OnceLock<Bytes>,
     fault: OnceLock<u64>,
@@ -59,8 +60,8 @@ struct Notes {
 
 impl RequestNotes {
     /// Notes `user` as the caller of the request.
-    pub(crate) fn note_user(&self, user: &str) {
-        let _ = self.0.user.set(user.into());
+    pub(crate) fn note_user(&self, user: &Arc<str>) {
+        let _ = self.0.user.set(Arc::clone(user));
     }
 
     /// Notes the dataset the request's path names.
@@ -158,16 +159,19 @@ fn write_hex(out: &mut [u8], mut value: u64) {
 }
 
 /// Records each request answered by the service it wraps (see the module docs).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct RecordLayer {
     journal: Option<Arc<Journal>>,
+    mode: WireMode,
 }
 
 impl RecordLayer {
-    /// Records into the access log, and into `journal` when it is on.
-    pub(crate) fn new(journal: Option<Arc<Journal>>) -> Self {
+    /// Records into the access log, and into `journal` when it is on, placing callers
+    /// by `mode` for the journal's `generation`.
+    pub(crate) fn new(journal: Option<Arc<Journal>>, mode: WireMode) -> Self {
         Self {
             journal: journal.filter(|journal| journal.is_on()),
+            mode,
         }
     }
 }
@@ -179,6 +183,7 @@ impl<S> Layer<S> for RecordLayer {
         Record {
             inner,
             journal: self.journal.clone(),
+            mode: self.mode,
         }
     }
 }
@@ -188,6 +193,7 @@ impl<S> Layer<S> for RecordLayer {
 pub(crate) struct Record<S> {
     inner: S,
     journal: Option<Arc<Journal>>,
+    mode: WireMode,
 }
 
 impl<S, B, ResBody> Service<Request<B>> for Record<S>
@@ -217,7 +223,12 @@ where
             .journal
             .as_ref()
             .filter(|_| !request.uri().path().starts_with(CONTROL_PREFIX))
-            .map(Arc::clone);
+            .map(|journal| {
+                // Placed here once, for the finishing layer and the journal alike.
+                let placement = Placement::of(self.mode, request.headers());
+                request.extensions_mut().insert(placement);
+                (Arc::clone(journal), placement)
+            });
         let line = Line {
             method: request.method().clone(),
             uri: request.uri().clone(),
@@ -246,7 +257,7 @@ struct Line {
     id: RequestId,
     started: Instant,
     arrived: SystemTime,
-    journal: Option<Arc<Journal>>,
+    journal: Option<(Arc<Journal>, Placement)>,
 }
 
 impl Line {
@@ -259,10 +270,12 @@ impl Line {
         } else {
             response.status().as_u16()
         };
-        let generation = response
-            .extensions()
-            .get::<AnsweredIn>()
-            .map_or(WireGeneration::Current, |answered| answered.0);
+        let generation = self
+            .journal
+            .as_ref()
+            .map_or(WireGeneration::Current, |(_, placement)| {
+                answered_in(response, *placement)
+            });
         response
             .headers_mut()
             .insert(X_REQUEST_ID.clone(), self.id.0.clone());
@@ -303,17 +316,17 @@ impl Line {
         } else {
             access_event!(tracing::Level::INFO);
         }
-        if let Some(journal) = &self.journal {
+        if let Some((journal, _)) = &self.journal {
             journal.push(Entry {
                 time: self.arrived,
                 method: self.method,
-                path: self.uri.path().into(),
+                uri: self.uri,
                 user: user.cloned(),
                 dataset: notes.dataset.get().copied(),
                 status,
                 generation,
                 body: notes.body.get().cloned(),
-                request_id: self.id.as_str().into(),
+                request_id: self.id,
                 latency,
                 fault,
             });
@@ -374,12 +387,14 @@ where
     }
 }
 
-/// Notes `user` for the record and in the current `request` span.
-pub(crate) fn note_user(extensions: &axum::http::Extensions, user: &str) {
+/// Notes `user` for the record and in the current `request` span; the name, shared.
+pub(crate) fn note_user(extensions: &axum::http::Extensions, user: &str) -> Arc<str> {
+    let user: Arc<str> = user.into();
     if let Some(notes) = notes(extensions) {
-        notes.note_user(user);
+        notes.note_user(&user);
     }
-    Span::current().record("user", tracing::field::display(user));
+    Span::current().record("user", tracing::field::display(&user));
+    user
 }
 
 #[cfg(test)]
