@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::http::{Method, Uri};
+use axum::http::Method;
 use collab_core::DatasetId;
 use collab_core::wire::WireGeneration;
 use serde::{Deserialize, Serialize};
@@ -66,7 +66,9 @@ pub struct RecordedRequest {
 pub(crate) struct Entry {
     pub(crate) time: SystemTime,
     pub(crate) method: Method,
-    pub(crate) uri: Uri,
+    /// A copy: the request's own path is a slice of hyper's read buffer, which an
+    /// entry must not keep alive.
+    pub(crate) path: Box<str>,
     pub(crate) user: Option<Arc<str>>,
     pub(crate) dataset: Option<DatasetId>,
     pub(crate) status: u16,
@@ -154,7 +156,7 @@ impl Journal {
         let truncated = entry
             .body
             .as_mut()
-            .is_some_and(|body| cut(body, JOURNAL_BODY_LIMIT));
+            .is_some_and(|body| keep_cut(body, JOURNAL_BODY_LIMIT));
         let body_len = entry.body.as_ref().map_or(0, Bytes::len);
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
         let seq = ring.next_seq;
@@ -216,7 +218,7 @@ impl Filter {
             && self
                 .path
                 .as_deref()
-                .is_none_or(|path| entry.uri.path() == path)
+                .is_none_or(|path| *entry.path == *path)
             && self
                 .dataset
                 .as_deref()
@@ -239,7 +241,7 @@ impl Stored {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |since| since.as_millis() as u64),
             method: entry.method.to_string(),
-            path: entry.uri.path().to_owned(),
+            path: entry.path.to_string(),
             user: entry.user.as_deref().map(str::to_owned),
             dataset: entry.dataset,
             status: entry.status,
@@ -264,13 +266,13 @@ fn body_value(body: Option<&Bytes>, truncated: bool) -> serde_json::Value {
     serde_json::Value::String(String::from_utf8_lossy(body).into_owned())
 }
 
-/// Cuts `body` to at most `limit` bytes; whether it was longer.
-fn cut(body: &mut Bytes, limit: usize) -> bool {
-    if body.len() <= limit {
-        return false;
-    }
-    body.truncate(limit);
-    true
+/// `body`'s first `limit` bytes in an allocation of their own (a request's body can be
+/// a slice of hyper's read buffer, which an entry must not keep alive); whether it was
+/// longer.
+fn keep_cut(body: &mut Bytes, limit: usize) -> bool {
+    let longer = body.len() > limit;
+    *body = Bytes::copy_from_slice(&body[..body.len().min(limit)]);
+    longer
 }
 
 #[cfg(test)]
@@ -281,7 +283,7 @@ mod tests {
         Entry {
             time: SystemTime::now(),
             method: Method::GET,
-            uri: path.parse().unwrap(),
+            path: path.into(),
             user: Some("alice".into()),
             dataset: None,
             status: 200,

@@ -110,7 +110,11 @@ impl RequestId {
     /// The caller's id when it is a sane token, else a fresh one.
     pub(crate) fn of(request_headers: &axum::http::HeaderMap) -> Self {
         match request_headers.get(&X_REQUEST_ID) {
-            Some(given) if is_sane_request_id(given.as_bytes()) => Self(given.clone()),
+            // A copy: the header's bytes are a slice of hyper's read buffer, which the
+            // journal must not keep alive.
+            Some(given) if is_sane_request_id(given.as_bytes()) => {
+                Self(HeaderValue::from_bytes(given.as_bytes()).unwrap_or_else(|_| given.clone()))
+            }
             _ => Self::fresh(),
         }
     }
@@ -320,7 +324,7 @@ impl Line {
             journal.push(Entry {
                 time: self.arrived,
                 method: self.method,
-                uri: self.uri,
+                path: self.uri.path().into(),
                 user: user.cloned(),
                 dataset: notes.dataset.get().copied(),
                 status,
