@@ -215,10 +215,7 @@ impl Filter {
                 .method
                 .as_deref()
                 .is_none_or(|method| entry.method.as_str().eq_ignore_ascii_case(method))
-            && self
-                .path
-                .as_deref()
-                .is_none_or(|path| *entry.path == *path)
+            && self.path.as_deref().is_none_or(|path| *entry.path == *path)
             && self
                 .dataset
                 .as_deref()
