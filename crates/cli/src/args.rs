@@ -472,7 +472,7 @@ pub struct ServeArgs {
     /// How many requests the journal (GET /_collab/requests) keeps, the newest; 0 turns it off.
     #[arg(long, value_name = "N", default_value_t = collab_server::DEFAULT_JOURNAL_SIZE)]
     pub journal_size: usize,
-    /// Fault rules armed at start, from FILE (JSON: an array or {"faults": [...]}; TOML: a [[faults]] table per rule); a reset arms them again.
+    /// Fault rules armed at start, from FILE (JSON: an array of rules or an object with `faults`; TOML: a `[[faults]]` table per rule); a reset arms them again.
     #[arg(long, value_name = "FILE")]
     pub faults: Option<PathBuf>,
     /// Seconds a client has to send a request's head: from connecting for its first request, from the head's first byte for a later one.
