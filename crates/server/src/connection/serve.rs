@@ -12,9 +12,10 @@ use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 use tower::{Layer, Service};
 
@@ -129,17 +130,28 @@ impl BoundServer {
             limits,
             open,
         );
+        // Connections served are watched by hyper-util's graceful shutdown; the busy
+        // 503s are not waited for.
         let mut connections = JoinSet::new();
-        let (stop, stopping) = watch::channel(false);
+        let mut refusals = JoinSet::new();
+        let graceful = GracefulShutdown::new();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 biased;
                 () = &mut shutdown => break,
-                // Reaps finished connections, so that the set holds only open ones.
+                // Reaps finished connections, so that the sets hold only open ones.
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                Some(_) = refusals.join_next(), if !refusals.is_empty() => {}
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => served.accept(stream, &mut connections, &stopping),
+                    Ok((stream, _)) => {
+                        let tasks = Tasks {
+                            connections: &mut connections,
+                            refusals: &mut refusals,
+                            graceful: &graceful,
+                        };
+                        served.accept(stream, tasks);
+                    }
                     Err(error) => {
                         tracing::warn!(%error, "could not accept a connection");
                         tokio::time::sleep(ACCEPT_RETRY_DELAY).await;
@@ -148,23 +160,27 @@ impl BoundServer {
             }
         }
         drop(listener);
-        let _ = stop.send(true);
+        refusals.shutdown().await;
+        // Tells every connection to finish: an answer made from now on says
+        // `Connection: close`, an idle connection closes. Resolves once all have.
+        let all_closed = graceful.shutdown();
+        tokio::pin!(all_closed);
+        // hyper-util has no deadline for it: the grace period is the server's own.
         let grace = tokio::time::sleep(limits.shutdown_grace);
         tokio::pin!(grace);
-        loop {
-            tokio::select! {
-                next = connections.join_next() => if next.is_none() { break },
-                () = &mut grace => {
-                    tracing::warn!(
-                        connections = connections.len(),
-                        grace_ms = limits.shutdown_grace.as_millis() as u64,
-                        "closing the connections still open after the shutdown grace period"
-                    );
-                    connections.shutdown().await;
-                    break;
-                }
+        tokio::select! {
+            () = &mut all_closed => {}
+            () = &mut grace => {
+                tracing::warn!(
+                    connections = connections.len(),
+                    grace_ms = limits.shutdown_grace.as_millis() as u64,
+                    "closing the connections still open after the shutdown grace period"
+                );
+                connections.shutdown().await;
             }
         }
+        // Each task ends right after its connection.
+        while connections.join_next().await.is_some() {}
         Ok(())
     }
 
@@ -237,20 +253,16 @@ impl Served {
     /// Serves one accepted connection on its own task in `connections`, or answers
     /// it `503` when the server is at its limit, or closes it when even the `503`s
     /// are.
-    fn accept(
-        &self,
-        stream: TcpStream,
-        connections: &mut JoinSet<()>,
-        stopping: &watch::Receiver<bool>,
-    ) {
+    fn accept(&self, stream: TcpStream, tasks: Tasks<'_>) {
         // Answers are small and written at once: Nagle's delay would only add latency.
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "could not set TCP_NODELAY");
         }
         if let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() {
-            self.serve_one(stream, slot, connections, stopping.clone());
+            let watcher = tasks.graceful.watcher();
+            self.serve_one(stream, slot, tasks.connections, watcher);
         } else if let Ok(slot) = Arc::clone(&self.busy_slots).try_acquire_owned() {
-            self.refuse_one(stream, slot, connections, stopping.clone());
+            self.refuse_one(stream, slot, tasks.refusals);
         } else {
             tracing::warn!(
                 max_connections = self.limits.max_connections,
@@ -259,13 +271,14 @@ impl Served {
         }
     }
 
-    /// Serves a connection within the limit, until it ends or the server stops.
+    /// Serves a connection within the limit, until it ends or, once the server stops,
+    /// its request in flight is answered (`watcher`: hyper-util's graceful shutdown).
     fn serve_one(
         &self,
         stream: TcpStream,
         slot: OwnedSemaphorePermit,
         connections: &mut JoinSet<()>,
-        mut stopping: watch::Receiver<bool>,
+        watcher: Watcher,
     ) {
         let open = OpenConnection::new(&self.open, slot);
         let activity = Arc::new(Activity::default());
@@ -287,16 +300,7 @@ impl Served {
         let connection = self.builder.serve_connection(io, service).into_owned();
         connections.spawn(async move {
             let _open = open;
-            tokio::pin!(connection);
-            tokio::select! {
-                // The stop first: an answer made after it says `Connection: close`.
-                biased;
-                () = stopped(&mut stopping) => {
-                    connection.as_mut().graceful_shutdown();
-                    log_end(connection.await);
-                }
-                served = connection.as_mut() => log_end(served),
-            }
+            log_end(watcher.watch(connection).await);
         });
     }
 
@@ -305,8 +309,7 @@ impl Served {
         &self,
         stream: TcpStream,
         slot: OwnedSemaphorePermit,
-        connections: &mut JoinSet<()>,
-        mut stopping: watch::Receiver<bool>,
+        refusals: &mut JoinSet<()>,
     ) {
         tracing::warn!(
             max_connections = self.limits.max_connections,
@@ -330,12 +333,9 @@ impl Served {
         });
         let service = TowerToHyperService::new(self.record.layer(busy));
         let connection = self.busy_builder.serve_connection(io, service).into_owned();
-        connections.spawn(async move {
+        refusals.spawn(async move {
             let _open = open;
-            tokio::select! {
-                served = connection => log_end(served),
-                () = stopped(&mut stopping) => {}
-            }
+            log_end(connection.await);
         });
     }
 }
@@ -380,10 +380,12 @@ impl Drop for OpenConnection {
     }
 }
 
-/// Resolves once the server is shutting down.
-async fn stopped(stopping: &mut watch::Receiver<bool>) {
-    // An error means the server is gone: as good as a stop.
-    let _ = stopping.wait_for(|stop| *stop).await;
+/// Where an accepted connection's task goes: served connections (watched by the
+/// graceful shutdown) or refusals.
+struct Tasks<'a> {
+    connections: &'a mut JoinSet<()>,
+    refusals: &'a mut JoinSet<()>,
+    graceful: &'a GracefulShutdown,
 }
 
 /// A connection ended: failures of one client's connection (a deadline, a reset)
