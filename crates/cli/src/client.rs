@@ -10,7 +10,7 @@ use collab_core::coordination::CoordinationError;
 use collab_core::request::normalize_users;
 use collab_core::wire::WireGeneration;
 use collab_core::{
-    AccessConfigRepository, Error, ShareRequest, SharingPlan, SharingService, UserChange,
+    AccessConfigRepository, Applied, Error, ShareRequest, SharingPlan, SharingService, UserChange,
 };
 use collab_http::{BuildError, HttpRepository, RetryPolicy, SERVER_LOCATION_ENV};
 use collab_redis::{RedisConfig, RedisCoordinator};
@@ -314,71 +314,55 @@ async fn change(
         )));
     }
     let sharing = session.sharing();
-    if change != Change::Revoke && !args.dry_run {
-        // A grant never leaves nobody with access, so nothing needs asking: plan and
-        // write under the dataset's lock at once, reading the config once.
-        let grant = UserChange::Grant(users);
-        let applied = session.call(sharing.change(&args.dataset, grant)).await?;
-        return Ok(show_plan(
-            change,
-            &applied.plan,
-            applied.written.as_ref(),
-            false,
-            json,
-        ));
-    }
-    // A revoke is planned first, outside the lock: if it leaves nobody with access a
-    // person is asked, and nobody holds a dataset's lock while waiting for an answer.
-    // It is planned again (or checked) under the lock before the write: two reads.
-    let plan = match change {
-        Change::Revoke => {
-            session
-                .call(sharing.plan_revoke(&args.dataset, &users))
-                .await?
-        }
-        _ => {
-            session
-                .call(sharing.plan_grant(&args.dataset, &users))
-                .await?
-        }
+    let user_change = |users| match change {
+        Change::Revoke => UserChange::Revoke(users),
+        _ => UserChange::Grant(users),
     };
-    if args.dry_run || plan.is_noop() {
-        return Ok(show_plan(change, &plan, None, args.dry_run, json));
-    }
-    let empties = plan.users.is_empty() && plan.teams.is_empty();
-    if !empties {
-        // Planned again and written under the dataset's lock, so that no change made
-        // since the plan above is lost.
-        let users = match change {
-            Change::Revoke => UserChange::Revoke(users),
-            _ => UserChange::Grant(users),
+    // A grant never leaves nobody with access, so nothing needs asking: it is planned
+    // and written under the dataset's lock at once, reading the config once. A revoke
+    // (or a dry run) is planned first, outside the lock: if it leaves nobody with
+    // access a person is asked, and nobody holds a dataset's lock while waiting for an
+    // answer.
+    if change == Change::Revoke || args.dry_run {
+        let plan = match change {
+            Change::Revoke => {
+                session
+                    .call(sharing.plan_revoke(&args.dataset, &users))
+                    .await?
+            }
+            _ => {
+                session
+                    .call(sharing.plan_grant(&args.dataset, &users))
+                    .await?
+            }
         };
-        let applied = session.call(sharing.change(&args.dataset, users)).await?;
-        return Ok(show_plan(
-            change,
-            &applied.plan,
-            applied.written.as_ref(),
-            false,
-            json,
-        ));
+        if args.dry_run || plan.is_noop() {
+            return Ok(show_plan(change, &plan, None, args.dry_run, json));
+        }
+        if plan.users.is_empty() && plan.teams.is_empty() {
+            drop(sharing);
+            let question = format!(
+                "{} would leave nobody with access to dataset {}",
+                change.name(),
+                args.dataset
+            );
+            let session = session.after_consent(&question, args.yes)?;
+            // What was consented to is written only if the dataset has not changed
+            // since (the check is made under the dataset's lock).
+            let applied = session.call(session.sharing().apply(&plan)).await?;
+            return Ok(show_applied(change, &applied, json));
+        }
     }
-    drop(sharing);
-    let question = format!(
-        "{} would leave nobody with access to dataset {}",
-        change.name(),
-        args.dataset
-    );
-    let session = session.after_consent(&question, args.yes)?;
-    // What was consented to is written only if the dataset has not changed since (the
-    // check is made under the dataset's lock).
-    let applied = session.call(session.sharing().apply(&plan)).await?;
-    Ok(show_plan(
-        change,
-        &applied.plan,
-        applied.written.as_ref(),
-        false,
-        json,
-    ))
+    // Planned (again) and written under the dataset's lock, so that no change made
+    // since a plan above is lost.
+    let applied = session
+        .call(sharing.change(&args.dataset, user_change(users)))
+        .await?;
+    Ok(show_applied(change, &applied, json))
+}
+
+fn show_applied(change: Change, applied: &Applied, json: bool) -> String {
+    show_plan(change, &applied.plan, applied.written.as_ref(), false, json)
 }
 
 fn show_plan(

@@ -131,18 +131,20 @@ pub(crate) fn open_store(path: &Path) -> Result<DurableStore, Failure> {
 /// second signal stops it at once. `wire` chooses the generation of the answers
 /// (`--wire`).
 pub async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
-    // A bad rules file is refused before anything is read or served.
-    fault_rules(&args)?;
+    // A bad rules file or admin token is refused before anything is read or served.
+    let controls = Controls {
+        admin_token: admin_token(&args)?,
+        faults: fault_rules(&args)?,
+    };
     match args.data.clone() {
-        Some(path) => run_durable(args, &path, wire).await,
-        None => run_in_memory(args, wire).await,
+        Some(path) => run_durable(args, &path, wire, controls).await,
+        None => run_in_memory(args, wire, controls).await,
     }
 }
 
-async fn run_in_memory(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
+async fn run_in_memory(args: ServeArgs, wire: WireMode, controls: Controls) -> Result<(), Failure> {
     let file = seed_file(&args)?;
     let fixtures = wanted(&args, file.as_ref(), |_| false)?;
-    let admin_token = admin_token(&args, &fixtures)?;
     let store = InMemoryStore::new();
     store.restore(&fixtures);
     let start = store
@@ -161,12 +163,17 @@ async fn run_in_memory(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
     let state = StartState {
         admin: store,
         start,
-        admin_token,
+        controls,
     };
     serve(&args, |store, user| store.session(user), wire, state, notes).await
 }
 
-async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(), Failure> {
+async fn run_durable(
+    args: ServeArgs,
+    path: &Path,
+    wire: WireMode,
+    controls: Controls,
+) -> Result<(), Failure> {
     // A malformed seed file or bad flags are refused before the store is touched.
     let file = seed_file(&args)?;
     flag_fixtures(&args)?;
@@ -192,44 +199,42 @@ async fn run_durable(args: ServeArgs, path: &Path, wire: WireMode) -> Result<(),
     } else if report.added != Default::default() || !report.notes.is_empty() {
         notes.push(format!("from the command line: {report}"));
     }
-    let admin_token = admin_token(&args, &fixtures)?;
     let start = store
         .export()
         .map_err(|e| Failure::Failed(format!("cannot read the store: {e}")))?;
-    if let Some(token) = &admin_token {
-        refuse_admin_token_of_a_user(token, &start)?;
-    }
     let state = StartState {
         admin: store,
         start,
-        admin_token,
+        controls,
     };
     serve(&args, |store, user| store.session(user), wire, state, notes).await
 }
 
 /// What the control plane starts with: the store's administrative side, the state
-/// a reset goes back to, and the admin token.
+/// a reset goes back to, and the flags that steer it.
 struct StartState<A> {
     admin: A,
     start: Fixtures,
-    admin_token: Option<SecretString>,
+    controls: Controls,
 }
 
-/// The admin token: `--admin-token` (or `COLLAB_ADMIN_TOKEN`), else a fresh one with
-/// `--demo`; refused when a user of `fixtures` has it.
-fn admin_token(args: &ServeArgs, fixtures: &Fixtures) -> Result<Option<SecretString>, Failure> {
-    let token = match (&args.admin_token, args.demo) {
+/// The control plane's flags: the admin token and the fault rules armed at start.
+struct Controls {
+    admin_token: Option<SecretString>,
+    faults: Vec<FaultRule>,
+}
+
+/// The admin token: `--admin-token` (or `COLLAB_ADMIN_TOKEN`), else the demo's with
+/// `--demo`.
+fn admin_token(args: &ServeArgs) -> Result<Option<SecretString>, Failure> {
+    match (&args.admin_token, args.demo) {
         (Some(token), _) if token.expose_secret().trim().is_empty() => {
-            return Err(Failure::Usage("--admin-token is empty".to_owned()));
+            Err(Failure::Usage("--admin-token is empty".to_owned()))
         }
-        (Some(token), _) => Some(token.clone()),
-        (None, true) => Some(SecretString::from(DEMO_ADMIN_TOKEN)),
-        (None, false) => None,
-    };
-    if let Some(token) = &token {
-        refuse_admin_token_of_a_user(token, fixtures)?;
+        (Some(token), _) => Ok(Some(token.clone())),
+        (None, true) => Ok(Some(SecretString::from(DEMO_ADMIN_TOKEN))),
+        (None, false) => Ok(None),
     }
-    Ok(token)
 }
 
 fn refuse_admin_token_of_a_user(token: &SecretString, state: &Fixtures) -> Result<(), Failure> {
@@ -259,24 +264,31 @@ where
     A: StateAdmin + Clone + Send + Sync + 'static,
     R: collab_core::AccessConfigRepository + 'static,
 {
-    let sessions = state.admin.clone();
+    let StartState {
+        admin,
+        start,
+        controls,
+    } = state;
+    if let Some(token) = &controls.admin_token {
+        refuse_admin_token_of_a_user(token, &start)?;
+    }
+    let sessions = admin.clone();
     let provider = move |user: &str| session(&sessions, user);
-    let user_count = state
-        .start
+    let user_count = start
         .users
         .iter()
         .filter(|user| user.token.is_some())
         .count();
-    let demo_admin_token = state
+    let demo_admin_token = controls
         .admin_token
         .as_ref()
         .filter(|_| args.demo && args.admin_token.is_none())
         .map(|token| token.expose_secret().to_owned());
     let mut config = ServerConfig::new(provider)
         .with_wire_mode(wire)
-        .with_state_admin(state.admin, state.start)
+        .with_state_admin(admin, start)
         .with_journal_size(args.journal_size)
-        .with_faults(fault_rules(args)?)
+        .with_faults(controls.faults)
         .with_header_read_timeout(args.header_timeout.0)
         .with_idle_timeout(args.idle_timeout.0)
         .with_body_read_timeout(args.body_timeout.0)
@@ -284,7 +296,7 @@ where
         .with_write_timeout(args.write_timeout.0)
         .with_max_connections(args.max_connections)
         .with_shutdown_grace(args.shutdown_grace.0);
-    if let Some(token) = state.admin_token {
+    if let Some(token) = controls.admin_token {
         config = config.with_admin_token(token);
     }
     // Listening from before the first line, so that no signal finds the default

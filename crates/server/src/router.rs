@@ -74,9 +74,10 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// hyper's limits) get hyper's own `400`, `414` or `431`, without a body; no router
 /// can change that.
 ///
-/// Each answered request is logged with one `tracing` event at `INFO`, target
-/// [`ACCESS_LOG_TARGET`](crate::ACCESS_LOG_TARGET), with `method`, `path` without the
-/// query string, `user` (once authenticated), `status` and `latency_ms`; at `DEBUG`, a
+/// Each answered request is logged with one `tracing` event at `INFO` (`DEBUG` under
+/// `/_collab`), target [`ACCESS_LOG_TARGET`](crate::ACCESS_LOG_TARGET), with `method`,
+/// `path` without the query string, `user` (once authenticated), `status`,
+/// `latency_ms`, `request_id` and, when a fault rule fired, `fault`; at `DEBUG`, a
 /// `request` span with the same `method`, `path` and `user` surrounds what is logged
 /// while a request is answered.
 ///

@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use collab_core::Error;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use crate::RepositoryProvider;
@@ -42,18 +42,23 @@ impl Users {
     pub(crate) fn find(&self, presented: &str) -> Option<&str> {
         let mut found = None;
         for user in &self.users {
-            let matches: bool = user
-                .token
-                .expose_secret()
-                .as_bytes()
-                .ct_eq(presented.as_bytes())
-                .into();
-            if matches && found.is_none() {
+            if is_token(&user.token, presented) && found.is_none() {
                 found = Some(user.name.as_str());
             }
         }
         found
     }
+}
+
+/// Whether `presented` is `token`, compared in constant time (the time taken tells
+/// nothing of how much of it was right, only, as for any such comparison, whether the
+/// lengths matched).
+pub(crate) fn is_token(token: &SecretString, presented: &str) -> bool {
+    token
+        .expose_secret()
+        .as_bytes()
+        .ct_eq(presented.as_bytes())
+        .into()
 }
 
 /// The token a request carries: the `token` query parameter (Lightly's `ApiKeyAuth`)

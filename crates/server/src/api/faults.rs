@@ -1,4 +1,4 @@
-//! Fault rules on the API's routes: [`FaultGate`], which asks the armed rules
+//! Fault rules on the API's routes: [`around`], which asks the armed rules
 //! (`collab-faults`, the same matching as the in-process decorator) about a call once
 //! its request is read, and answers as the rule says.
 //!
@@ -21,71 +21,45 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NoAnswer;
 
-/// What a fault rule decided for one call, once its request was read: answer now, or
-/// run the operation and maybe answer the rule's status after it.
-pub(crate) struct FaultGate {
-    applied_then: Option<FaultAction>,
-}
-
-impl FaultGate {
-    /// Asks the armed rules about `operation` on `dataset` as `user`. `Err` is the
-    /// answer to send instead of running the operation (after the rule's delay);
-    /// a hang never resolves.
-    async fn open<P>(
-        state: &AppState<P>,
-        notes: &RequestNotes,
-        operation: Operation,
-        dataset: &DatasetId,
-        user: &str,
-    ) -> Result<Self, Response> {
-        let call = Call {
-            operation,
-            dataset: Some(dataset),
-            user: Some(user),
-        };
-        let Some(fired) = state.control().faults().check(&call) else {
-            return Ok(Self { applied_then: None });
-        };
-        notes.note_fault(fired.rule.get());
-        let action = fired.action;
-        if let Some(delay) = action.delay {
-            tokio::time::sleep(delay).await;
-        }
-        match action.drop {
-            Some(DropMode::Reset) => return Err(no_answer()),
-            Some(DropMode::Hang) => std::future::pending::<()>().await,
-            _ => {}
-        }
-        match injected(&action) {
-            Some(answer) if !action.applied => Err(answer),
-            Some(_) => Ok(Self {
-                applied_then: Some(action),
-            }),
-            None => Ok(Self { applied_then: None }),
-        }
+/// The answer to `operation` on `dataset` as `user`, once its request was read: what
+/// the armed rules say (after a rule's delay: its status, a dropped connection, or no
+/// answer ever), around what `run` answers when they let it run. With `applied`, `run`
+/// runs first and the rule's status replaces its answer if it succeeded.
+pub(crate) async fn around<P>(
+    state: &AppState<P>,
+    notes: &RequestNotes,
+    (operation, dataset, user): (Operation, &DatasetId, &str),
+    run: impl Future<Output = Response>,
+) -> Response {
+    let call = Call {
+        operation,
+        dataset: Some(dataset),
+        user: Some(user),
+    };
+    let Some(fired) = state.control().faults().check(&call) else {
+        return run.await;
+    };
+    notes.note_fault(fired.rule.get());
+    let action = fired.action;
+    if let Some(delay) = action.delay {
+        tokio::time::sleep(delay).await;
     }
-
-    /// The answer to `operation` on `dataset` as `user`: what the armed rules say,
-    /// around what `run` answers when they let it run.
-    pub(crate) async fn around<P>(
-        state: &AppState<P>,
-        notes: &RequestNotes,
-        (operation, dataset, user): (Operation, &DatasetId, &str),
-        run: impl Future<Output = Response>,
-    ) -> Response {
-        match Self::open(state, notes, operation, dataset, user).await {
-            Ok(gate) => gate.finish(run.await),
-            Err(answer) => answer,
-        }
+    match action.drop {
+        Some(DropMode::Reset) => return no_answer(),
+        Some(DropMode::Hang) => std::future::pending::<()>().await,
+        _ => {}
     }
-
-    /// The answer once the operation ran: the rule's status when it said the
-    /// operation is applied and then failed (and the operation did succeed).
-    fn finish(self, answer: Response) -> Response {
-        match self.applied_then {
-            Some(action) if answer.status().is_success() => injected(&action).unwrap_or(answer),
-            _ => answer,
-        }
+    let Some(refusal) = injected(&action) else {
+        return run.await;
+    };
+    if !action.applied {
+        return refusal;
+    }
+    let answer = run.await;
+    if answer.status().is_success() {
+        refusal
+    } else {
+        answer
     }
 }
 

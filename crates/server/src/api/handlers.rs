@@ -13,7 +13,7 @@ use crate::RepositoryProvider;
 use crate::api::auth::Caller;
 use crate::api::error::ServerError;
 use crate::api::extract::{ConfigPath, DatasetPath, IgnoredBody, JsonBody};
-use crate::api::faults::FaultGate;
+use crate::api::faults;
 use crate::api::generation::{AnsweredIn, Placement};
 use crate::api::json::{APPLICATION_JSON, json_response};
 use crate::api::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
@@ -33,7 +33,7 @@ pub(crate) async fn create_or_update<P: RepositoryProvider>(
 ) -> Response {
     let generation = placement.with_body(incoming.spelled_in);
     let call = (Operation::CreateOrUpdate, &dataset, &*caller.user);
-    let mut response = FaultGate::around(&state, &notes, call, async {
+    let mut response = faults::around(&state, &notes, call, async {
         match caller
             .repository
             .create_or_update(&dataset, &incoming.request)
@@ -61,7 +61,7 @@ pub(crate) async fn list<P: RepositoryProvider>(
     DatasetPath(dataset): DatasetPath,
 ) -> Response {
     let call = (Operation::List, &dataset, &*caller.user);
-    FaultGate::around(&state, &notes, call, async {
+    faults::around(&state, &notes, call, async {
         match caller.repository.list(&dataset).await {
             Ok(configs) => json_response(StatusCode::OK, &placement.generation.on_wire(&*configs)),
             Err(error) => ServerError::from(error).into_response(),
@@ -80,7 +80,7 @@ pub(crate) async fn delete<P: RepositoryProvider>(
     _: IgnoredBody,
 ) -> Response {
     let call = (Operation::Delete, &ids.dataset, &*caller.user);
-    FaultGate::around(&state, &notes, call, async {
+    faults::around(&state, &notes, call, async {
         match caller.repository.delete(&ids.dataset, &ids.config).await {
             Ok(()) => StatusCode::OK.into_response(),
             Err(error) => ServerError::from(error).into_response(),

@@ -5,18 +5,17 @@ use std::sync::Arc;
 use collab_core::admin::StateAdmin;
 use collab_core::fixtures::Fixtures;
 use collab_faults::{FaultRule, Faults};
-use secrecy::{ExposeSecret, SecretString};
-use subtle::ConstantTimeEq;
+use secrecy::SecretString;
 
-use crate::config::ControlSettings;
+use crate::api::auth::is_token;
+use crate::config::{ControlSettings, StateSettings};
 use crate::control::journal::Journal;
 
 /// The control plane's credential, the store's administrative side with the state to
 /// reset to, the journal, and the lock that keeps changes of the state in order.
 pub(crate) struct ControlPlane {
     admin_token: Option<SecretString>,
-    admin: Option<Arc<dyn StateAdmin>>,
-    start: Option<Fixtures>,
+    state: Option<StateSettings>,
     journal: Arc<Journal>,
     /// The armed fault rules, and those a reset arms again.
     faults: Faults,
@@ -28,14 +27,9 @@ pub(crate) struct ControlPlane {
 
 impl ControlPlane {
     pub(crate) fn new(settings: ControlSettings) -> Self {
-        let (admin, start) = match settings.state {
-            Some(state) => (Some(state.admin), Some(state.start)),
-            None => (None, None),
-        };
         Self {
             admin_token: settings.admin_token,
-            admin,
-            start,
+            state: settings.state,
             journal: Arc::new(Journal::new(settings.journal_size)),
             faults: Faults::from_rules(settings.faults.iter().cloned()),
             start_faults: settings.faults,
@@ -45,12 +39,12 @@ impl ControlPlane {
 
     /// The state the server started with, if it has a store's administrative side.
     pub(crate) fn start_state(&self) -> Option<&Fixtures> {
-        self.start.as_ref()
+        self.state.as_ref().map(|state| &state.start)
     }
 
     /// The store's administrative side, if the server was given one.
     pub(crate) fn admin(&self) -> Option<&dyn StateAdmin> {
-        self.admin.as_deref()
+        self.state.as_ref().map(|state| &*state.admin)
     }
 
     pub(crate) fn journal(&self) -> &Arc<Journal> {
@@ -78,13 +72,9 @@ impl ControlPlane {
 
     /// Whether `presented` is the admin token, compared in constant time.
     pub(crate) fn is_admin_token(&self, presented: &str) -> bool {
-        self.admin_token.as_ref().is_some_and(|token| {
-            token
-                .expose_secret()
-                .as_bytes()
-                .ct_eq(presented.as_bytes())
-                .into()
-        })
+        self.admin_token
+            .as_ref()
+            .is_some_and(|token| is_token(token, presented))
     }
 
     /// Takes the lock that orders changes of the state.

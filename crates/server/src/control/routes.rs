@@ -1,7 +1,6 @@
 //! The control plane's routes under `/_collab`, each answering JSON.
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -85,8 +84,8 @@ where
     type Rejection = ControlError;
 
     async fn from_request(request: Request, state: &AppState<P>) -> Result<Self, Self::Rejection> {
-        let bytes = body_bytes(request, state).await?;
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        let text = body_text(request, state).await?;
+        let mut deserializer = serde_json::Deserializer::from_str(&text);
         serde_path_to_error::deserialize(&mut deserializer)
             .map(Self)
             .map_err(|error| {
@@ -99,11 +98,12 @@ where
     }
 }
 
-async fn body_bytes<P: Send + Sync>(
+/// The body as text (refused when it is not UTF-8).
+async fn body_text<P: Send + Sync>(
     request: Request,
     state: &AppState<P>,
-) -> Result<Bytes, ControlError> {
-    Bytes::from_request(request, state)
+) -> Result<String, ControlError> {
+    String::from_request(request, state)
         .await
         .map_err(|rejection| ControlError::BadRequest {
             path: None,
@@ -163,10 +163,8 @@ async fn put_state<P: RepositoryProvider>(
     request: Request,
 ) -> Result<Response, ControlError> {
     let admin = state.control().admin().ok_or(ControlError::NoState)?;
-    let bytes = body_bytes(request, &state).await?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| ControlError::bad(".", "the state is not UTF-8 text"))?;
-    let fixtures = Fixtures::from_json(text, STATE_BODY)?.checked(STATE_BODY)?;
+    let text = body_text(request, &state).await?;
+    let fixtures = Fixtures::from_json(&text, STATE_BODY)?.checked(STATE_BODY)?;
     for (i, user) in fixtures.users.iter().enumerate() {
         refuse_admin_token(&state, user, &format!("users[{i}].token"))?;
     }
@@ -285,10 +283,8 @@ async fn arm_fault<P: RepositoryProvider>(
     State(state): State<AppState<P>>,
     request: Request,
 ) -> Result<Response, ControlError> {
-    let bytes = body_bytes(request, &state).await?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| ControlError::bad(".", "the rule is not UTF-8 text"))?;
-    let rule = FaultRule::from_json(text).map_err(|error| ControlError::BadRequest {
+    let text = body_text(request, &state).await?;
+    let rule = FaultRule::from_json(&text).map_err(|error| ControlError::BadRequest {
         path: Some(error.field().to_owned()).filter(|field| !field.is_empty()),
         message: error.to_string(),
     })?;

@@ -223,19 +223,17 @@ where
             path = %request.uri().path(),
             user = tracing::field::Empty,
         );
-        let journal = self
-            .journal
-            .as_ref()
-            .filter(|_| !request.uri().path().starts_with(CONTROL_PREFIX))
-            .map(|journal| {
-                // Placed here once, for the finishing layer and the journal alike.
-                let placement = Placement::of(self.mode, request.headers());
-                request.extensions_mut().insert(placement);
-                (Arc::clone(journal), placement)
-            });
+        let control = request.uri().path().starts_with(CONTROL_PREFIX);
+        let journal = self.journal.as_ref().filter(|_| !control).map(|journal| {
+            // Placed here once, for the finishing layer and the journal alike.
+            let placement = Placement::of(self.mode, request.headers());
+            request.extensions_mut().insert(placement);
+            (Arc::clone(journal), placement)
+        });
         let line = Line {
             method: request.method().clone(),
             uri: request.uri().clone(),
+            control,
             notes,
             id,
             started: Instant::now(),
@@ -257,6 +255,8 @@ where
 struct Line {
     method: Method,
     uri: Uri,
+    /// Whether the path is the control plane's (not journaled, logged at `DEBUG`).
+    control: bool,
     notes: RequestNotes,
     id: RequestId,
     started: Instant,
@@ -315,7 +315,7 @@ impl Line {
                 )
             };
         }
-        if self.uri.path().starts_with(CONTROL_PREFIX) {
+        if self.control {
             access_event!(tracing::Level::DEBUG);
         } else {
             access_event!(tracing::Level::INFO);
