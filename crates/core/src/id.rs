@@ -56,27 +56,35 @@ impl ObjectId {
 
     /// Parses the 24-character hexadecimal spelling.
     pub fn parse(text: &str) -> Result<Self, ParseIdError> {
-        let found = text.chars().count();
-        for (position, found) in text.chars().enumerate() {
-            if !matches!(found, '0'..='9' | 'a'..='f') {
-                return Err(ParseIdError::InvalidCharacter { found, position });
+        // Every API request parses an id or two: the valid ones take one pass over
+        // the bytes; only a bad one is looked at again, to say what is wrong with it.
+        if let Ok(digits) = <&[u8; OBJECT_ID_LEN]>::try_from(text.as_bytes()) {
+            let mut bytes = [0u8; 12];
+            let mut valid = true;
+            for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+                let (high, low) = (hex_digit(pair[0]), hex_digit(pair[1]));
+                valid &= high.is_some() & low.is_some();
+                *byte = (high.unwrap_or(0) << 4) | low.unwrap_or(0);
+            }
+            if valid {
+                return Ok(Self(bytes));
             }
         }
-        if found != OBJECT_ID_LEN {
-            return Err(ParseIdError::WrongLength { found });
-        }
-        let mut bytes = [0u8; 12];
-        for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
-            *byte = (hex_value(pair[0]) << 4) | hex_value(pair[1]);
-        }
-        Ok(Self(bytes))
+        Err(what_is_wrong(text))
     }
 }
 
 impl ObjectId {
-    /// The 24-character spelling, written without the formatting machinery: ids
-    /// are written in every answer.
-    fn hex(&self) -> [u8; OBJECT_ID_LEN] {
+    /// The 24-character spelling as ASCII bytes, written without the formatting
+    /// machinery or an allocation: ids are written in every answer.
+    ///
+    /// ```
+    /// use collab_core::ObjectId;
+    /// let id: ObjectId = "0123456789abcdef01234567".parse()?;
+    /// assert_eq!(&id.hex(), b"0123456789abcdef01234567");
+    /// # Ok::<(), collab_core::ParseIdError>(())
+    /// ```
+    pub fn hex(&self) -> [u8; OBJECT_ID_LEN] {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut text = [0u8; OBJECT_ID_LEN];
         for (pair, byte) in text.chunks_exact_mut(2).zip(self.0) {
@@ -87,10 +95,27 @@ impl ObjectId {
     }
 }
 
-fn hex_value(digit: u8) -> u8 {
+/// What is wrong with `text`, which is not 24 lower-case hexadecimal digits: its
+/// first character outside them, else its length.
+fn what_is_wrong(text: &str) -> ParseIdError {
+    match text
+        .chars()
+        .enumerate()
+        .find(|(_, found)| !matches!(found, '0'..='9' | 'a'..='f'))
+    {
+        Some((position, found)) => ParseIdError::InvalidCharacter { found, position },
+        None => ParseIdError::WrongLength {
+            found: text.chars().count(),
+        },
+    }
+}
+
+/// The value of a lower-case hexadecimal digit.
+fn hex_digit(digit: u8) -> Option<u8> {
     match digit {
-        b'0'..=b'9' => digit - b'0',
-        _ => digit - b'a' + 10,
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        _ => None,
     }
 }
 

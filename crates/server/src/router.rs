@@ -1,23 +1,21 @@
 //! The router: routes, fallbacks and the middleware stack around them.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::api::error::ServerError;
 use crate::api::{handlers, versions};
 use crate::control;
 use crate::control::journal::Journal;
-use crate::middleware::answers::FinishAnswersLayer;
-use crate::middleware::record::{CONTROL_PREFIX, RecordLayer};
-use crate::middleware::request_timeout::RequestTimeoutLayer;
+use crate::middleware::answers::{FinishAnswers, FinishAnswersLayer};
+use crate::middleware::catch_panic::{CatchPanic, CatchPanicLayer};
+use crate::middleware::declared_length::{DeclaredLength, DeclaredLengthLayer};
+use crate::middleware::record::{CONTROL_PREFIX, Record, RecordLayer};
+use crate::middleware::request_timeout::{RequestTimeout, RequestTimeoutLayer};
 use crate::state::AppState;
 use crate::{RepositoryProvider, ServerConfig};
 
@@ -84,14 +82,15 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// Use it to mount the API inside a larger axum application, or [`bind`](crate::bind)
 /// to serve it on its own.
 pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
-    router_and_journal(config).0
+    Router::new().fallback_service(layered_router_and_journal(config).0)
 }
 
-/// The [`router`] and its request journal, which the connections' own refusals (the
-/// busy `503`s) are recorded in too.
-pub(crate) fn router_and_journal<P: RepositoryProvider>(
+/// The [`router`] as the server serves it: the routes inside the layers every request
+/// passes, and its request journal, which the connections' own refusals (the busy
+/// `503`s) are recorded in too.
+pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
     config: ServerConfig<P>,
-) -> (Router, Arc<Journal>) {
+) -> (LayeredRouter, Arc<Journal>) {
     let (timeout, limit) = (config.request_timeout(), config.body_limit());
     let wire_mode = config.wire_mode();
     let state = AppState::new(config);
@@ -105,52 +104,40 @@ pub(crate) fn router_and_journal<P: RepositoryProvider>(
         .route("/openapi.json", get(handlers::openapi))
         .route("/openapi-2022.json", get(handlers::openapi_2022))
         .route("/v1/versions/pip/minimum", get(versions::minimum))
-        .route("/v1/versions/pip/latest", get(versions::latest))
-        .layer(body_limit(limit));
+        .route("/v1/versions/pip/latest", get(versions::latest));
     // A state document of many configs is larger than any API request: the control
     // plane has a limit of its own.
-    let control = control::routes::routes::<P>().layer(body_limit(CONTROL_BODY_LIMIT));
+    let control = control::routes::routes::<P>().layer(
+        ServiceBuilder::new()
+            .layer(RequestBodyLimitLayer::new(CONTROL_BODY_LIMIT))
+            .layer(DefaultBodyLimit::max(CONTROL_BODY_LIMIT)),
+    );
     let routes = api
         .merge(control::dashboard::routes())
         .nest(CONTROL_PREFIX, control)
         .fallback(handlers::route_not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .with_state(state);
-    // Outermost first. The log sees the final answer; the finishing layer places the
-    // caller, gives the bare answers of the layers below it an error body and writes
-    // error bodies in the caller's generation.
-    let router = routes.layer(
-        ServiceBuilder::new()
-            .layer(RecordLayer::new(Some(Arc::clone(&journal)), wire_mode))
-            .layer(FinishAnswersLayer::new(wire_mode, timeout, limit))
-            .layer(CatchPanicLayer::custom(answer_panic))
-            .layer(RequestTimeoutLayer::new(timeout)),
-    );
-    (router, journal)
+    // Outermost first, around the whole router rather than each route (which
+    // `Router::layer` would box once more per request). The record sees the final
+    // answer; the finishing layer places the caller, gives the bare answers of the
+    // layers below it an error body and writes error bodies in the caller's
+    // generation. The API's body extractors read within `limit` themselves.
+    let layered = ServiceBuilder::new()
+        .layer(RecordLayer::new(Some(Arc::clone(&journal)), wire_mode))
+        .layer(FinishAnswersLayer::new(wire_mode, timeout, limit))
+        .layer(CatchPanicLayer)
+        .layer(RequestTimeoutLayer::new(timeout))
+        .layer(DeclaredLengthLayer::new(limit))
+        .service(routes);
+    (layered, journal)
 }
+
+/// The router inside the layers every request passes, as
+/// [`layered_router_and_journal`] makes it.
+pub(crate) type LayeredRouter =
+    Record<FinishAnswers<CatchPanic<RequestTimeout<DeclaredLength<Router>>>>>;
 
 /// The largest body the control plane accepts (`PUT /_collab/state` of a large state):
 /// 64 MiB.
 pub(crate) const CONTROL_BODY_LIMIT: usize = 64 * 1024 * 1024;
-
-/// Refuses a declared `Content-Length` over `limit` before reading a byte
-/// (tower-http's layer); the extractors' own limit catches bodies without one.
-fn body_limit(
-    limit: usize,
-) -> ServiceBuilder<
-    tower::layer::util::Stack<
-        DefaultBodyLimit,
-        tower::layer::util::Stack<RequestBodyLimitLayer, tower::layer::util::Identity>,
-    >,
-> {
-    ServiceBuilder::new()
-        .layer(RequestBodyLimitLayer::new(limit))
-        .layer(DefaultBodyLimit::max(limit))
-}
-
-/// The answer when a handler (in practice: a repository) panics: `500` with an error
-/// body, logged, without the panic's text (which could hold anything).
-fn answer_panic(_panic: Box<dyn Any + Send + 'static>) -> Response {
-    tracing::error!("a request handler panicked");
-    ServerError::Internal.into_response()
-}

@@ -2,7 +2,7 @@
 //! [`AccessLogFormat`].
 
 use std::cell::RefCell;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
@@ -52,21 +52,46 @@ where
         if writer.has_ansi_escapes() || meta.target() != ACCESS_LOG_TARGET {
             return self.general.format_event(ctx, writer, event);
         }
-        write_timestamp(&mut writer, SystemTime::now())?;
-        writer.write_char(' ')?;
-        writer.write_str(level_name(meta.level()))?;
-        writer.write_char(' ')?;
-        writer.write_str(meta.target())?;
-        writer.write_str(": ")?;
-        let mut fields = Fields {
-            writer: &mut writer,
-            first: true,
-            result: Ok(()),
-        };
-        event.record(&mut fields);
-        fields.result?;
-        writer.write_char('\n')
+        LINE.with(|line| {
+            // A line being written on this thread already (a value that logs while
+            // formatted) gets a buffer of its own.
+            let mut own = String::new();
+            let mut borrowed = line.try_borrow_mut();
+            let line = match &mut borrowed {
+                Ok(line) => &mut **line,
+                Err(_) => &mut own,
+            };
+            line.clear();
+            write_access_line(line, event)?;
+            writer.write_str(line)
+        })
     }
+}
+
+thread_local! {
+    /// The access line being written on this thread: built with direct pushes, then
+    /// handed to the writer at once.
+    static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Writes `event`'s line, with its newline, into `line`.
+fn write_access_line(line: &mut String, event: &Event<'_>) -> fmt::Result {
+    let meta = event.metadata();
+    write_timestamp(line, SystemTime::now())?;
+    line.push(' ');
+    line.push_str(level_name(meta.level()));
+    line.push(' ');
+    line.push_str(meta.target());
+    line.push_str(": ");
+    let mut fields = Fields {
+        line,
+        first: true,
+        result: Ok(()),
+    };
+    event.record(&mut fields);
+    fields.result?;
+    line.push('\n');
+    Ok(())
 }
 
 /// A level as the default format pads it.
@@ -82,13 +107,13 @@ fn level_name(level: &Level) -> &'static str {
 
 /// Writes the fields as the default format does: the message as it is, the others
 /// `name=value` (value by `Debug`), separated by spaces.
-struct Fields<'w, 'a> {
-    writer: &'w mut Writer<'a>,
+struct Fields<'l> {
+    line: &'l mut String,
     first: bool,
     result: fmt::Result,
 }
 
-impl Fields<'_, '_> {
+impl Fields<'_> {
     /// Writes what comes before a field's value: the separator and, but for the
     /// message, `name=`. False once writing has failed.
     fn begin(&mut self, field: &Field) -> bool {
@@ -96,38 +121,50 @@ impl Fields<'_, '_> {
             return false;
         }
         if !std::mem::take(&mut self.first) {
-            self.result = self.writer.write_char(' ');
+            self.line.push(' ');
         }
         let name = field.name();
         if name != "message" {
-            self.result = self
-                .result
-                .and_then(|()| {
-                    self.writer
-                        .write_str(name.strip_prefix("r#").unwrap_or(name))
-                })
-                .and_then(|()| self.writer.write_char('='));
+            self.line.push_str(name.strip_prefix("r#").unwrap_or(name));
+            self.line.push('=');
         }
-        self.result.is_ok()
+        true
     }
 }
 
-impl Visit for Fields<'_, '_> {
+impl Visit for Fields<'_> {
     fn record_u64(&mut self, field: &Field, value: u64) {
         if self.begin(field) {
-            self.result = self.writer.write_str(itoa::Buffer::new().format(value));
+            self.line.push_str(itoa::Buffer::new().format(value));
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         if self.begin(field) {
-            self.result = self.writer.write_str(itoa::Buffer::new().format(value));
+            self.line.push_str(itoa::Buffer::new().format(value));
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if !self.begin(field) {
+            return;
+        }
+        // `Debug` of a string that it leaves as it is, quoted, without its machinery.
+        if value
+            .bytes()
+            .all(|byte| matches!(byte, b' '..=b'~') && byte != b'"' && byte != b'\\')
+        {
+            self.line.push('"');
+            self.line.push_str(value);
+            self.line.push('"');
+        } else {
+            self.result = write!(self.line, "{value:?}");
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if self.begin(field) {
-            self.result = write!(self.writer, "{value:?}");
+            self.result = write!(self.line, "{value:?}");
         }
     }
 }
@@ -270,6 +307,7 @@ mod tests {
                 absent = None::<tracing::field::DisplayValue<&str>>,
                 status = 200u16,
                 quoted = "text",
+                escaped = "say \"hi\"\tnow\\ é",
                 latency_ms = %"0.125",
                 "answered"
             );
@@ -281,7 +319,7 @@ mod tests {
             fast,
             "  INFO collab_server::access: answered method=GET \
              path=/v1/datasets/0123456789abcdef01234567/collaboration/access user=carol \
-             status=200 quoted=\"text\" latency_ms=0.125\n"
+             status=200 quoted=\"text\" escaped=\"say \\\"hi\\\"\\tnow\\\\ é\" latency_ms=0.125\n"
         );
     }
 

@@ -1,5 +1,8 @@
 //! Who is calling: the credentials of a request, and the repository acting as them.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -14,23 +17,41 @@ use crate::state::AppState;
 
 /// The users the server knows, looked up by token in constant time.
 pub(crate) struct Users {
-    users: Vec<UserToken>,
+    users: Vec<KnownUser>,
+}
+
+/// A user's name, shared with every request it makes, and token.
+#[derive(Clone)]
+struct KnownUser {
+    name: Arc<str>,
+    token: SecretString,
 }
 
 impl Users {
     pub(crate) fn new(users: Vec<UserToken>) -> Self {
-        Self { users }
+        Self {
+            users: users
+                .into_iter()
+                .map(|user| KnownUser {
+                    name: user.name.into(),
+                    token: user.token,
+                })
+                .collect(),
+        }
     }
 
     /// These users and `user`, in place of a user of the same name.
     pub(crate) fn with(&self, user: UserToken) -> Self {
-        let mut users: Vec<UserToken> = self
+        let mut users: Vec<KnownUser> = self
             .users
             .iter()
-            .filter(|known| known.name != user.name)
+            .filter(|known| *known.name != *user.name)
             .cloned()
             .collect();
-        users.push(user);
+        users.push(KnownUser {
+            name: user.name.into(),
+            token: user.token,
+        });
         Self { users }
     }
 
@@ -39,11 +60,11 @@ impl Users {
     /// Compares against every user's token with [`ConstantTimeEq`] and does not stop
     /// at a match, so the time taken does not tell an attacker how much of a token
     /// was right (only, as for any such comparison, whether the lengths matched).
-    pub(crate) fn find(&self, presented: &str) -> Option<&str> {
+    pub(crate) fn find(&self, presented: &str) -> Option<&Arc<str>> {
         let mut found = None;
         for user in &self.users {
             if is_token(&user.token, presented) && found.is_none() {
-                found = Some(user.name.as_str());
+                found = Some(&user.name);
             }
         }
         found
@@ -64,25 +85,39 @@ pub(crate) fn is_token(token: &SecretString, presented: &str) -> bool {
 /// The token a request carries: the `token` query parameter (Lightly's `ApiKeyAuth`)
 /// if present, else an `Authorization: Bearer` header (`auth0Bearer`).
 ///
-/// Error messages never repeat what was sent.
-pub(crate) fn presented_token(parts: &Parts) -> Result<String, Error> {
+/// Error messages never repeat what was sent. A token that needs no decoding is
+/// borrowed from the request.
+pub(crate) fn presented_token(parts: &Parts) -> Result<Cow<'_, str>, Error> {
     let query = parts.uri.query().unwrap_or_default();
-    let mut tokens = form_urlencoded::parse(query.as_bytes())
-        .filter(|(key, _)| key == "token")
-        .map(|(_, value)| value);
-    match (tokens.next(), tokens.next()) {
+    match first_two_values(query, "token") {
         (Some(_), Some(_)) => Err(Error::Unauthorized {
             message: "the token query parameter is given more than once".into(),
         }),
         (Some(token), None) if token.is_empty() => Err(Error::Unauthorized {
             message: "the token query parameter is empty".into(),
         }),
-        (Some(token), None) => Ok(token.into_owned()),
+        (Some(token), None) => Ok(token),
         (None, _) => bearer_token(&parts.headers),
     }
 }
 
-fn bearer_token(headers: &HeaderMap) -> Result<String, Error> {
+/// The first two values of `key` in `query`, decoded as a form. A query with nothing
+/// to decode (no `%`, no `+`), as a token's usually is, is split without copying.
+fn first_two_values<'q>(query: &'q str, key: &str) -> (Option<Cow<'q, str>>, Option<Cow<'q, str>>) {
+    if query.bytes().any(|byte| matches!(byte, b'%' | b'+')) {
+        let mut values = form_urlencoded::parse(query.as_bytes())
+            .filter(|(name, _)| name == key)
+            .map(|(_, value)| value);
+        return (values.next(), values.next());
+    }
+    let mut values = query.split('&').filter_map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (name == key).then_some(Cow::Borrowed(value))
+    });
+    (values.next(), values.next())
+}
+
+fn bearer_token(headers: &HeaderMap) -> Result<Cow<'_, str>, Error> {
     let unauthorized = |message: &str| Error::Unauthorized {
         message: message.into(),
     };
@@ -98,7 +133,7 @@ fn bearer_token(headers: &HeaderMap) -> Result<String, Error> {
         Some((scheme, token))
             if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
         {
-            Ok(token.trim().to_owned())
+            Ok(Cow::Borrowed(token.trim()))
         }
         _ => Err(unauthorized(
             "the Authorization header is not of the form Bearer <token>",
@@ -113,7 +148,7 @@ fn bearer_token(headers: &HeaderMap) -> Result<String, Error> {
 /// Records the user's name (never the token) in the request's log span.
 pub(crate) struct Caller<R> {
     pub(crate) repository: R,
-    pub(crate) user: std::sync::Arc<str>,
+    pub(crate) user: Arc<str>,
 }
 
 impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Repository> {
@@ -160,7 +195,7 @@ mod tests {
     #[test]
     fn finds_the_user_of_a_token_and_no_one_for_others() {
         let users = users();
-        assert_eq!(users.find("b-token"), Some("bob"));
+        assert_eq!(users.find("b-token").map(|name| &**name), Some("bob"));
         assert_eq!(users.find("b-toke"), None);
         assert_eq!(users.find("b-token "), None);
         assert_eq!(users.find(""), None);
@@ -168,7 +203,7 @@ mod tests {
 
     #[test]
     fn a_shared_token_belongs_to_the_user_added_first() {
-        assert_eq!(users().find("a-token"), Some("alice"));
+        assert_eq!(users().find("a-token").map(|name| &**name), Some("alice"));
     }
 
     fn parts(uri: &str, authorization: Option<&str>) -> Parts {
@@ -179,10 +214,39 @@ mod tests {
         request.body(()).expect("valid request").into_parts().0
     }
 
-    fn unauthorized_message(result: Result<String, Error>) -> String {
+    fn unauthorized_message(result: Result<Cow<'_, str>, Error>) -> String {
         match result {
             Err(Error::Unauthorized { message }) => message,
             other => panic!("expected Unauthorized, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_plain_query_is_split_as_a_form_would_decode_it() {
+        for query in [
+            "token=abc",
+            "a=1&token=abc&b",
+            "token=&x=1",
+            "token",
+            "&&token=abc&&",
+            "x=1&token=a=b",
+            "token=one&token=two&token=three",
+            "tok%65n=abc",
+            "token=a+b%2Fc",
+            "",
+        ] {
+            let (first, second) = first_two_values(query, "token");
+            let ours: Vec<String> = first
+                .into_iter()
+                .chain(second)
+                .map(Cow::into_owned)
+                .collect();
+            let form: Vec<String> = form_urlencoded::parse(query.as_bytes())
+                .filter(|(name, _)| name == "token")
+                .map(|(_, value)| value.into_owned())
+                .take(2)
+                .collect();
+            assert_eq!(ours, form, "{query:?}");
         }
     }
 

@@ -4,11 +4,10 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use collab_core::{AccessConfigId, DatasetId, Error};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::RepositoryProvider;
@@ -27,29 +26,49 @@ pub(crate) struct ConfigPath {
     pub(crate) config: AccessConfigId,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawIds {
-    dataset_id: String,
-    access_config_id: Option<String>,
+/// The path's `{datasetId}` and `{accessConfigId}`, as the router decoded them.
+#[derive(Default)]
+struct RawIds<'a> {
+    dataset_id: &'a str,
+    access_config_id: &'a str,
 }
 
-async fn raw_ids<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<RawIds, ServerError> {
-    // A path that cannot be decoded (bad percent-encoding, not UTF-8) is malformed input.
-    let Path(ids) = Path::<RawIds>::from_request_parts(parts, state)
+impl<'a> RawIds<'a> {
+    fn of(params: &'a RawPathParams) -> Self {
+        let mut ids = Self::default();
+        for (name, value) in params {
+            match name {
+                "datasetId" => ids.dataset_id = value,
+                "accessConfigId" => ids.access_config_id = value,
+                _ => {}
+            }
+        }
+        ids
+    }
+}
+
+/// The path's parameters; a path that cannot be decoded (bad percent-encoding, not
+/// UTF-8) is malformed input.
+async fn path_params<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<RawPathParams, ServerError> {
+    RawPathParams::from_request_parts(parts, state)
         .await
-        .map_err(|rejection| Error::InvalidRequest {
-            message: rejection.body_text(),
-        })?;
-    Ok(ids)
+        .map_err(|rejection| {
+            Error::InvalidRequest {
+                message: rejection.body_text(),
+            }
+            .into()
+        })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for DatasetPath {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ids = raw_ids(parts, state).await?;
-        let dataset = DatasetId::parse_named(&ids.dataset_id)?;
+        let params = path_params(parts, state).await?;
+        let dataset = DatasetId::parse_named(RawIds::of(&params).dataset_id)?;
         note_dataset(parts, dataset);
         Ok(Self(dataset))
     }
@@ -59,10 +78,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ConfigPath {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ids = raw_ids(parts, state).await?;
-        let dataset = DatasetId::parse_named(&ids.dataset_id)?;
+        let params = path_params(parts, state).await?;
+        let ids = RawIds::of(&params);
+        let dataset = DatasetId::parse_named(ids.dataset_id)?;
         note_dataset(parts, dataset);
-        let config = AccessConfigId::parse_named(ids.access_config_id.as_deref().unwrap_or(""))?;
+        let config = AccessConfigId::parse_named(ids.access_config_id)?;
         Ok(Self { dataset, config })
     }
 }
@@ -112,9 +132,11 @@ where
 /// Reads the whole body within the limit and the body-read timeout, and notes it for
 /// the request's record (the journal keeps it).
 async fn read_noted_body<P: RepositoryProvider>(
-    request: Request,
+    mut request: Request,
     state: &AppState<P>,
 ) -> Result<Bytes, ServerError> {
+    // The limit is the extractors' own: the API's routes have no limiting layer.
+    DefaultBodyLimit::max(state.body_limit()).apply(&mut request);
     let notes = record::notes(request.extensions()).cloned();
     let bytes = within_body_read_timeout(state, async {
         Bytes::from_request(request, state)

@@ -10,14 +10,13 @@
 use std::fmt;
 use std::str::FromStr;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use collab_core::ApiErrorResponse;
 use collab_core::wire::{UnknownGeneration, WireGeneration};
 
 use crate::api::json::{json_response, replace_body};
+use crate::middleware::record::RequestId;
 
 /// How the server chooses the generation of the wire it answers in.
 ///
@@ -94,23 +93,6 @@ impl Placement {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Placement {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        // Without the placing layer (a router used in an unusual way) a request is
-        // answered in today's generation.
-        Ok(parts
-            .extensions
-            .get::<Placement>()
-            .copied()
-            .unwrap_or(Placement {
-                generation: WireGeneration::Current,
-                settled: false,
-            }))
-    }
-}
-
 /// On a response: the generation its request's body placed it in.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AnsweredIn(pub(crate) WireGeneration);
@@ -126,14 +108,14 @@ pub(crate) struct ErrorBody(pub(crate) ApiErrorResponse);
 pub(crate) fn in_callers_generation(
     response: Response,
     placement: Placement,
-    request_id: Option<&str>,
+    request_id: Option<&RequestId>,
 ) -> Response {
     let generation = answered_in(&response, placement);
     match response.extensions().get::<ErrorBody>() {
         Some(ErrorBody(body)) => {
             let body = match request_id {
                 Some(id) if generation == WireGeneration::Current => {
-                    body.clone().with_request_id(id)
+                    body.clone().with_request_id(id.text().as_str())
                 }
                 _ => body.clone(),
             };

@@ -14,7 +14,7 @@ use crate::api::auth::Caller;
 use crate::api::error::ServerError;
 use crate::api::extract::{ConfigPath, DatasetPath, IgnoredBody, JsonBody};
 use crate::api::faults;
-use crate::api::generation::{AnsweredIn, Placement};
+use crate::api::generation::AnsweredIn;
 use crate::api::json::{APPLICATION_JSON, json_response};
 use crate::api::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
 use crate::middleware::record::RequestNotes;
@@ -26,12 +26,11 @@ use crate::state::AppState;
 pub(crate) async fn create_or_update<P: RepositoryProvider>(
     State(state): State<AppState<P>>,
     notes: RequestNotes,
-    placement: Placement,
     caller: Caller<P::Repository>,
     DatasetPath(dataset): DatasetPath,
     JsonBody(incoming): JsonBody<IncomingShareRequest>,
 ) -> Response {
-    let generation = placement.with_body(incoming.spelled_in);
+    let generation = notes.placement().with_body(incoming.spelled_in);
     let call = (Operation::CreateOrUpdate, &dataset, &*caller.user);
     let mut response = faults::around(&state, &notes, call, async {
         match caller
@@ -56,14 +55,14 @@ pub(crate) async fn create_or_update<P: RepositoryProvider>(
 pub(crate) async fn list<P: RepositoryProvider>(
     State(state): State<AppState<P>>,
     notes: RequestNotes,
-    placement: Placement,
     caller: Caller<P::Repository>,
     DatasetPath(dataset): DatasetPath,
 ) -> Response {
+    let generation = notes.placement().generation;
     let call = (Operation::List, &dataset, &*caller.user);
     faults::around(&state, &notes, call, async {
         match caller.repository.list(&dataset).await {
-            Ok(configs) => json_response(StatusCode::OK, &placement.generation.on_wire(&*configs)),
+            Ok(configs) => json_response(StatusCode::OK, &generation.on_wire(&*configs)),
             Err(error) => ServerError::from(error).into_response(),
         }
     })

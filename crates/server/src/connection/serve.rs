@@ -1,5 +1,6 @@
 //! Serving the router on a socket: [`bind`], [`BoundServer`] and [`ServerHandle`].
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -7,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -26,7 +26,7 @@ use crate::connection::in_flight::{Activity, InFlightBody, WatchedRequestBody};
 use crate::connection::watched_io::WatchedIo;
 use crate::control::journal::Journal;
 use crate::middleware::record::RecordLayer;
-use crate::router::router_and_journal;
+use crate::router::{LayeredRouter, layered_router_and_journal};
 use crate::{RepositoryProvider, ServerConfig, WireMode};
 
 /// How many connections over [`ServerConfig::max_connections`] are answered `503`
@@ -68,7 +68,7 @@ fn invalid_input(error: crate::ConfigError) -> io::Error {
 pub struct BoundServer {
     listener: TcpListener,
     local_addr: SocketAddr,
-    router: Router,
+    router: LayeredRouter,
     journal: Arc<Journal>,
     wire_mode: WireMode,
     limits: ConnectionLimits,
@@ -84,7 +84,7 @@ impl BoundServer {
         config.check().map_err(invalid_input)?;
         let limits = config.connection_limits();
         let wire_mode = config.wire_mode();
-        let (router, journal) = router_and_journal(config);
+        let (router, journal) = layered_router_and_journal(config);
         Ok(Self {
             local_addr: listener.local_addr()?,
             listener,
@@ -204,7 +204,7 @@ impl BoundServer {
 
 /// What every connection of one server shares.
 struct Served {
-    router: Router,
+    router: LayeredRouter,
     /// Where the busy `503`s are recorded, as the router records its answers.
     record: RecordLayer,
     limits: ConnectionLimits,
@@ -217,7 +217,7 @@ struct Served {
 
 impl Served {
     fn new(
-        router: Router,
+        router: LayeredRouter,
         record: RecordLayer,
         limits: ConnectionLimits,
         open: Arc<AtomicUsize>,
@@ -283,11 +283,13 @@ impl Served {
         let open = OpenConnection::new(&self.open, slot);
         let activity = Arc::new(Activity::default());
         let io = TokioIo::new(WatchedIo::new(stream, Arc::clone(&activity), self.limits));
-        let router = self.router.clone();
+        // One router per connection, not a clone per request: hyper calls a service
+        // through `&self`, the router's layers through `&mut self`.
+        let router = RefCell::new(self.router.clone());
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let in_flight = activity.begin();
             let request = request.map(|body| Body::new(WatchedRequestBody::new(body, &activity)));
-            let answer = router.clone().call(request);
+            let answer = router.borrow_mut().call(request);
             async move {
                 let response = answer.await?;
                 if response.extensions().get::<NoAnswer>().is_some() {

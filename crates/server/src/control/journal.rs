@@ -1,14 +1,15 @@
 //! The request journal: the API requests the server received, newest last, in a
 //! bounded ring ([`Journal`]), and the shape a test reads them in ([`RecordedRequest`]).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::http::Method;
-use collab_core::DatasetId;
 use collab_core::wire::WireGeneration;
+use collab_core::{DatasetId, OBJECT_ID_LEN};
 use serde::{Deserialize, Serialize};
 
 use crate::middleware::record::RequestId;
@@ -62,19 +63,18 @@ pub struct RecordedRequest {
     pub fault: Option<u64>,
 }
 
-/// What the record layer knows of a request once it is answered.
-pub(crate) struct Entry {
+/// What the record layer knows of a request once it is answered, lent to
+/// [`Journal::push`], which copies what it keeps.
+pub(crate) struct Entry<'a> {
     pub(crate) time: SystemTime,
-    pub(crate) method: Method,
-    /// A copy: the request's own path is a slice of hyper's read buffer, which an
-    /// entry must not keep alive.
-    pub(crate) path: Box<str>,
-    pub(crate) user: Option<Arc<str>>,
+    pub(crate) method: &'a Method,
+    pub(crate) path: &'a str,
+    pub(crate) user: Option<&'a Arc<str>>,
     pub(crate) dataset: Option<DatasetId>,
     pub(crate) status: u16,
     pub(crate) generation: WireGeneration,
-    pub(crate) body: Option<Bytes>,
-    pub(crate) request_id: RequestId,
+    pub(crate) body: Option<&'a Bytes>,
+    pub(crate) request_id: &'a RequestId,
     pub(crate) latency: Duration,
     pub(crate) fault: Option<u64>,
 }
@@ -106,16 +106,65 @@ pub(crate) struct Journal {
 
 #[derive(Default)]
 struct Ring {
+    /// Oldest first; the `seq` of the first is `first_seq`, and each next one's is one more.
     entries: VecDeque<Stored>,
+    first_seq: u64,
     body_bytes: usize,
-    next_seq: u64,
 }
 
-struct Stored {
-    seq: u64,
-    entry: Entry,
-    truncated: bool,
+impl Ring {
+    /// The `seq` the next entry gets.
+    fn next_seq(&self) -> u64 {
+        self.first_seq + self.entries.len() as u64
+    }
 }
+
+/// An entry as the ring keeps it: what every request has in one cache line (see
+/// `a_stored_entry_fits_a_cache_line`), because each push writes a slot last written
+/// `size` requests ago, which is no longer in the processor's caches. What only some
+/// requests have (a body, a caller's own id, a path other than a list's, a fault)
+/// is in `rare`, and a list of a dataset allocates nothing.
+struct Stored {
+    time_ms: u64,
+    /// A fresh request id's number; the caller's own id is in `rare`.
+    request_number: u64,
+    user: Option<Arc<str>>,
+    rare: Option<Box<Rare>>,
+    latency_micros: u32,
+    status: u16,
+    /// An index into [`STANDARD_METHODS`]; any other method is in `rare`.
+    method: u8,
+    generation: WireGeneration,
+    dataset: Option<DatasetId>,
+}
+
+/// What only some requests have.
+#[derive(Default)]
+struct Rare {
+    /// The path, unless it is the list path of the entry's dataset.
+    path: Option<Box<str>>,
+    method: Option<Method>,
+    request_id: Option<Box<str>>,
+    body: Option<Bytes>,
+    body_truncated: bool,
+    fault: Option<u64>,
+}
+
+/// The methods an entry keeps as an index.
+const STANDARD_METHODS: [Method; 9] = [
+    Method::GET,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::HEAD,
+    Method::OPTIONS,
+    Method::PATCH,
+    Method::CONNECT,
+    Method::TRACE,
+];
+
+/// The `method` of an entry whose method is in `rare`.
+const OTHER_METHOD: u8 = u8::MAX;
 
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -132,7 +181,7 @@ impl Journal {
         Self {
             size,
             ring: Mutex::new(Ring {
-                next_seq: 1,
+                first_seq: 1,
                 ..Ring::default()
             }),
         }
@@ -149,35 +198,34 @@ impl Journal {
     }
 
     /// Adds an entry, dropping the oldest ones past the size or the body budget.
-    pub(crate) fn push(&self, mut entry: Entry) {
+    pub(crate) fn push(&self, entry: Entry<'_>) {
         if !self.is_on() {
             return;
         }
-        let truncated = entry
-            .body
-            .as_mut()
-            .is_some_and(|body| keep_cut(body, JOURNAL_BODY_LIMIT));
-        let body_len = entry.body.as_ref().map_or(0, Bytes::len);
+        let stored = Stored::of(&entry);
+        let body_len = stored.body().map_or(0, Bytes::len);
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
-        let seq = ring.next_seq;
-        ring.next_seq += 1;
         ring.body_bytes += body_len;
-        ring.entries.push_back(Stored {
-            seq,
-            entry,
-            truncated,
-        });
+        ring.entries.push_back(stored);
+        // The oldest entry is dropped once the lock is let go (its user's name and
+        // its rare part are freed then, not while other requests wait).
+        let mut oldest = None;
         while ring.entries.len() > self.size || ring.body_bytes > JOURNAL_BODY_BUDGET {
-            let Some(oldest) = ring.entries.pop_front() else {
+            let Some(dropped) = ring.entries.pop_front() else {
                 break;
             };
-            ring.body_bytes -= oldest.entry.body.as_ref().map_or(0, Bytes::len);
+            ring.first_seq += 1;
+            ring.body_bytes -= dropped.body().map_or(0, Bytes::len);
+            oldest = Some(dropped);
         }
+        drop(ring);
+        drop(oldest);
     }
 
     /// Empties the journal; `seq` goes on from where it was.
     pub(crate) fn clear(&self) {
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
+        ring.first_seq = ring.next_seq();
         ring.entries.clear();
         ring.body_bytes = 0;
     }
@@ -194,62 +242,164 @@ impl Journal {
     /// The entries that pass `filter`, oldest first.
     pub(crate) fn read(&self, filter: &Filter) -> Vec<RecordedRequest> {
         let ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut matching: Vec<&Stored> = ring
-            .entries
-            .iter()
-            .filter(|stored| filter.passes(stored))
+        let mut matching: Vec<(u64, &Stored)> = (ring.first_seq..)
+            .zip(&ring.entries)
+            .filter(|(seq, stored)| filter.passes(*seq, stored))
             .collect();
         if let Some(limit) = filter.limit {
             let skip = matching.len().saturating_sub(limit);
             matching.drain(..skip);
         }
-        matching.into_iter().map(Stored::recorded).collect()
+        matching
+            .into_iter()
+            .map(|(seq, stored)| stored.recorded(seq))
+            .collect()
     }
 }
 
 impl Filter {
-    fn passes(&self, stored: &Stored) -> bool {
-        let entry = &stored.entry;
-        self.since.is_none_or(|since| stored.seq > since)
+    fn passes(&self, seq: u64, stored: &Stored) -> bool {
+        self.since.is_none_or(|since| seq > since)
             && self
                 .method
                 .as_deref()
-                .is_none_or(|method| entry.method.as_str().eq_ignore_ascii_case(method))
-            && self.path.as_deref().is_none_or(|path| *entry.path == *path)
+                .is_none_or(|method| stored.method().as_str().eq_ignore_ascii_case(method))
+            && self
+                .path
+                .as_deref()
+                .is_none_or(|path| stored.path() == path)
             && self
                 .dataset
                 .as_deref()
-                .is_none_or(|dataset| entry.dataset.is_some_and(|d| d.to_string() == dataset))
+                .is_none_or(|dataset| stored.dataset.is_some_and(|d| d.to_string() == dataset))
             && self
                 .user
                 .as_deref()
-                .is_none_or(|user| entry.user.as_deref() == Some(user))
-            && self.status.is_none_or(|status| entry.status == status)
+                .is_none_or(|user| stored.user.as_deref() == Some(user))
+            && self.status.is_none_or(|status| stored.status == status)
     }
 }
 
 impl Stored {
-    fn recorded(&self) -> RecordedRequest {
-        let entry = &self.entry;
-        RecordedRequest {
-            seq: self.seq,
-            time: entry
+    /// What the journal keeps of `entry`: its body cut to [`JOURNAL_BODY_LIMIT`] and,
+    /// like everything it keeps, copied (the request's own bytes are slices of hyper's
+    /// read buffer, which an entry must not keep alive).
+    fn of(entry: &Entry<'_>) -> Self {
+        let method = STANDARD_METHODS
+            .iter()
+            .position(|standard| standard == entry.method)
+            .map_or(OTHER_METHOD, |index| index as u8);
+        let mut rare = Rare::default();
+        if method == OTHER_METHOD {
+            rare.method = Some(entry.method.clone());
+        }
+        if !entry
+            .dataset
+            .is_some_and(|dataset| is_list_path(entry.path, &dataset))
+        {
+            rare.path = Some(entry.path.into());
+        }
+        let request_number = match entry.request_id {
+            RequestId::Fresh(number) => *number,
+            RequestId::Given(id) => {
+                rare.request_id = Some(id.clone());
+                0
+            }
+        };
+        if let Some(body) = entry.body {
+            let (kept, truncated) = keep_cut(body, JOURNAL_BODY_LIMIT);
+            rare.body = Some(kept);
+            rare.body_truncated = truncated;
+        }
+        rare.fault = entry.fault;
+        let is_rare = rare.path.is_some()
+            || rare.method.is_some()
+            || rare.request_id.is_some()
+            || rare.body.is_some()
+            || rare.fault.is_some();
+        Self {
+            time_ms: entry
                 .time
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |since| since.as_millis() as u64),
-            method: entry.method.to_string(),
-            path: entry.path.to_string(),
-            user: entry.user.as_deref().map(str::to_owned),
-            dataset: entry.dataset,
+            request_number,
+            user: entry.user.cloned(),
+            rare: is_rare.then(|| Box::new(rare)),
+            latency_micros: u32::try_from(entry.latency.as_micros()).unwrap_or(u32::MAX),
             status: entry.status,
-            generation: entry.generation.to_string(),
-            body: body_value(entry.body.as_ref(), self.truncated),
-            body_truncated: self.truncated,
-            request_id: entry.request_id.as_str().to_owned(),
-            latency_ms: entry.latency.as_secs_f64() * 1000.0,
-            fault: entry.fault,
+            method,
+            generation: entry.generation,
+            dataset: entry.dataset,
         }
     }
+
+    fn body(&self) -> Option<&Bytes> {
+        self.rare.as_ref().and_then(|rare| rare.body.as_ref())
+    }
+
+    fn method(&self) -> Method {
+        match STANDARD_METHODS.get(usize::from(self.method)) {
+            Some(method) => method.clone(),
+            None => self
+                .rare
+                .as_ref()
+                .and_then(|rare| rare.method.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn path(&self) -> Cow<'_, str> {
+        match (
+            self.rare.as_ref().and_then(|rare| rare.path.as_deref()),
+            self.dataset,
+        ) {
+            (Some(path), _) => Cow::Borrowed(path),
+            (None, Some(dataset)) => Cow::Owned(list_path(&dataset)),
+            (None, None) => Cow::Borrowed(""),
+        }
+    }
+
+    fn recorded(&self, seq: u64) -> RecordedRequest {
+        let rare = self.rare.as_deref();
+        let request_id = match rare.and_then(|rare| rare.request_id.as_deref()) {
+            Some(given) => given.to_owned(),
+            None => RequestId::Fresh(self.request_number)
+                .text()
+                .as_str()
+                .to_owned(),
+        };
+        let body_truncated = rare.is_some_and(|rare| rare.body_truncated);
+        RecordedRequest {
+            seq,
+            time: self.time_ms,
+            method: self.method().to_string(),
+            path: self.path().into_owned(),
+            user: self.user.as_deref().map(str::to_owned),
+            dataset: self.dataset,
+            status: self.status,
+            generation: self.generation.to_string(),
+            body: body_value(self.body(), body_truncated),
+            body_truncated,
+            request_id,
+            latency_ms: f64::from(self.latency_micros) / 1000.0,
+            fault: rare.and_then(|rare| rare.fault),
+        }
+    }
+}
+
+/// The path of the list of `dataset`'s configs.
+fn list_path(dataset: &DatasetId) -> String {
+    format!("/v1/datasets/{dataset}/collaboration/access")
+}
+
+/// Whether `path` is [`list_path`] of `dataset`, compared without writing it out.
+fn is_list_path(path: &str, dataset: &DatasetId) -> bool {
+    const BEFORE: &str = "/v1/datasets/";
+    const AFTER: &str = "/collaboration/access";
+    path.len() == BEFORE.len() + OBJECT_ID_LEN + AFTER.len()
+        && path.starts_with(BEFORE)
+        && path.ends_with(AFTER)
+        && path.as_bytes()[BEFORE.len()..BEFORE.len() + OBJECT_ID_LEN] == dataset.object_id().hex()
 }
 
 /// A kept body as JSON: parsed when it is whole JSON, else its text.
@@ -264,45 +414,102 @@ fn body_value(body: Option<&Bytes>, truncated: bool) -> serde_json::Value {
 }
 
 /// `body`'s first `limit` bytes in an allocation of their own (a request's body can be
-/// a slice of hyper's read buffer, which an entry must not keep alive); whether it was
-/// longer.
-fn keep_cut(body: &mut Bytes, limit: usize) -> bool {
-    let longer = body.len() > limit;
-    *body = Bytes::copy_from_slice(&body[..body.len().min(limit)]);
-    longer
+/// a slice of hyper's read buffer, which an entry must not keep alive), and whether it
+/// was longer.
+fn keep_cut(body: &Bytes, limit: usize) -> (Bytes, bool) {
+    (
+        Bytes::copy_from_slice(&body[..body.len().min(limit)]),
+        body.len() > limit,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn entry(path: &str, body: Option<&'static [u8]>) -> Entry {
-        Entry {
+    const DATASET: &str = "0123456789abcdef01234567";
+
+    /// Pushes a `GET` of `path` by alice, with `body`.
+    fn push(journal: &Journal, path: &str, body: Option<&'static [u8]>) {
+        push_request(journal, &Method::GET, path, body, &RequestId::fresh());
+    }
+
+    fn push_request(
+        journal: &Journal,
+        method: &Method,
+        path: &str,
+        body: Option<&'static [u8]>,
+        request_id: &RequestId,
+    ) {
+        let user: Arc<str> = "alice".into();
+        let body = body.map(Bytes::from_static);
+        journal.push(Entry {
             time: SystemTime::now(),
-            method: Method::GET,
-            path: path.into(),
-            user: Some("alice".into()),
-            dataset: None,
+            method,
+            path,
+            user: Some(&user),
+            dataset: path
+                .contains(DATASET)
+                .then(|| DATASET.parse().expect("an id")),
             status: 200,
             generation: WireGeneration::Current,
-            body: body.map(Bytes::from_static),
-            request_id: RequestId::fresh(),
+            body: body.as_ref(),
+            request_id,
             latency: Duration::from_micros(1500),
             fault: None,
-        }
+        });
+    }
+
+    #[test]
+    fn a_stored_entry_fits_a_cache_line() {
+        assert!(
+            std::mem::size_of::<Stored>() <= 64,
+            "{}",
+            std::mem::size_of::<Stored>()
+        );
+    }
+
+    #[test]
+    fn what_is_kept_compactly_reads_back_as_it_came() {
+        let journal = Journal::new(10);
+        let list = format!("/v1/datasets/{DATASET}/collaboration/access");
+        push(&journal, &list, None);
+        // Not the list path of its dataset: kept as it came.
+        let other = format!("/v1/datasets/{DATASET}/collaboration/access/");
+        push(&journal, &other, None);
+        let given = RequestId::Given("trace-7".into());
+        let purge = Method::from_bytes(b"PURGE").expect("a method");
+        push_request(&journal, &purge, "/x", None, &given);
+        let read = journal.read(&Filter::default());
+        assert_eq!(read[0].path, list);
+        assert_eq!(read[0].method, "GET");
+        assert_eq!(
+            read[0].dataset.map(|d| d.to_string()).as_deref(),
+            Some(DATASET)
+        );
+        assert_eq!(read[0].latency_ms, 1.5);
+        assert_eq!(read[0].request_id.len(), 25, "{}", read[0].request_id);
+        assert_eq!(read[1].path, other);
+        assert_eq!(read[2].method, "PURGE");
+        assert_eq!(read[2].request_id, "trace-7");
+        let by_path = Filter {
+            path: Some(list.clone()),
+            ..Filter::default()
+        };
+        assert_eq!(journal.read(&by_path).len(), 1);
     }
 
     #[test]
     fn keeps_the_newest_entries_with_increasing_seqs() {
         let journal = Journal::new(2);
         for path in ["/a", "/b", "/c"] {
-            journal.push(entry(path, None));
+            push(&journal, path, None);
         }
         let read = journal.read(&Filter::default());
         let seen: Vec<(u64, &str)> = read.iter().map(|r| (r.seq, r.path.as_str())).collect();
         assert_eq!(seen, [(2, "/b"), (3, "/c")]);
         journal.clear();
-        journal.push(entry("/d", None));
+        push(&journal, "/d", None);
         assert_eq!(journal.read(&Filter::default())[0].seq, 4);
     }
 
@@ -310,7 +517,7 @@ mod tests {
     fn filters_by_since_path_and_limit() {
         let journal = Journal::new(10);
         for path in ["/a", "/b", "/a", "/a"] {
-            journal.push(entry(path, None));
+            push(&journal, path, None);
         }
         let since = Filter {
             since: Some(2),
@@ -330,8 +537,8 @@ mod tests {
     fn a_long_body_is_kept_cut_and_marked() {
         let journal = Journal::new(10);
         let long: &'static [u8] = Box::leak(vec![b'x'; JOURNAL_BODY_LIMIT + 10].into_boxed_slice());
-        journal.push(entry("/long", Some(long)));
-        journal.push(entry("/json", Some(br#"{"users":["a@b.c"]}"#)));
+        push(&journal, "/long", Some(long));
+        push(&journal, "/json", Some(br#"{"users":["a@b.c"]}"#));
         let read = journal.read(&Filter::default());
         assert!(read[0].body_truncated);
         assert_eq!(
@@ -348,7 +555,7 @@ mod tests {
         let body: &'static [u8] = Box::leak(vec![b'y'; JOURNAL_BODY_LIMIT].into_boxed_slice());
         let fit = JOURNAL_BODY_BUDGET / JOURNAL_BODY_LIMIT;
         for _ in 0..fit + 5 {
-            journal.push(entry("/p", Some(body)));
+            push(&journal, "/p", Some(body));
         }
         assert_eq!(journal.len(), fit);
     }
@@ -356,7 +563,7 @@ mod tests {
     #[test]
     fn size_zero_keeps_nothing() {
         let journal = Journal::new(0);
-        journal.push(entry("/a", None));
+        push(&journal, "/a", None);
         assert_eq!(journal.len(), 0);
         assert!(!journal.is_on());
     }

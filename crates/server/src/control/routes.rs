@@ -19,6 +19,7 @@ use crate::api::auth::presented_token;
 use crate::api::json::{APPLICATION_JSON, json_response};
 use crate::control::error::ControlError;
 use crate::control::journal::Filter;
+use crate::middleware::record::CONTROL_PREFIX;
 use crate::state::AppState;
 
 /// The OpenAPI document of the control plane (`GET /_collab/openapi.json`).
@@ -333,9 +334,9 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
-/// Any other path under `/_collab`.
-async fn not_found(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> ControlError {
-    ControlError::NotFound(format!("no control route {}", uri.path()))
+/// Any other path under `/_collab` (the nested router sees the path without it).
+async fn not_found(uri: axum::http::Uri) -> ControlError {
+    ControlError::NotFound(format!("no control route {CONTROL_PREFIX}{}", uri.path()))
 }
 
 /// The admin token is no user's: a user given it is refused.

@@ -20,7 +20,7 @@ use crate::WireMode;
 use crate::api::error::ServerError;
 use crate::api::generation::{Placement, in_callers_generation};
 use crate::api::json::{is_json, replace_body};
-use crate::middleware::record::RequestId;
+use crate::middleware::record::{self, RequestNotes};
 
 /// Finishes the answers of the service it wraps (see the module docs).
 #[derive(Debug, Clone, Copy)]
@@ -79,21 +79,18 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        // The record layer placed the caller already when it journals the request.
-        let placement = match request.extensions().get::<Placement>() {
-            Some(placed) => *placed,
-            None => {
-                let placement = Placement::of(self.layer.mode, request.headers());
-                request.extensions_mut().insert(placement);
-                placement
-            }
-        };
-        let request_id = request.extensions().get::<RequestId>().cloned();
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        // The record layer placed the caller and named the request; without it (the
+        // busy answers), the caller is placed here and the request has no id.
+        let notes = record::notes(request.extensions()).cloned();
+        let placement = notes.as_ref().map_or_else(
+            || Placement::of(self.layer.mode, request.headers()),
+            RequestNotes::placement,
+        );
         Finished {
             answer: self.inner.call(request),
             placement,
-            request_id,
+            notes,
             limits: self.layer.limits,
         }
     }
@@ -105,7 +102,7 @@ pin_project_lite::pin_project! {
         #[pin]
         answer: F,
         placement: Placement,
-        request_id: Option<RequestId>,
+        notes: Option<RequestNotes>,
         limits: Limits,
     }
 }
@@ -122,7 +119,7 @@ where
         let this = self.project();
         let response = ready!(this.answer.poll(cx))?;
         let filled = give_bare_errors_a_body(response, *this.limits);
-        let request_id = this.request_id.as_ref().map(RequestId::as_str);
+        let request_id = this.notes.as_ref().map(RequestNotes::id);
         Poll::Ready(Ok(in_callers_generation(
             filled,
             *this.placement,

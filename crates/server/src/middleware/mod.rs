@@ -3,6 +3,8 @@
 //! in the caller's generation, `Retry-After`), and the request timeout.
 
 pub(crate) mod answers;
+pub(crate) mod catch_panic;
+pub(crate) mod declared_length;
 pub(crate) mod record;
 pub(crate) mod request_timeout;
 pub(crate) mod retry_after;

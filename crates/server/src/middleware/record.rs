@@ -44,14 +44,17 @@ pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-
 /// The prefix of the control plane's routes, which the journal leaves out.
 pub(crate) const CONTROL_PREFIX: &str = "/_collab";
 
-/// What the handlers learn of a request for its record: the authenticated user, the
-/// dataset of its path, its body, the fault rule that fired on it. A request extension;
-/// each is set at most once.
-#[derive(Debug, Clone, Default)]
+/// What the layers and handlers know of a request for its record: its id and
+/// placement, made when it arrives, and what the handlers learn (the authenticated
+/// user, the dataset of its path, its body, the fault rule that fired on it), each set
+/// at most once. One request extension, so that a request pays for one.
+#[derive(Debug, Clone)]
 pub(crate) struct RequestNotes(Arc<Notes>);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Notes {
+    id: RequestId,
+    placement: Placement,
     user: OnceLock<Arc<str>>,
     dataset: OnceLock<DatasetId>,
     body: OnceLock<Bytes>,
@@ -59,6 +62,28 @@ struct Notes {
 }
 
 impl RequestNotes {
+    /// The notes of a request that arrived with `id`, placed at `placement`.
+    fn new(id: RequestId, placement: Placement) -> Self {
+        Self(Arc::new(Notes {
+            id,
+            placement,
+            user: OnceLock::new(),
+            dataset: OnceLock::new(),
+            body: OnceLock::new(),
+            fault: OnceLock::new(),
+        }))
+    }
+
+    /// The request's id.
+    pub(crate) fn id(&self) -> &RequestId {
+        &self.0.id
+    }
+
+    /// Where the request was placed before its body was read.
+    pub(crate) fn placement(&self) -> Placement {
+        self.0.placement
+    }
+
     /// Notes `user` as the caller of the request.
     pub(crate) fn note_user(&self, user: &Arc<str>) {
         let _ = self.0.user.set(Arc::clone(user));
@@ -87,8 +112,14 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestNotes {
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        // Without the record layer (a router used in an unusual way), notes go nowhere.
-        Ok(notes(&parts.extensions).cloned().unwrap_or_default())
+        // Without the record layer (a router used in an unusual way), notes go nowhere
+        // and the request is answered in today's generation.
+        Ok(notes(&parts.extensions).cloned().unwrap_or_else(|| {
+            Self::new(
+                RequestId::fresh(),
+                Placement::of(WireMode::Pinned(WireGeneration::Current), &parts.headers),
+            )
+        }))
     }
 }
 
@@ -97,24 +128,43 @@ pub(crate) fn notes(extensions: &axum::http::Extensions) -> Option<&RequestNotes
     extensions.get::<RequestNotes>()
 }
 
-/// The id of a request: a request extension, and the `X-Request-Id` of its answer.
-#[derive(Debug, Clone)]
-pub(crate) struct RequestId(pub(crate) HeaderValue);
+/// How long a fresh request id is: 8 hexadecimal digits, `-`, 16 more.
+const FRESH_ID_LEN: usize = 25;
+
+/// The id of a request: in the `X-Request-Id` of its answer, in today's error bodies,
+/// its log line and its journal entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RequestId {
+    /// Made by the server: this process's prefix, then this number (see
+    /// [`RequestId::fresh`]). Kept as the number, written out when shown.
+    Fresh(u64),
+    /// The caller's own. A copy: the header's bytes are a slice of hyper's read
+    /// buffer, which the journal must not keep alive.
+    Given(Box<str>),
+}
 
 impl RequestId {
-    /// The id as text (always ASCII).
-    pub(crate) fn as_str(&self) -> &str {
-        self.0.to_str().unwrap_or_default()
+    /// The id's text.
+    pub(crate) fn text(&self) -> IdText<'_> {
+        match self {
+            Self::Fresh(number) => IdText::Fresh(fresh_id_text(*number)),
+            Self::Given(text) => IdText::Given(text),
+        }
+    }
+
+    /// The id as the value of an `X-Request-Id` header.
+    fn header_value(&self) -> HeaderValue {
+        let text = self.text();
+        HeaderValue::from_bytes(text.as_bytes()).unwrap_or(HeaderValue::from_static("0"))
     }
 
     /// The caller's id when it is a sane token, else a fresh one.
     pub(crate) fn of(request_headers: &axum::http::HeaderMap) -> Self {
-        match request_headers.get(&X_REQUEST_ID) {
-            // A copy: the header's bytes are a slice of hyper's read buffer, which the
-            // journal must not keep alive.
-            Some(given) if is_sane_request_id(given.as_bytes()) => {
-                Self(HeaderValue::from_bytes(given.as_bytes()).unwrap_or_else(|_| given.clone()))
-            }
+        match request_headers
+            .get(&X_REQUEST_ID)
+            .and_then(|given| given.to_str().ok())
+        {
+            Some(given) if is_sane_request_id(given.as_bytes()) => Self::Given(given.into()),
             _ => Self::fresh(),
         }
     }
@@ -122,13 +172,40 @@ impl RequestId {
     /// A new id: this process's prefix, then a counter, in hexadecimal.
     pub(crate) fn fresh() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
-        let counter = NEXT.fetch_add(1, Ordering::Relaxed);
-        let mut text = [0u8; 25];
-        write_hex(&mut text[..8], u64::from(process_prefix()));
-        text[8] = b'-';
-        write_hex(&mut text[9..], counter);
-        Self(HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("0")))
+        Self::Fresh(NEXT.fetch_add(1, Ordering::Relaxed))
     }
+}
+
+/// The text of a [`RequestId`], written out on the stack.
+pub(crate) enum IdText<'a> {
+    Fresh([u8; FRESH_ID_LEN]),
+    Given(&'a str),
+}
+
+impl IdText<'_> {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Fresh(text) => text,
+            Self::Given(text) => text.as_bytes(),
+        }
+    }
+
+    /// The text (always ASCII).
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Self::Fresh(text) => std::str::from_utf8(text).unwrap_or_default(),
+            Self::Given(text) => text,
+        }
+    }
+}
+
+/// The text of the fresh id numbered `number`.
+fn fresh_id_text(number: u64) -> [u8; FRESH_ID_LEN] {
+    let mut text = [0u8; FRESH_ID_LEN];
+    write_hex(&mut text[..8], u64::from(process_prefix()));
+    text[8] = b'-';
+    write_hex(&mut text[9..], number);
+    text
 }
 
 /// A request id sent by a caller is kept when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`:
@@ -163,7 +240,7 @@ fn write_hex(out: &mut [u8], mut value: u64) {
 }
 
 /// Records each request answered by the service it wraps (see the module docs).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct RecordLayer {
     journal: Option<Arc<Journal>>,
     mode: WireMode,
@@ -193,7 +270,7 @@ impl<S> Layer<S> for RecordLayer {
 }
 
 /// The service of [`RecordLayer`].
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct Record<S> {
     inner: S,
     journal: Option<Arc<Journal>>,
@@ -213,10 +290,10 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let notes = RequestNotes::default();
-        let id = RequestId::of(request.headers());
+        // Placed here once, for the handlers, the finishing layer and the journal.
+        let placement = Placement::of(self.mode, request.headers());
+        let notes = RequestNotes::new(RequestId::of(request.headers()), placement);
         request.extensions_mut().insert(notes.clone());
-        request.extensions_mut().insert(id.clone());
         let span = tracing::debug_span!(
             "request",
             method = %request.method(),
@@ -224,21 +301,14 @@ where
             user = tracing::field::Empty,
         );
         let control = request.uri().path().starts_with(CONTROL_PREFIX);
-        let journal = self.journal.as_ref().filter(|_| !control).map(|journal| {
-            // Placed here once, for the finishing layer and the journal alike.
-            let placement = Placement::of(self.mode, request.headers());
-            request.extensions_mut().insert(placement);
-            (Arc::clone(journal), placement)
-        });
         let line = Line {
             method: request.method().clone(),
             uri: request.uri().clone(),
             control,
             notes,
-            id,
             started: Instant::now(),
             arrived: SystemTime::now(),
-            journal,
+            journal: self.journal.clone().filter(|_| !control),
         };
         let answer = {
             let _entered = span.enter();
@@ -258,10 +328,9 @@ struct Line {
     /// Whether the path is the control plane's (not journaled, logged at `DEBUG`).
     control: bool,
     notes: RequestNotes,
-    id: RequestId,
     started: Instant,
     arrived: SystemTime,
-    journal: Option<(Arc<Journal>, Placement)>,
+    journal: Option<Arc<Journal>>,
 }
 
 impl Line {
@@ -274,15 +343,10 @@ impl Line {
         } else {
             response.status().as_u16()
         };
-        let generation = self
-            .journal
-            .as_ref()
-            .map_or(WireGeneration::Current, |(_, placement)| {
-                answered_in(response, *placement)
-            });
+        let generation = answered_in(response, self.notes.placement());
         response
             .headers_mut()
-            .insert(X_REQUEST_ID.clone(), self.id.0.clone());
+            .insert(X_REQUEST_ID.clone(), self.notes.id().header_value());
         self.record(status, generation);
     }
 
@@ -297,6 +361,7 @@ impl Line {
         let notes = &self.notes.0;
         let user = notes.user.get();
         let fault = notes.fault.get().copied();
+        let request_id = notes.id.text();
         // The control plane's requests (a dashboard polls every second) are logged at
         // DEBUG, so that the INFO log is the API's traffic.
         macro_rules! access_event {
@@ -309,7 +374,7 @@ impl Line {
                     user = user.map(tracing::field::display),
                     status,
                     latency_ms = %Millis(latency),
-                    request_id = self.id.as_str(),
+                    request_id = request_id.as_str(),
                     fault,
                     "answered"
                 )
@@ -320,17 +385,17 @@ impl Line {
         } else {
             access_event!(tracing::Level::INFO);
         }
-        if let Some((journal, _)) = &self.journal {
+        if let Some(journal) = &self.journal {
             journal.push(Entry {
                 time: self.arrived,
-                method: self.method,
-                path: self.uri.path().into(),
-                user: user.cloned(),
+                method: &self.method,
+                path: self.uri.path(),
+                user,
                 dataset: notes.dataset.get().copied(),
                 status,
                 generation,
-                body: notes.body.get().cloned(),
-                request_id: self.id,
+                body: notes.body.get(),
+                request_id: &notes.id,
                 latency,
                 fault,
             });
@@ -343,9 +408,34 @@ struct Millis(Duration);
 
 impl std::fmt::Display for Millis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let micros = self.0.as_micros();
-        let fraction = (micros % 1000) as u16;
-        write!(f, "{}.{fraction:03}", micros / 1000)
+        // Written into one buffer and handed over once: a line per request.
+        let micros = self.0.subsec_micros();
+        let mut millis = self
+            .0
+            .as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(micros / 1000));
+        let mut text = [b'0'; 24];
+        let mut start = text.len() - 4;
+        text[start] = b'.';
+        write_decimal(&mut text[start + 1..], u64::from(micros % 1000));
+        loop {
+            start -= 1;
+            text[start] = b'0' + (millis % 10) as u8;
+            millis /= 10;
+            if millis == 0 {
+                break;
+            }
+        }
+        f.write_str(std::str::from_utf8(&text[start..]).map_err(|_| std::fmt::Error)?)
+    }
+}
+
+/// Writes `value` in decimal into all of `out`, with leading zeros.
+fn write_decimal(out: &mut [u8], mut value: u64) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 
@@ -392,13 +482,12 @@ where
 }
 
 /// Notes `user` for the record and in the current `request` span; the name, shared.
-pub(crate) fn note_user(extensions: &axum::http::Extensions, user: &str) -> Arc<str> {
-    let user: Arc<str> = user.into();
+pub(crate) fn note_user(extensions: &axum::http::Extensions, user: &Arc<str>) -> Arc<str> {
     if let Some(notes) = notes(extensions) {
-        notes.note_user(&user);
+        notes.note_user(user);
     }
-    Span::current().record("user", tracing::field::display(&user));
-    user
+    Span::current().record("user", tracing::field::display(user));
+    Arc::clone(user)
 }
 
 #[cfg(test)]
@@ -412,6 +501,11 @@ mod tests {
             "1234.567"
         );
         assert_eq!(Millis(Duration::from_micros(5)).to_string(), "0.005");
+        assert_eq!(Millis(Duration::from_secs(3)).to_string(), "3000.000");
+        assert_eq!(
+            Millis(Duration::from_secs(u64::MAX)).to_string(),
+            format!("{}.000", u64::MAX)
+        );
         assert_eq!(Millis(Duration::from_nanos(999)).to_string(), "0.000");
     }
 
@@ -419,21 +513,25 @@ mod tests {
     fn a_sane_caller_id_is_kept_and_anything_else_replaced() {
         let mut headers = axum::http::HeaderMap::new();
         headers.insert(&X_REQUEST_ID, HeaderValue::from_static("trace-42:a.b_c"));
-        assert_eq!(RequestId::of(&headers).as_str(), "trace-42:a.b_c");
+        assert_eq!(RequestId::of(&headers).text().as_str(), "trace-42:a.b_c");
         for bad in ["", "has space", "semi;colon", &"x".repeat(129)] {
             headers.insert(&X_REQUEST_ID, HeaderValue::from_str(bad).unwrap());
             let id = RequestId::of(&headers);
-            assert_ne!(id.as_str(), bad);
-            assert_eq!(id.as_str().len(), 25, "{}", id.as_str());
+            let text = id.text();
+            assert_ne!(text.as_str(), bad);
+            assert_eq!(text.as_str().len(), 25, "{}", text.as_str());
         }
     }
 
     #[test]
     fn fresh_ids_differ_and_are_hexadecimal() {
         let (a, b) = (RequestId::fresh(), RequestId::fresh());
-        assert_ne!(a.as_str(), b.as_str());
+        assert_ne!(a.text().as_str(), b.text().as_str());
+        let text = a.text();
+        assert_eq!(text.as_str().len(), FRESH_ID_LEN);
+        assert_eq!(&text.as_str()[8..9], "-");
         assert!(
-            a.as_str()
+            text.as_str()
                 .bytes()
                 .all(|c| c.is_ascii_hexdigit() || c == b'-')
         );
