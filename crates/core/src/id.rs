@@ -60,13 +60,16 @@ impl ObjectId {
         // the bytes; only a bad one is looked at again, to say what is wrong with it.
         if let Ok(digits) = <&[u8; OBJECT_ID_LEN]>::try_from(text.as_bytes()) {
             let mut bytes = [0u8; 12];
-            let mut valid = true;
+            let mut invalid = 0u8;
             for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
-                let (high, low) = (hex_digit(pair[0]), hex_digit(pair[1]));
-                valid &= high.is_some() & low.is_some();
-                *byte = (high.unwrap_or(0) << 4) | low.unwrap_or(0);
+                let (high, low) = (
+                    HEX_VALUES[usize::from(pair[0])],
+                    HEX_VALUES[usize::from(pair[1])],
+                );
+                invalid |= (high | low) & NOT_HEX;
+                *byte = (high << 4) | (low & 0x0f);
             }
-            if valid {
+            if invalid == 0 {
                 return Ok(Self(bytes));
             }
         }
@@ -110,14 +113,19 @@ fn what_is_wrong(text: &str) -> ParseIdError {
     }
 }
 
-/// The value of a lower-case hexadecimal digit.
-fn hex_digit(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        _ => None,
+/// The value in [`HEX_VALUES`] of a byte that is not a lower-case hexadecimal digit.
+const NOT_HEX: u8 = 0x80;
+
+/// The value of each lower-case hexadecimal digit, [`NOT_HEX`] for any other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut values = [NOT_HEX; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        values[b"0123456789abcdef"[digit] as usize] = digit as u8;
+        digit += 1;
     }
-}
+    values
+};
 
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,6 +1,6 @@
 //! A user's handle on the store: the port, with the service's rules.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use collab_core::{
@@ -9,7 +9,7 @@ use collab_core::{
 };
 
 use crate::ids::fresh_config_id;
-use crate::store::{Dataset, InMemoryStore, lock};
+use crate::store::{Dataset, InMemoryStore, lock, read};
 
 /// Acts as one user of an [`InMemoryStore`]; implements the port.
 ///
@@ -43,18 +43,25 @@ impl Session {
         &self.store
     }
 
-    /// The dataset, once the caller is known to be its owner (the rules' order:
-    /// unknown user, unknown dataset, not the owner).
-    fn owned_dataset(&self, dataset: &DatasetId) -> Result<Arc<Mutex<Dataset>>> {
+    /// Runs `act` on the dataset once the caller is known to be its owner (the rules'
+    /// order: unknown user, unknown dataset, not the owner), with the dataset locked
+    /// from the check to the end of `act`. The entry is borrowed from the store's map,
+    /// not counted: every call of every thread would count on the same entry.
+    fn on_owned_dataset<T>(
+        &self,
+        dataset: &DatasetId,
+        act: impl FnOnce(&mut Dataset) -> Result<T>,
+    ) -> Result<T> {
         if !self.store.has_user(&self.user) {
             return Err(rules::unknown_user());
         }
-        let entry = self
-            .store
-            .dataset(dataset)
+        let datasets = read(self.store.datasets());
+        let entry = datasets
+            .get(dataset)
             .ok_or_else(|| rules::unknown_dataset(*dataset))?;
-        rules::authorize(&lock(&entry).state(*dataset), &self.user)?;
-        Ok(entry)
+        let mut entry = lock(entry);
+        rules::authorize(&entry.state(*dataset), &self.user)?;
+        act(&mut entry)
     }
 }
 
@@ -65,32 +72,30 @@ impl AccessConfigRepository for Session {
         dataset: &DatasetId,
         request: &ShareRequest,
     ) -> Result<AccessConfigId> {
-        let entry = self.owned_dataset(dataset)?;
-        let mut entry = lock(&entry);
-        let now = self.store.now();
-        let write = rules::create_or_update(&entry.state(*dataset), request, now, || {
-            fresh_config_id(now)
-        });
-        let id = write.config().id;
-        let mut configs = entry.configs.to_vec();
-        write.apply_to(&mut configs);
-        entry.configs = configs.into();
-        Ok(id)
+        self.on_owned_dataset(dataset, |entry| {
+            let now = self.store.now();
+            let write = rules::create_or_update(&entry.state(*dataset), request, now, || {
+                fresh_config_id(now)
+            });
+            let id = write.config().id;
+            let mut configs = entry.configs.to_vec();
+            write.apply_to(&mut configs);
+            entry.configs = configs.into();
+            Ok(id)
+        })
     }
 
     async fn delete(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()> {
-        let entry = self.owned_dataset(dataset)?;
-        let mut entry = lock(&entry);
-        let position = rules::delete(&entry.state(*dataset), config)?;
-        let mut configs = entry.configs.to_vec();
-        configs.remove(position);
-        entry.configs = configs.into();
-        Ok(())
+        self.on_owned_dataset(dataset, |entry| {
+            let position = rules::delete(&entry.state(*dataset), config)?;
+            let mut configs = entry.configs.to_vec();
+            configs.remove(position);
+            entry.configs = configs.into();
+            Ok(())
+        })
     }
 
     async fn list(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
-        let entry = self.owned_dataset(dataset)?;
-        let configs = Arc::clone(&lock(&entry).configs);
-        Ok(configs)
+        self.on_owned_dataset(dataset, |entry| Ok(Arc::clone(&entry.configs)))
     }
 }

@@ -169,6 +169,12 @@ impl Faults {
         self.shared.any_armed.store(false, Ordering::Release);
     }
 
+    /// Whether any rule is armed: when none is, [`check`](Self::check) answers `None`
+    /// at the cost of one atomic load.
+    pub fn any_armed(&self) -> bool {
+        self.shared.any_armed.load(Ordering::Acquire)
+    }
+
     /// The armed rules in arming order, with their counters.
     pub fn rules(&self) -> Vec<ArmedRule> {
         self.lock().rules.clone()
@@ -178,7 +184,7 @@ impl Faults {
     /// on it, or `None`. Every rule whose scope matches counts the call, whether or
     /// not an earlier rule fired on it (see the [crate docs](crate#when-a-rule-fires)).
     pub fn check(&self, call: &Call<'_>) -> Option<Fired> {
-        if !self.shared.any_armed.load(Ordering::Acquire) {
+        if !self.any_armed() {
             return None;
         }
         let mut state = self.lock();

@@ -8,6 +8,7 @@ use axum::routing::{delete, get};
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 
+use crate::api::access_routes::AccessRoutes;
 use crate::api::{handlers, versions};
 use crate::control;
 use crate::control::journal::Journal;
@@ -95,12 +96,11 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
     let wire_mode = config.wire_mode();
     let state = AppState::new(config);
     let journal = Arc::clone(state.control().journal());
+    let access = get(handlers::list::<P>).post(handlers::create_or_update::<P>);
+    let config = delete(handlers::delete::<P>);
     let api = Router::new()
-        .route(
-            ACCESS_PATH,
-            get(handlers::list::<P>).post(handlers::create_or_update::<P>),
-        )
-        .route(ACCESS_CONFIG_PATH, delete(handlers::delete::<P>))
+        .route(ACCESS_PATH, access.clone())
+        .route(ACCESS_CONFIG_PATH, config.clone())
         .route("/openapi.json", get(handlers::openapi))
         .route("/openapi-2022.json", get(handlers::openapi_2022))
         .route("/v1/versions/pip/minimum", get(versions::minimum))
@@ -117,7 +117,13 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
         .nest(CONTROL_PREFIX, control)
         .fallback(handlers::route_not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        .with_state(state);
+        .with_state(state.clone());
+    // The three operations, matched before the router (which has them too).
+    let routes = AccessRoutes::new(
+        access.with_state(state.clone()),
+        config.with_state(state),
+        routes,
+    );
     // Outermost first, around the whole router rather than each route (which
     // `Router::layer` would box once more per request). The record sees the final
     // answer; the finishing layer places the caller, gives the bare answers of the
@@ -136,7 +142,7 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
 /// The router inside the layers every request passes, as
 /// [`layered_router_and_journal`] makes it.
 pub(crate) type LayeredRouter =
-    Record<FinishAnswers<CatchPanic<RequestTimeout<DeclaredLength<Router>>>>>;
+    Record<FinishAnswers<CatchPanic<RequestTimeout<DeclaredLength<AccessRoutes>>>>>;
 
 /// The largest body the control plane accepts (`PUT /_collab/state` of a large state):
 /// 64 MiB.

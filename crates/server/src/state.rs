@@ -1,8 +1,9 @@
 //! What every request handler shares: [`AppState`].
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::{ArcSwap, Guard};
 use collab_core::fixtures::{Fixtures, UserFixture};
 use secrecy::SecretString;
 
@@ -21,8 +22,10 @@ struct Shared<P> {
     provider: P,
     /// The users of the config, who stay whatever the control plane does.
     configured: Vec<UserToken>,
-    /// Those and the users of the state, replaced whole when the state changes.
-    users: RwLock<Arc<Users>>,
+    /// Those and the users of the state, replaced whole when the state changes. Read
+    /// by every request without a lock or a reference count that the server's
+    /// threads would contend for.
+    users: ArcSwap<Users>,
     body_limit: usize,
     body_read_timeout: Duration,
     control: ControlPlane,
@@ -38,7 +41,7 @@ impl<P: RepositoryProvider> AppState<P> {
             shared: Arc::new(Shared {
                 provider,
                 configured,
-                users: RwLock::new(Arc::new(users)),
+                users: ArcSwap::from_pointee(users),
                 body_limit,
                 body_read_timeout,
                 control,
@@ -62,40 +65,28 @@ impl<P: RepositoryProvider> AppState<P> {
 
 impl<P> AppState<P> {
     /// The users the server authenticates now.
-    pub(crate) fn users(&self) -> Arc<Users> {
-        Arc::clone(
-            &self
-                .shared
-                .users
-                .read()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
+    pub(crate) fn users(&self) -> Guard<Arc<Users>> {
+        self.shared.users.load()
     }
 
     /// Makes the users of `state` (and of the config) the ones the server
     /// authenticates.
     pub(crate) fn authenticate_users_of(&self, state: &Fixtures) {
-        let users = Arc::new(Users::new(all_users(&self.shared.configured, Some(state))));
-        *self
-            .shared
-            .users
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = users;
+        let users = Users::new(all_users(&self.shared.configured, Some(state)));
+        self.shared.users.store(Arc::new(users));
     }
 
     /// Adds `user` (if they have a token) to the users the server authenticates, in
     /// place of a user of the same name.
     pub(crate) fn authenticate_user(&self, user: &UserFixture) {
         let Some(token) = user.token() else { return };
-        let mut held = self
-            .shared
-            .users
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        *held = Arc::new(held.with(UserToken {
-            name: user.name.clone(),
-            token: SecretString::from(token.to_owned()),
-        }));
+        // Made again if the users changed meanwhile: a change is never lost.
+        self.shared.users.rcu(|held| {
+            held.with(UserToken {
+                name: user.name.clone(),
+                token: SecretString::from(token.to_owned()),
+            })
+        });
     }
 
     /// The control plane.

@@ -150,10 +150,7 @@ impl Visit for Fields<'_> {
             return;
         }
         // `Debug` of a string that it leaves as it is, quoted, without its machinery.
-        if value
-            .bytes()
-            .all(|byte| matches!(byte, b' '..=b'~') && byte != b'"' && byte != b'\\')
-        {
+        if !value.bytes().any(|byte| DEBUG_ESCAPED[usize::from(byte)]) {
             self.line.push('"');
             self.line.push_str(value);
             self.line.push('"');
@@ -168,6 +165,20 @@ impl Visit for Fields<'_> {
         }
     }
 }
+
+/// The bytes that `Debug` of a string may write otherwise than as they are: all but
+/// printable ASCII, `"` and `\\` excepted.
+const DEBUG_ESCAPED: [bool; 256] = {
+    let mut escaped = [true; 256];
+    let mut byte = b' ' as usize;
+    while byte <= b'~' as usize {
+        escaped[byte] = false;
+        byte += 1;
+    }
+    escaped[b'"' as usize] = true;
+    escaped[b'\\' as usize] = true;
+    escaped
+};
 
 thread_local! {
     /// The second last formatted on this thread (seconds since the epoch), and its

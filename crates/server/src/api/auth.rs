@@ -1,7 +1,6 @@
 //! Who is calling: the credentials of a request, and the repository acting as them.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -20,10 +19,10 @@ pub(crate) struct Users {
     users: Vec<KnownUser>,
 }
 
-/// A user's name, shared with every request it makes, and token.
+/// A user's name and token.
 #[derive(Clone)]
 struct KnownUser {
-    name: Arc<str>,
+    name: Box<str>,
     token: SecretString,
 }
 
@@ -60,11 +59,11 @@ impl Users {
     /// Compares against every user's token with [`ConstantTimeEq`] and does not stop
     /// at a match, so the time taken does not tell an attacker how much of a token
     /// was right (only, as for any such comparison, whether the lengths matched).
-    pub(crate) fn find(&self, presented: &str) -> Option<&Arc<str>> {
+    pub(crate) fn find(&self, presented: &str) -> Option<&str> {
         let mut found = None;
         for user in &self.users {
             if is_token(&user.token, presented) && found.is_none() {
-                found = Some(&user.name);
+                found = Some(&*user.name);
             }
         }
         found
@@ -148,7 +147,8 @@ fn bearer_token(headers: &HeaderMap) -> Result<Cow<'_, str>, Error> {
 /// Records the user's name (never the token) in the request's log span.
 pub(crate) struct Caller<R> {
     pub(crate) repository: R,
-    pub(crate) user: Arc<str>,
+    /// The caller's own copy of the name (see [`RequestNotes`](crate::middleware::record::RequestNotes)).
+    pub(crate) user: Box<str>,
 }
 
 impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Repository> {
@@ -163,10 +163,10 @@ impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Reposito
         let user = users.find(&token).ok_or_else(|| Error::Unauthorized {
             message: "the token is not known".into(),
         })?;
-        let user = crate::middleware::record::note_user(&parts.extensions, user);
+        crate::middleware::record::note_user(&parts.extensions, user);
         Ok(Self {
-            repository: state.provider().for_user(&user),
-            user,
+            repository: state.provider().for_user(user),
+            user: user.into(),
         })
     }
 }
@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn finds_the_user_of_a_token_and_no_one_for_others() {
         let users = users();
-        assert_eq!(users.find("b-token").map(|name| &**name), Some("bob"));
+        assert_eq!(users.find("b-token"), Some("bob"));
         assert_eq!(users.find("b-toke"), None);
         assert_eq!(users.find("b-token "), None);
         assert_eq!(users.find(""), None);
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn a_shared_token_belongs_to_the_user_added_first() {
-        assert_eq!(users().find("a-token").map(|name| &**name), Some("alice"));
+        assert_eq!(users().find("a-token"), Some("alice"));
     }
 
     fn parts(uri: &str, authorization: Option<&str>) -> Parts {

@@ -11,13 +11,16 @@ use collab_core::{AccessConfigId, DatasetId, Error};
 use serde::de::DeserializeOwned;
 
 use crate::RepositoryProvider;
+use crate::api::access_routes::AccessIds;
 use crate::api::error::ServerError;
 use crate::api::json::is_json;
 use crate::api::object_only::ObjectBody;
 use crate::middleware::record;
 use crate::state::AppState;
 
-/// The `{datasetId}` of the path, parsed; a malformed id answers `400` naming it.
+/// The `{datasetId}` of the path, parsed; a malformed id answers `400` naming it. A
+/// request that [`AccessRoutes`](crate::api::access_routes::AccessRoutes) matched has
+/// it parsed already.
 pub(crate) struct DatasetPath(pub(crate) DatasetId);
 
 /// The `{datasetId}` and `{accessConfigId}` of the path, parsed.
@@ -67,8 +70,13 @@ impl<S: Send + Sync> FromRequestParts<S> for DatasetPath {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let params = path_params(parts, state).await?;
-        let dataset = DatasetId::parse_named(RawIds::of(&params).dataset_id)?;
+        let dataset = match parts.extensions.get::<AccessIds>() {
+            Some(ids) => ids.dataset,
+            None => {
+                let params = path_params(parts, state).await?;
+                DatasetId::parse_named(RawIds::of(&params).dataset_id)?
+            }
+        };
         note_dataset(parts, dataset);
         Ok(Self(dataset))
     }
@@ -78,6 +86,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ConfigPath {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(AccessIds {
+            dataset,
+            config: Some(config),
+        }) = parts.extensions.get::<AccessIds>().copied()
+        {
+            note_dataset(parts, dataset);
+            return Ok(Self { dataset, config });
+        }
         let params = path_params(parts, state).await?;
         let ids = RawIds::of(&params);
         let dataset = DatasetId::parse_named(ids.dataset_id)?;

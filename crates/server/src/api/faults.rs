@@ -6,11 +6,14 @@
 //! answer ([`NoAnswer`]) and never answering (a hang, ended by the client or the
 //! request timeout).
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use collab_core::DatasetId;
-use collab_faults::{Call, DropMode, FaultAction, Operation};
+use collab_faults::{Call, DropMode, FaultAction, Faults, Operation};
 
+use crate::RepositoryProvider;
 use crate::api::error::ServerError;
 use crate::middleware::record::RequestNotes;
 use crate::state::AppState;
@@ -21,12 +24,29 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NoAnswer;
 
+/// The fault rules an API request is checked against: none when no rule is armed as
+/// it arrives, as in most runs, which then costs one atomic load and nothing the
+/// server's threads contend for.
+pub(crate) struct ArmedFaults(Option<Faults>);
+
+impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for ArmedFaults {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        state: &AppState<P>,
+    ) -> Result<Self, Self::Rejection> {
+        let faults = state.control().faults();
+        Ok(Self(faults.any_armed().then(|| faults.clone())))
+    }
+}
+
 /// The answer to `operation` on `dataset` as `user`, once its request was read: what
 /// the armed rules say (after a rule's delay: its status, a dropped connection, or no
 /// answer ever), around what `run` answers when they let it run. With `applied`, `run`
 /// runs first and the rule's status replaces its answer if it succeeded.
-pub(crate) async fn around<P>(
-    state: &AppState<P>,
+pub(crate) async fn around(
+    ArmedFaults(faults): &ArmedFaults,
     notes: &RequestNotes,
     (operation, dataset, user): (Operation, &DatasetId, &str),
     run: impl Future<Output = Response>,
@@ -36,7 +56,7 @@ pub(crate) async fn around<P>(
         dataset: Some(dataset),
         user: Some(user),
     };
-    let Some(fired) = state.control().faults().check(&call) else {
+    let Some(fired) = faults.as_ref().and_then(|faults| faults.check(&call)) else {
         return run.await;
     };
     notes.note_fault(fired.rule.get());

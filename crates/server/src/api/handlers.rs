@@ -1,7 +1,6 @@
 //! The API's operations, the OpenAPI document, and the answers for unknown routes
 //! and methods.
 
-use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use collab_core::wire::IncomingShareRequest;
@@ -13,18 +12,17 @@ use crate::RepositoryProvider;
 use crate::api::auth::Caller;
 use crate::api::error::ServerError;
 use crate::api::extract::{ConfigPath, DatasetPath, IgnoredBody, JsonBody};
-use crate::api::faults;
+use crate::api::faults::{self, ArmedFaults};
 use crate::api::generation::AnsweredIn;
-use crate::api::json::{APPLICATION_JSON, json_response};
+use crate::api::json::{APPLICATION_JSON, json_bytes_response, json_response};
 use crate::api::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
 use crate::middleware::record::RequestNotes;
-use crate::state::AppState;
 
 /// `POST /v1/datasets/{datasetId}/collaboration/access`: `201` with `{"id": ...}`.
 /// Either generation's spelling is accepted; a caller nothing else placed is answered
 /// in the generation its body is spelled in.
 pub(crate) async fn create_or_update<P: RepositoryProvider>(
-    State(state): State<AppState<P>>,
+    faults: ArmedFaults,
     notes: RequestNotes,
     caller: Caller<P::Repository>,
     DatasetPath(dataset): DatasetPath,
@@ -32,7 +30,7 @@ pub(crate) async fn create_or_update<P: RepositoryProvider>(
 ) -> Response {
     let generation = notes.placement().with_body(incoming.spelled_in);
     let call = (Operation::CreateOrUpdate, &dataset, &*caller.user);
-    let mut response = faults::around(&state, &notes, call, async {
+    let mut response = faults::around(&faults, &notes, call, async {
         match caller
             .repository
             .create_or_update(&dataset, &incoming.request)
@@ -53,16 +51,18 @@ pub(crate) async fn create_or_update<P: RepositoryProvider>(
 /// `GET /v1/datasets/{datasetId}/collaboration/access`: `200` with the list, in the
 /// caller's generation.
 pub(crate) async fn list<P: RepositoryProvider>(
-    State(state): State<AppState<P>>,
+    faults: ArmedFaults,
     notes: RequestNotes,
     caller: Caller<P::Repository>,
     DatasetPath(dataset): DatasetPath,
 ) -> Response {
     let generation = notes.placement().generation;
     let call = (Operation::List, &dataset, &*caller.user);
-    faults::around(&state, &notes, call, async {
+    faults::around(&faults, &notes, call, async {
         match caller.repository.list(&dataset).await {
-            Ok(configs) => json_response(StatusCode::OK, &generation.on_wire(&*configs)),
+            Ok(configs) => {
+                json_bytes_response(StatusCode::OK, generation.on_wire(&*configs).to_json())
+            }
             Err(error) => ServerError::from(error).into_response(),
         }
     })
@@ -72,14 +72,14 @@ pub(crate) async fn list<P: RepositoryProvider>(
 /// `DELETE /v1/datasets/{datasetId}/collaboration/access/{accessConfigId}`: `200`
 /// with no body. A request body (Lightly's Python client sends `{}`) is ignored.
 pub(crate) async fn delete<P: RepositoryProvider>(
-    State(state): State<AppState<P>>,
+    faults: ArmedFaults,
     notes: RequestNotes,
     caller: Caller<P::Repository>,
     ids: ConfigPath,
     _: IgnoredBody,
 ) -> Response {
     let call = (Operation::Delete, &ids.dataset, &*caller.user);
-    faults::around(&state, &notes, call, async {
+    faults::around(&faults, &notes, call, async {
         match caller.repository.delete(&ids.dataset, &ids.config).await {
             Ok(()) => StatusCode::OK.into_response(),
             Err(error) => ServerError::from(error).into_response(),

@@ -26,8 +26,11 @@ pub(crate) fn json_response(status: StatusCode, value: &(impl Serialize + ?Sized
 }
 
 /// A response whose body is already JSON.
-pub(crate) fn json_bytes_response(status: StatusCode, body: impl Into<Body>) -> Response {
-    let mut response = Response::new(body.into());
+pub(crate) fn json_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+    // A boxed slice becomes `Bytes` without an allocation of its own; a `Vec` with
+    // room to spare would need one.
+    let body = Body::from(axum::body::Bytes::from(body.into_boxed_slice()));
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,

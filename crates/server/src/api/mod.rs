@@ -2,6 +2,7 @@
 //! what they are made of (who is calling, the ids and body of a request, the two
 //! generations of the wire, the error bodies).
 
+pub(crate) mod access_routes;
 pub(crate) mod auth;
 pub(crate) mod error;
 pub(crate) mod extract;

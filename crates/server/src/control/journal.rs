@@ -2,8 +2,8 @@
 //! bounded ring ([`Journal`]), and the shape a test reads them in ([`RecordedRequest`]).
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
@@ -69,7 +69,7 @@ pub(crate) struct Entry<'a> {
     pub(crate) time: SystemTime,
     pub(crate) method: &'a Method,
     pub(crate) path: &'a str,
-    pub(crate) user: Option<&'a Arc<str>>,
+    pub(crate) user: Option<&'a str>,
     pub(crate) dataset: Option<DatasetId>,
     pub(crate) status: u16,
     pub(crate) generation: WireGeneration,
@@ -110,6 +110,43 @@ struct Ring {
     entries: VecDeque<Stored>,
     first_seq: u64,
     body_bytes: usize,
+    /// The names of the users of the entries, each kept once (entries hold an index):
+    /// as many as the server has authenticated since the journal was last emptied.
+    users: UserNames,
+}
+
+/// User names, each kept once, by index.
+#[derive(Default)]
+struct UserNames {
+    names: Vec<Box<str>>,
+    indexes: HashMap<Box<str>, u32>,
+    /// The index found last.
+    last: u32,
+}
+
+impl UserNames {
+    /// The index of `name`, kept from now on if it is new.
+    fn index_of(&mut self, name: &str) -> u32 {
+        // Most requests in a row are one user's: compared before anything is hashed.
+        if self.name(self.last) == Some(name) {
+            return self.last;
+        }
+        let index = match self.indexes.get(name) {
+            Some(index) => *index,
+            None => {
+                let index = self.names.len() as u32;
+                self.names.push(name.into());
+                self.indexes.insert(name.into(), index);
+                index
+            }
+        };
+        self.last = index;
+        index
+    }
+
+    fn name(&self, index: u32) -> Option<&str> {
+        self.names.get(index as usize).map(|name| &**name)
+    }
 }
 
 impl Ring {
@@ -128,7 +165,8 @@ struct Stored {
     time_ms: u64,
     /// A fresh request id's number; the caller's own id is in `rare`.
     request_number: u64,
-    user: Option<Arc<str>>,
+    /// An index into the ring's users.
+    user: Option<u32>,
     rare: Option<Box<Rare>>,
     latency_micros: u32,
     status: u16,
@@ -202,9 +240,10 @@ impl Journal {
         if !self.is_on() {
             return;
         }
-        let stored = Stored::of(&entry);
+        let mut stored = Stored::of(&entry);
         let body_len = stored.body().map_or(0, Bytes::len);
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
+        stored.user = entry.user.map(|user| ring.users.index_of(user));
         ring.body_bytes += body_len;
         ring.entries.push_back(stored);
         // The oldest entry is dropped once the lock is let go (its user's name and
@@ -228,6 +267,7 @@ impl Journal {
         ring.first_seq = ring.next_seq();
         ring.entries.clear();
         ring.body_bytes = 0;
+        ring.users = UserNames::default();
     }
 
     /// How many entries the journal holds now.
@@ -244,7 +284,7 @@ impl Journal {
         let ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
         let mut matching: Vec<(u64, &Stored)> = (ring.first_seq..)
             .zip(&ring.entries)
-            .filter(|(seq, stored)| filter.passes(*seq, stored))
+            .filter(|(seq, stored)| filter.passes(*seq, stored, &ring.users))
             .collect();
         if let Some(limit) = filter.limit {
             let skip = matching.len().saturating_sub(limit);
@@ -252,13 +292,13 @@ impl Journal {
         }
         matching
             .into_iter()
-            .map(|(seq, stored)| stored.recorded(seq))
+            .map(|(seq, stored)| stored.recorded(seq, &ring.users))
             .collect()
     }
 }
 
 impl Filter {
-    fn passes(&self, seq: u64, stored: &Stored) -> bool {
+    fn passes(&self, seq: u64, stored: &Stored, users: &UserNames) -> bool {
         self.since.is_none_or(|since| seq > since)
             && self
                 .method
@@ -275,7 +315,7 @@ impl Filter {
             && self
                 .user
                 .as_deref()
-                .is_none_or(|user| stored.user.as_deref() == Some(user))
+                .is_none_or(|user| stored.user.and_then(|index| users.name(index)) == Some(user))
             && self.status.is_none_or(|status| stored.status == status)
     }
 }
@@ -323,7 +363,7 @@ impl Stored {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |since| since.as_millis() as u64),
             request_number,
-            user: entry.user.cloned(),
+            user: None,
             rare: is_rare.then(|| Box::new(rare)),
             latency_micros: u32::try_from(entry.latency.as_micros()).unwrap_or(u32::MAX),
             status: entry.status,
@@ -359,7 +399,7 @@ impl Stored {
         }
     }
 
-    fn recorded(&self, seq: u64) -> RecordedRequest {
+    fn recorded(&self, seq: u64, users: &UserNames) -> RecordedRequest {
         let rare = self.rare.as_deref();
         let request_id = match rare.and_then(|rare| rare.request_id.as_deref()) {
             Some(given) => given.to_owned(),
@@ -374,7 +414,10 @@ impl Stored {
             time: self.time_ms,
             method: self.method().to_string(),
             path: self.path().into_owned(),
-            user: self.user.as_deref().map(str::to_owned),
+            user: self
+                .user
+                .and_then(|index| users.name(index))
+                .map(str::to_owned),
             dataset: self.dataset,
             status: self.status,
             generation: self.generation.to_string(),
@@ -441,13 +484,12 @@ mod tests {
         body: Option<&'static [u8]>,
         request_id: &RequestId,
     ) {
-        let user: Arc<str> = "alice".into();
         let body = body.map(Bytes::from_static);
         journal.push(Entry {
             time: SystemTime::now(),
             method,
             path,
-            user: Some(&user),
+            user: Some("alice"),
             dataset: path
                 .contains(DATASET)
                 .then(|| DATASET.parse().expect("an id")),

@@ -55,7 +55,9 @@ pub(crate) struct RequestNotes(Arc<Notes>);
 struct Notes {
     id: RequestId,
     placement: Placement,
-    user: OnceLock<Arc<str>>,
+    /// The request's own copy: a name shared by every request would be a reference
+    /// count that the server's threads contend for.
+    user: OnceLock<Box<str>>,
     dataset: OnceLock<DatasetId>,
     body: OnceLock<Bytes>,
     fault: OnceLock<u64>,
@@ -85,8 +87,8 @@ impl RequestNotes {
     }
 
     /// Notes `user` as the caller of the request.
-    pub(crate) fn note_user(&self, user: &Arc<str>) {
-        let _ = self.0.user.set(Arc::clone(user));
+    pub(crate) fn note_user(&self, user: &str) {
+        let _ = self.0.user.set(user.into());
     }
 
     /// Notes the dataset the request's path names.
@@ -152,12 +154,6 @@ impl RequestId {
         }
     }
 
-    /// The id as the value of an `X-Request-Id` header.
-    fn header_value(&self) -> HeaderValue {
-        let text = self.text();
-        HeaderValue::from_bytes(text.as_bytes()).unwrap_or(HeaderValue::from_static("0"))
-    }
-
     /// The caller's id when it is a sane token, else a fresh one.
     pub(crate) fn of(request_headers: &axum::http::HeaderMap) -> Self {
         match request_headers
@@ -183,6 +179,11 @@ pub(crate) enum IdText<'a> {
 }
 
 impl IdText<'_> {
+    /// The id as the value of an `X-Request-Id` header.
+    fn header_value(&self) -> HeaderValue {
+        HeaderValue::from_bytes(self.as_bytes()).unwrap_or(HeaderValue::from_static("0"))
+    }
+
     fn as_bytes(&self) -> &[u8] {
         match self {
             Self::Fresh(text) => text,
@@ -344,24 +345,24 @@ impl Line {
             response.status().as_u16()
         };
         let generation = answered_in(response, self.notes.placement());
+        let request_id = self.notes.id().text();
         response
             .headers_mut()
-            .insert(X_REQUEST_ID.clone(), self.notes.id().header_value());
-        self.record(status, generation);
+            .insert(X_REQUEST_ID.clone(), request_id.header_value());
+        self.record(status, generation, &request_id);
     }
 
     /// Records a request whose answer was never made: the client went away (or a
     /// fault hung the request) before it was ready.
     fn abandoned(self) {
-        self.record(NO_ANSWER, WireGeneration::Current);
+        self.record(NO_ANSWER, WireGeneration::Current, &self.notes.id().text());
     }
 
-    fn record(self, status: u16, generation: WireGeneration) {
+    fn record(&self, status: u16, generation: WireGeneration, request_id: &IdText<'_>) {
         let latency = self.started.elapsed();
         let notes = &self.notes.0;
         let user = notes.user.get();
         let fault = notes.fault.get().copied();
-        let request_id = notes.id.text();
         // The control plane's requests (a dashboard polls every second) are logged at
         // DEBUG, so that the INFO log is the API's traffic.
         macro_rules! access_event {
@@ -390,7 +391,7 @@ impl Line {
                 time: self.arrived,
                 method: &self.method,
                 path: self.uri.path(),
-                user,
+                user: user.map(|user| &**user),
                 dataset: notes.dataset.get().copied(),
                 status,
                 generation,
@@ -481,13 +482,15 @@ where
     }
 }
 
-/// Notes `user` for the record and in the current `request` span; the name, shared.
-pub(crate) fn note_user(extensions: &axum::http::Extensions, user: &Arc<str>) -> Arc<str> {
+/// Notes `user` for the record and in the current `request` span.
+pub(crate) fn note_user(extensions: &axum::http::Extensions, user: &str) {
     if let Some(notes) = notes(extensions) {
         notes.note_user(user);
     }
-    Span::current().record("user", tracing::field::display(user));
-    Arc::clone(user)
+    // The `request` span is a `DEBUG` one: below that, finding it would be wasted.
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        Span::current().record("user", tracing::field::display(user));
+    }
 }
 
 #[cfg(test)]
