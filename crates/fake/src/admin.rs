@@ -1,14 +1,13 @@
 //! The fake's administrative port: [`StateAdmin`] for [`InMemoryStore`], so that
 //! `collab serve`'s control plane exports, replaces and adds to the in-memory state.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use collab_core::admin::{AdminError, StateAdmin, UserAddition, check_new_dataset, check_new_user};
 use collab_core::fixtures::{ConfigFixture, DatasetFixture, Fixtures, UserFixture};
 use collab_core::{AccessConfig, DatasetId, async_trait};
 
-use crate::store::{Dataset, InMemoryStore, lock, read, write};
+use crate::store::{Dataset, InMemoryStore, Map, lock, read, write};
 
 #[async_trait]
 impl StateAdmin for InMemoryStore {
@@ -92,7 +91,7 @@ impl InMemoryStore {
     /// have passed [`Fixtures::checked`].
     pub fn restore(&self, state: &Fixtures) {
         let now = self.now();
-        let mut users: HashMap<String, UserFixture> = state
+        let mut users: Map<String, UserFixture> = state
             .users
             .iter()
             .map(|user| (user.name.clone(), user.clone()))

@@ -7,6 +7,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::fmt::MakeWriter;
 
 /// Lines are handed on in batches of about this many bytes: each batch wakes the
 /// writer thread once, a cost the lines of a batch share.
@@ -122,14 +123,51 @@ impl BatchedLog {
     }
 }
 
-impl Write for BatchedLog {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let mut pending = self.shared.pending();
+impl Shared {
+    /// Adds `bytes` to the batch, handing it on once it is full.
+    fn append(&self, bytes: &[u8]) -> io::Result<usize> {
+        let mut pending = self.pending();
         pending.batch.extend_from_slice(bytes);
         if pending.batch.len() >= LOG_BATCH_BYTES {
             pending.hand_on();
         }
         Ok(bytes.len())
+    }
+}
+
+impl Write for BatchedLog {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.shared.append(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The writer of one event in a [`BatchedLog`]: the log, borrowed, so that a line
+/// costs no reference count that the server's threads would contend for.
+///
+/// ```
+/// let (log, guard) = collab_cli::logging::BatchedLog::new(std::io::sink());
+/// let subscriber = tracing_subscriber::fmt().with_writer(log).finish();
+/// # drop((subscriber, guard));
+/// ```
+impl<'a> MakeWriter<'a> for BatchedLog {
+    type Writer = BatchedLine<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        BatchedLine(&self.shared)
+    }
+}
+
+/// What [`BatchedLog`] gives each event to write into.
+#[derive(Debug)]
+pub struct BatchedLine<'a>(&'a Shared);
+
+impl Write for BatchedLine<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.append(bytes)
     }
 
     fn flush(&mut self) -> io::Result<()> {

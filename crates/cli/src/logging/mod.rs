@@ -11,7 +11,8 @@ mod log_batches;
 
 pub use access_format::AccessLogFormat;
 pub use log_batches::{
-    BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES, LOG_BATCHES_QUEUED, LOG_FLUSH_INTERVAL,
+    BatchedLine, BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES, LOG_BATCHES_QUEUED,
+    LOG_FLUSH_INTERVAL,
 };
 
 use std::io::IsTerminal;
@@ -54,7 +55,7 @@ pub(crate) fn init(verbose: u8, serving: bool) -> Option<BatchedLogGuard> {
         .event_format(AccessLogFormat::default());
     if serving {
         let (writer, guard) = crate::serve::log_writer();
-        builder.with_writer(move || writer.clone()).init();
+        builder.with_writer(writer).init();
         Some(guard)
     } else {
         builder.with_writer(std::io::stderr).init();

@@ -22,7 +22,10 @@ use axum::routing::future::RouteFuture;
 use collab_core::{AccessConfigId, DatasetId, OBJECT_ID_LEN};
 use tower::Service;
 
-/// The ids of a request that [`AccessRoutes`] matched: a request extension.
+use crate::middleware::record;
+
+/// The ids of a request that [`AccessRoutes`] matched, in its
+/// [`RequestNotes`](crate::middleware::record::RequestNotes).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AccessIds {
     pub(crate) dataset: DatasetId,
@@ -69,10 +72,13 @@ impl Service<Request<Body>> for AccessRoutes {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        match matched(request.method(), request.uri().path()) {
-            Some((route, ids)) => {
-                request.extensions_mut().insert(ids);
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        // The ids go to the handlers in the request's notes (no router runs without
+        // the record layer that makes them).
+        let notes = record::notes(request.extensions());
+        match notes.zip(matched(request.method(), request.uri().path())) {
+            Some((notes, (route, ids))) => {
+                notes.note_route(ids);
                 match route {
                     AccessRoute::Access => self.access.call(request),
                     AccessRoute::Config => self.config.call(request),

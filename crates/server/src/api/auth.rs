@@ -101,7 +101,8 @@ pub(crate) fn presented_token(parts: &Parts) -> Result<Cow<'_, str>, Error> {
 }
 
 /// The first two values of `key` in `query`, decoded as a form. A query with nothing
-/// to decode (no `%`, no `+`), as a token's usually is, is split without copying.
+/// to decode (no `%`, no `+`), as a token's usually is, is read in one pass over its
+/// bytes, without copying.
 fn first_two_values<'q>(query: &'q str, key: &str) -> (Option<Cow<'q, str>>, Option<Cow<'q, str>>) {
     if query.bytes().any(|byte| matches!(byte, b'%' | b'+')) {
         let mut values = form_urlencoded::parse(query.as_bytes())
@@ -109,11 +110,21 @@ fn first_two_values<'q>(query: &'q str, key: &str) -> (Option<Cow<'q, str>>, Opt
             .map(|(_, value)| value);
         return (values.next(), values.next());
     }
-    let mut values = query.split('&').filter_map(|pair| {
+    let mut found = (None, None);
+    for pair in query.split('&') {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (name == key).then_some(Cow::Borrowed(value))
-    });
-    (values.next(), values.next())
+        if name != key {
+            continue;
+        }
+        match found {
+            (None, _) => found.0 = Some(Cow::Borrowed(value)),
+            (Some(_), _) => {
+                found.1 = Some(Cow::Borrowed(value));
+                break;
+            }
+        }
+    }
+    found
 }
 
 fn bearer_token(headers: &HeaderMap) -> Result<Cow<'_, str>, Error> {

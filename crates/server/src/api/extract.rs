@@ -15,7 +15,7 @@ use crate::api::access_routes::AccessIds;
 use crate::api::error::ServerError;
 use crate::api::json::is_json;
 use crate::api::object_only::ObjectBody;
-use crate::middleware::record;
+use crate::middleware::record::{self, RequestNotes};
 use crate::state::AppState;
 
 /// The `{datasetId}` of the path, parsed; a malformed id answers `400` naming it. A
@@ -70,7 +70,7 @@ impl<S: Send + Sync> FromRequestParts<S> for DatasetPath {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let dataset = match parts.extensions.get::<AccessIds>() {
+        let dataset = match record::notes(&parts.extensions).and_then(RequestNotes::route) {
             Some(ids) => ids.dataset,
             None => {
                 let params = path_params(parts, state).await?;
@@ -89,7 +89,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ConfigPath {
         if let Some(AccessIds {
             dataset,
             config: Some(config),
-        }) = parts.extensions.get::<AccessIds>().copied()
+        }) = record::notes(&parts.extensions).and_then(RequestNotes::route)
         {
             note_dataset(parts, dataset);
             return Ok(Self { dataset, config });

@@ -71,6 +71,9 @@ pub(crate) struct Entry<'a> {
     pub(crate) path: &'a str,
     pub(crate) user: Option<&'a str>,
     pub(crate) dataset: Option<DatasetId>,
+    /// Whether the path is known to be the list path of `dataset` (the API's routes
+    /// matched it so).
+    pub(crate) list_path: bool,
     pub(crate) status: u16,
     pub(crate) generation: WireGeneration,
     pub(crate) body: Option<&'a Bytes>,
@@ -333,9 +336,10 @@ impl Stored {
         if method == OTHER_METHOD {
             rare.method = Some(entry.method.clone());
         }
-        if !entry
-            .dataset
-            .is_some_and(|dataset| is_list_path(entry.path, &dataset))
+        if !(entry.list_path
+            || entry
+                .dataset
+                .is_some_and(|dataset| is_list_path(entry.path, &dataset)))
         {
             rare.path = Some(entry.path.into());
         }
@@ -493,6 +497,7 @@ mod tests {
             dataset: path
                 .contains(DATASET)
                 .then(|| DATASET.parse().expect("an id")),
+            list_path: false,
             status: 200,
             generation: WireGeneration::Current,
             body: body.as_ref(),

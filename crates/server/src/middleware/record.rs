@@ -30,6 +30,7 @@ use tracing::Span;
 use tracing::instrument::Instrumented;
 
 use crate::WireMode;
+use crate::api::access_routes::AccessIds;
 use crate::api::faults::NoAnswer;
 use crate::api::generation::{Placement, answered_in};
 use crate::control::journal::{Entry, Journal};
@@ -59,6 +60,8 @@ struct Notes {
     /// count that the server's threads contend for.
     user: OnceLock<Box<str>>,
     dataset: OnceLock<DatasetId>,
+    /// The ids of a request that the API's routes matched before the router.
+    route: OnceLock<AccessIds>,
     body: OnceLock<Bytes>,
     fault: OnceLock<u64>,
 }
@@ -71,6 +74,7 @@ impl RequestNotes {
             placement,
             user: OnceLock::new(),
             dataset: OnceLock::new(),
+            route: OnceLock::new(),
             body: OnceLock::new(),
             fault: OnceLock::new(),
         }))
@@ -89,6 +93,16 @@ impl RequestNotes {
     /// Notes `user` as the caller of the request.
     pub(crate) fn note_user(&self, user: &str) {
         let _ = self.0.user.set(user.into());
+    }
+
+    /// Notes the ids of a request that the API's routes matched.
+    pub(crate) fn note_route(&self, ids: AccessIds) {
+        let _ = self.0.route.set(ids);
+    }
+
+    /// The ids the API's routes matched, if they did.
+    pub(crate) fn route(&self) -> Option<AccessIds> {
+        self.0.route.get().copied()
     }
 
     /// Notes the dataset the request's path names.
@@ -393,6 +407,7 @@ impl Line {
                 path: self.uri.path(),
                 user: user.map(|user| &**user),
                 dataset: notes.dataset.get().copied(),
+                list_path: notes.route.get().is_some_and(|ids| ids.config.is_none()),
                 status,
                 generation,
                 body: notes.body.get(),

@@ -1,10 +1,11 @@
 //! The request timeout: [`RequestTimeoutLayer`].
 //!
-//! tokio's [`timeout`](tokio::time::timeout) polls the answer first and arms its timer
-//! only when the answer is not ready at once, as most are (the in-memory backend
-//! answers without waiting). tower-http's `TimeoutLayer` arms one for every request,
-//! which costs each request a timer-wheel insertion and removal and, at times, a
-//! wake-up of the I/O driver.
+//! The answer is polled first, and the timer made only when it is not ready at once,
+//! as most are (the in-memory backend answers without waiting). tower-http's
+//! `TimeoutLayer` arms one for every request, which costs each request a timer-wheel
+//! insertion and removal and, at times, a wake-up of the I/O driver; even tokio's
+//! `timeout`, which arms its timer lazily, makes one for every request, and with it
+//! takes a reference to the runtime that every thread counts on.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +13,7 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::http::{Request, Response, StatusCode};
+use tokio::time::{Instant, Sleep};
 use tower::{Layer, Service};
 
 /// Answers a bare `503` to a request not answered within the timeout; the layer
@@ -60,7 +62,10 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         TimedAnswer {
-            answer: tokio::time::timeout(self.timeout, self.inner.call(request)),
+            // Counted from the call, whenever the timer is made.
+            deadline: Instant::now() + self.timeout,
+            answer: self.inner.call(request),
+            timer: None,
         }
     }
 }
@@ -69,7 +74,10 @@ pin_project_lite::pin_project! {
     /// The answer of a request, or a bare `503` once the timeout has passed.
     pub(crate) struct TimedAnswer<F> {
         #[pin]
-        answer: tokio::time::Timeout<F>,
+        answer: F,
+        deadline: Instant,
+        // Made the first time the answer is not ready.
+        timer: Option<Pin<Box<Sleep>>>,
     }
 }
 
@@ -81,13 +89,17 @@ where
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Poll::Ready(match ready!(self.project().answer.poll(cx)) {
-            Ok(answered) => answered,
-            Err(_elapsed) => {
-                let mut response = Response::new(ResBody::default());
-                *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                Ok(response)
-            }
-        })
+        let this = self.project();
+        if let Poll::Ready(answered) = this.answer.poll(cx) {
+            return Poll::Ready(answered);
+        }
+        let deadline = *this.deadline;
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        ready!(timer.as_mut().poll(cx));
+        let mut response = Response::new(ResBody::default());
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        Poll::Ready(Ok(response))
     }
 }
