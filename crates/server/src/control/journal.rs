@@ -21,6 +21,10 @@ pub const DEFAULT_JOURNAL_SIZE: usize = 10_000;
 /// and its entry says so (`bodyTruncated`).
 pub const JOURNAL_BODY_LIMIT: usize = 64 * 1024;
 
+/// The most entries the journal makes room for before it holds them (a larger
+/// journal grows as it fills).
+const UPFRONT_ENTRIES: usize = 100_000;
+
 /// The most bytes of request bodies the journal keeps in all; past it, the oldest
 /// entries go first, whatever the journal's size. With [`JOURNAL_BODY_LIMIT`], this
 /// bounds the journal's memory at about `size × 0.5 KiB + 16 MiB`, whatever the traffic.
@@ -153,6 +157,14 @@ impl UserNames {
 }
 
 impl Ring {
+    /// Removes the oldest entry.
+    fn pop_oldest(&mut self) -> Option<Stored> {
+        let oldest = self.entries.pop_front()?;
+        self.first_seq += 1;
+        self.body_bytes -= oldest.body().map_or(0, Bytes::len);
+        Some(oldest)
+    }
+
     /// The `seq` the next entry gets.
     fn next_seq(&self) -> u64 {
         self.first_seq + self.entries.len() as u64
@@ -222,6 +234,9 @@ impl Journal {
         Self {
             size,
             ring: Mutex::new(Ring {
+                // Room for `size` entries exactly (up to a bound, past which it grows):
+                // then a push takes the slot the oldest entry just left.
+                entries: VecDeque::with_capacity(size.min(UPFRONT_ENTRIES)),
                 first_seq: 1,
                 ..Ring::default()
             }),
@@ -247,19 +262,17 @@ impl Journal {
         let body_len = stored.body().map_or(0, Bytes::len);
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
         stored.user = entry.user.map(|user| ring.users.index_of(user));
+        // A full ring drops its oldest entry first, so that the new one is written
+        // where it was: one slot's memory touched, not two. It is freed once the lock
+        // is let go (its rare part, if any), not while other requests wait.
+        let oldest = if ring.entries.len() >= self.size {
+            ring.pop_oldest()
+        } else {
+            None
+        };
         ring.body_bytes += body_len;
         ring.entries.push_back(stored);
-        // The oldest entry is dropped once the lock is let go (its user's name and
-        // its rare part are freed then, not while other requests wait).
-        let mut oldest = None;
-        while ring.entries.len() > self.size || ring.body_bytes > JOURNAL_BODY_BUDGET {
-            let Some(dropped) = ring.entries.pop_front() else {
-                break;
-            };
-            ring.first_seq += 1;
-            ring.body_bytes -= dropped.body().map_or(0, Bytes::len);
-            oldest = Some(dropped);
-        }
+        while ring.body_bytes > JOURNAL_BODY_BUDGET && ring.pop_oldest().is_some() {}
         drop(ring);
         drop(oldest);
     }
