@@ -185,3 +185,53 @@ fn the_demo_banner_names_the_binary_as_it_was_started() {
         "{banner}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_stdout_does_not_stop_the_server() {
+    // As under `collab serve ... | head -1`: nobody reads the banner. The address is
+    // learnt from the log's "serving" line instead.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = collab_command()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let url = loop {
+        let line = lines
+            .recv_timeout(support::served::LINE_DEADLINE)
+            .unwrap_or_else(|e| panic!("no \"serving\" line ({e}); the log said: {seen:#?}"));
+        if let Some(at) = line.find("url=") {
+            let url = line[at + 4..].split_whitespace().next().unwrap().to_owned();
+            break url;
+        }
+        seen.push(line);
+        assert!(seen.len() < 100, "no \"serving\" line in {seen:#?}");
+    };
+    let listed = run_collab(
+        &url,
+        Some("demo-token"),
+        &["list", "5f0e4a6b2c1d3e4f5a6b7c8d"],
+    )
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(listed.code, 0, "{listed:?}; the log said: {seen:#?}");
+}

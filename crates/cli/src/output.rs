@@ -173,3 +173,18 @@ pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
         serde_json::to_string_pretty(value).unwrap_or_default()
     )
 }
+
+/// Writes what a long-running command says on stdout (`serve`'s banner, `record`'s
+/// address and result). A reader that took the address from the first line and closed
+/// its end (`collab serve ... | head -1`, a test harness) must not stop the process, as
+/// `println!` would by panicking: a failed write is let go.
+pub(crate) fn announce(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        tracing::debug!(error = %e, "stdout is closed: a line was not written");
+    }
+}

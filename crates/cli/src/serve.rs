@@ -308,14 +308,16 @@ where
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
     // The contract's first line names the address bound; the examples use a URL that
     // reaches it (a wildcard address is given as loopback).
-    println!("listening on http://{}", server.local_addr());
     let url = server.base_url();
+    let mut banner = format!("listening on http://{}\n", server.local_addr());
     for note in &notes {
-        println!("{note}");
+        banner.push_str(note);
+        banner.push('\n');
     }
     if args.demo {
-        print!("{}", demo_instructions(&url, demo_admin_token.as_deref()));
+        banner.push_str(&demo_instructions(&url, demo_admin_token.as_deref()));
     }
+    crate::output::announce(&banner);
     if user_count == 0 {
         eprintln!(
             "warning: no users, so every call is unauthorized: pass --user NAME=TOKEN or --demo"

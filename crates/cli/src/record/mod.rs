@@ -36,7 +36,7 @@ pub(crate) async fn run(args: RecordArgs) -> Result<(), Failure> {
     let address = listener
         .local_addr()
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
-    println!("recording on http://{address}");
+    crate::output::announce(&format!("recording on http://{address}\n"));
     eprintln!(
         "forwarding to {upstream}; point clients at LIGHTLY_SERVER_LOCATION=http://{address}, stop with Ctrl-C to write {}",
         args.out.display()
@@ -86,13 +86,13 @@ pub(crate) async fn run(args: RecordArgs) -> Result<(), Failure> {
     }
     std::fs::write(&args.out, format!("{text}\n"))
         .map_err(|e| Failure::Failed(format!("cannot write {}: {e}", args.out.display())))?;
-    println!(
-        "wrote {}: {} steps, {} datasets, {} callers",
+    crate::output::announce(&format!(
+        "wrote {}: {} steps, {} datasets, {} callers\n",
         args.out.display(),
         recording.steps.len(),
         recording.datasets.len(),
         recording.callers.len()
-    );
+    ));
     Ok(())
 }
 
