@@ -171,6 +171,7 @@ impl Faults {
 
     /// Whether any rule is armed: when none is, [`check`](Self::check) answers `None`
     /// at the cost of one atomic load.
+    #[inline]
     pub fn any_armed(&self) -> bool {
         self.shared.any_armed.load(Ordering::Acquire)
     }
