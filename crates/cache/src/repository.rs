@@ -182,8 +182,7 @@ impl<R> CachedRepository<R> {
     /// joins a load of, an entry keyed by an older one. Synchronous, so that a write's
     /// drop guard can call it too. Returns the generation left behind.
     fn retire(&self, dataset: &DatasetId) -> u64 {
-        tracing::debug!(%dataset, "collab-cache: invalidated");
-        self.counters.invalidation();
+        self.counters.invalidation(dataset);
         self.generations.advance(dataset)
     }
 
@@ -225,8 +224,7 @@ impl<R> CachedRepository<R> {
                 Err(_) => true,
             };
             if usable && !loaded_here {
-                tracing::debug!(dataset = %key.0, "collab-cache: coalesced with a load in flight");
-                self.counters.coalesced_wait();
+                self.counters.coalesced_wait(&key.0);
             }
             // The error is shared between the waiters; each gets its own copy.
             let cached = outcome.map_err(Arc::unwrap_or_clone)?;
@@ -238,7 +236,7 @@ impl<R> CachedRepository<R> {
             // than the time to live): drop exactly that entry, not a newer one, and retry.
             self.remove_if_same(key, &cached).await;
         }
-        self.counters.load();
+        self.counters.load(&key.0);
         self.inner.list(&key.0).await
     }
 
@@ -298,8 +296,7 @@ impl<R> CachedRepository<R> {
     where
         R: AccessConfigRepository,
     {
-        tracing::debug!(%dataset, "collab-cache: loading from the inner repository");
-        self.counters.load();
+        self.counters.load(dataset);
         let loaded_at = Instant::now();
         let configs = self.inner.list(dataset).await?;
         Ok(CachedList { configs, loaded_at })
@@ -403,8 +400,8 @@ impl<R: AccessConfigRepository> AccessConfigRepository for CachedRepository<R> {
     async fn list(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
         let time_to_live = self.config.time_to_live;
         if time_to_live.is_zero() {
-            self.counters.miss();
-            self.counters.load();
+            self.counters.miss(dataset);
+            self.counters.load(dataset);
             return self.inner.list(dataset).await;
         }
         // The local generation first: a shared generation read after it can only be
@@ -412,21 +409,18 @@ impl<R: AccessConfigRepository> AccessConfigRepository for CachedRepository<R> {
         let local = self.generations.current(dataset);
         let Some(shared) = self.shared_generation(dataset).await else {
             self.counters.uncached_read();
-            self.counters.miss();
-            self.counters.load();
+            self.counters.miss(dataset);
+            self.counters.load(dataset);
             return self.inner.list(dataset).await;
         };
         let key = (*dataset, local, shared);
         if let Some(cached) = self.entries.get(&key).await
             && cached.is_fresh(time_to_live)
         {
-            // At trace: hits are the bulk of a cache's calls.
-            tracing::trace!(%dataset, "collab-cache: hit");
-            self.counters.hit();
+            self.counters.hit(dataset);
             return Ok(cached.configs);
         }
-        tracing::debug!(%dataset, "collab-cache: miss");
-        self.counters.miss();
+        self.counters.miss(dataset);
         // Boxed: moka's loading future is large, and inline it would make every call's
         // future (boxed by async-trait) that large too, slowing down hits.
         Box::pin(self.load(key)).await

@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use collab_core::DatasetId;
+
 /// What a [`CachedRepository`](crate::CachedRepository) did since it was built, read
 /// with [`CachedRepository::stats`](crate::CachedRepository::stats).
 ///
@@ -57,24 +59,32 @@ pub(crate) struct Counters {
     coherence_failures: AtomicU64,
 }
 
+/// Each count of what a list or a write did comes with its `tracing` event, so that
+/// the log says what the counters count, on every path.
 impl Counters {
-    pub(crate) fn hit(&self) {
+    pub(crate) fn hit(&self, dataset: &DatasetId) {
+        // At trace: hits are the bulk of a cache's calls.
+        tracing::trace!(%dataset, "collab-cache: hit");
         self.hits.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn miss(&self) {
+    pub(crate) fn miss(&self, dataset: &DatasetId) {
+        tracing::debug!(%dataset, "collab-cache: miss");
         self.misses.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn load(&self) {
+    pub(crate) fn load(&self, dataset: &DatasetId) {
+        tracing::debug!(%dataset, "collab-cache: loading from the inner repository");
         self.loads.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn coalesced_wait(&self) {
+    pub(crate) fn coalesced_wait(&self, dataset: &DatasetId) {
+        tracing::debug!(%dataset, "collab-cache: coalesced with a load in flight");
         self.coalesced_waits.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn invalidation(&self) {
+    pub(crate) fn invalidation(&self, dataset: &DatasetId) {
+        tracing::debug!(%dataset, "collab-cache: invalidated");
         self.invalidations.fetch_add(1, Ordering::Relaxed);
     }
 

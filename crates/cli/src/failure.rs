@@ -49,17 +49,7 @@ impl Failure {
             Self::Usage(_) => "usage",
             Self::Failed(_) => "failed",
             Self::TimedOut { .. } => "timed_out",
-            Self::Api { error, .. } => match error {
-                Error::DatasetNotFound { .. } => "dataset_not_found",
-                Error::AccessConfigNotFound { .. } => "access_config_not_found",
-                Error::Unauthorized { .. } => "unauthorized",
-                Error::Forbidden { .. } => "forbidden",
-                Error::InvalidRequest { .. } => "invalid_request",
-                Error::Conflict { .. } => "conflict",
-                Error::RateLimited { .. } => "rate_limited",
-                Error::Unavailable { .. } => "unavailable",
-                _ => "unexpected_response",
-            },
+            Self::Api { error, .. } => error.kind(),
         }
     }
 

@@ -71,7 +71,7 @@ pub enum Error {
     #[error(
         "rate limited{}{}",
         retry_after.map(|d| format!("; retry after {} ms", d.as_millis())).unwrap_or_default(),
-        request_id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default()
+        quoted_request_id(request_id)
     )]
     RateLimited {
         /// How long the service asked the caller to wait, if it said.
@@ -105,6 +105,27 @@ impl Error {
     /// [`Error::RateLimited`] and [`Error::Unavailable`].
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::RateLimited { .. } | Self::Unavailable { .. })
+    }
+
+    /// A short, stable, low-cardinality name of the variant, in snake case (such as
+    /// `"dataset_not_found"`): for logs, traces (`error.type`) and machine-readable
+    /// output.
+    ///
+    /// ```
+    /// assert_eq!(collab_core::Error::unavailable_without_source("down").kind(), "unavailable");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::DatasetNotFound { .. } => "dataset_not_found",
+            Self::AccessConfigNotFound { .. } => "access_config_not_found",
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::Forbidden { .. } => "forbidden",
+            Self::InvalidRequest { .. } => "invalid_request",
+            Self::Conflict { .. } => "conflict",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable { .. } => "unavailable",
+            Self::UnexpectedResponse { .. } => "unexpected_response",
+        }
     }
 
     /// How long the service asked to wait before trying again, if it said.

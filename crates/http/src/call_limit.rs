@@ -21,7 +21,7 @@ pub(crate) struct CallLimit {
 
 /// An attempt always gets at least this long, so that it is a real attempt, even when
 /// the budget is (nearly) spent.
-pub(crate) const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(10);
+const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(10);
 
 impl CallLimit {
     /// When a call that started at `started` must end, if anything bounds it.

@@ -22,7 +22,7 @@ use crate::call_limit::{CallBudget, CallLimit};
 use crate::endpoint::BaseUrl;
 use crate::response::{self, Answer, transport_error};
 use crate::retry::wait_asked_by;
-use crate::retry_budget::{SPENT, Tokens};
+use crate::retry_budget::{self, Tokens};
 use crate::spans;
 use crate::{HttpRepositoryBuilder, RetryBudget, RetryPolicy};
 
@@ -157,7 +157,7 @@ impl HttpRepository {
         // Shared with each attempt's future, which must be `Send`: hence atomics.
         let attempts = &AtomicU32::new(0);
         let outcome_unknown = &AtomicBool::new(false);
-        let budget_spent = &AtomicBool::new(false);
+        let retry_refused = &AtomicBool::new(false);
         let tokens = &self.inner.retry_tokens;
         let result = (move || async move {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
@@ -173,7 +173,7 @@ impl HttpRepository {
             if tokens.spend_on_retry() {
                 Some(delay)
             } else {
-                budget_spent.store(true, Ordering::Relaxed);
+                retry_refused.store(true, Ordering::Relaxed);
                 None
             }
         })
@@ -184,7 +184,9 @@ impl HttpRepository {
                 tokens.refill_on_success();
                 Ok(answer)
             }
-            Err(error) if budget_spent.load(Ordering::Relaxed) => Err(refused_by_budget(error)),
+            Err(error) if retry_refused.load(Ordering::Relaxed) => {
+                Err(retry_budget::refused(error))
+            }
             Err(error) => Err(error),
         };
         spans::record_call_end(attempts.load(Ordering::Relaxed), &result);
@@ -225,6 +227,7 @@ impl HttpRepository {
                     transport_error(error, &call.describe(), timeout)
                 })
                 .await;
+                spans::record_attempt_end(status, &result);
                 let maybe_applied =
                     status >= 500 || matches!(result, Err(Error::Unavailable { .. }));
                 (Some(status), result, maybe_applied)
@@ -243,7 +246,6 @@ impl HttpRepository {
             outcome_unknown.store(true, Ordering::Relaxed);
         }
         let result = result.map_err(|error| settings.redactor.scrub(error));
-        spans::record_attempt_end(status, &result);
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(_) => tracing::debug!(
@@ -290,20 +292,6 @@ impl HttpRepository {
                 config: config.copied(),
             },
         }
-    }
-}
-
-/// The error of a call whose retry the budget refused: an outage says so (first, so
-/// that the service's request id stays at the message's end); a `429` is handed back
-/// as it is, with its wait.
-fn refused_by_budget(error: Error) -> Error {
-    tracing::debug!(%error, "collab-http: {SPENT}");
-    match error {
-        Error::Unavailable { message, source } => Error::Unavailable {
-            message: format!("{SPENT}; {message}"),
-            source,
-        },
-        other => other,
     }
 }
 

@@ -75,7 +75,7 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
 /// A `Retry-After` value as a wait from `now`: delay-seconds (`120`), or an HTTP date
 /// (`Wed, 21 Oct 2026 07:28:00 GMT`), which is honoured like the seconds until then; a
 /// date already past asks for no wait. Anything else is ignored (the backoff applies).
-pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

@@ -14,7 +14,7 @@ use collab_core::{Error, wire};
 /// [`collab_core::Error::is_retryable`] holds:
 ///
 /// - a transport error (connection refused or reset, timeout, broken body);
-/// - `429 Too Many Requests`, waiting at least its `Retry-After` (seconds);
+/// - `429 Too Many Requests`, waiting at least its `Retry-After` (seconds or an HTTP date);
 /// - `408` and every `5xx`, **including `500`**: Lightly's own Python client retries
 ///   5xx answers too, and all three operations are safe to repeat (see below). Their
 ///   `Retry-After` (a `503`'s, typically) is honoured as a `429`'s is.

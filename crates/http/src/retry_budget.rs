@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use collab_core::Error;
+
 /// A budget of retries shared by every clone of one
 /// [`HttpRepository`](crate::HttpRepository), in the manner of aws-sdk's *standard*
 /// retry mode: a retry spends from it, a success refills it, and when it is spent a
@@ -39,7 +41,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// # Ok::<(), collab_http::BuildError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct RetryBudget {
     capacity: u32,
     retry_cost: u32,
@@ -164,8 +165,21 @@ impl Tokens {
 }
 
 /// What the error of a call says when its budget refused a retry.
-pub(crate) const SPENT: &str =
-    "not retried: the retry budget shared by this repository's clones is spent";
+const SPENT: &str = "not retried: the retry budget shared by this repository's clones is spent";
+
+/// The error of a call whose retry the budget refused: an outage says so (first, so
+/// that the service's request id stays at the message's end); a `429` is handed back
+/// as it is, with its wait.
+pub(crate) fn refused(error: Error) -> Error {
+    tracing::debug!(%error, "collab-http: {SPENT}");
+    match error {
+        Error::Unavailable { message, source } => Error::Unavailable {
+            message: format!("{SPENT}; {message}"),
+            source,
+        },
+        other => other,
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -18,19 +18,15 @@ use tracing::field::Empty;
 /// The span of one port call: its operation and what it is about. Recorded at its
 /// end: `collab.attempts` and, for a failed call, `error.type`.
 pub(crate) fn call(operation: &'static str, target: &CallTarget) -> Span {
-    let span = tracing::info_span!(
+    tracing::info_span!(
         "collab_http.call",
         otel.name = operation,
         collab.operation = operation,
         collab.dataset = %target.dataset,
-        collab.config = Empty,
+        collab.config = target.config.as_ref().map(tracing::field::display),
         collab.attempts = Empty,
         error.type = Empty,
-    );
-    if let Some(config) = &target.config {
-        span.record("collab.config", tracing::field::display(config));
-    }
-    span
+    )
 }
 
 /// The span of one HTTP attempt, named and shaped as OpenTelemetry's semantic
@@ -39,7 +35,7 @@ pub(crate) fn call(operation: &'static str, target: &CallTarget) -> Span {
 /// second attempt on); `http.response.status_code` and `error.type` are recorded when
 /// the attempt ends.
 pub(crate) fn attempt(method: &Method, url: &Url, attempt: u32) -> Span {
-    let span = tracing::info_span!(
+    tracing::info_span!(
         "collab_http.attempt",
         otel.name = %method,
         otel.kind = "client",
@@ -47,31 +43,24 @@ pub(crate) fn attempt(method: &Method, url: &Url, attempt: u32) -> Span {
         url.path = url.path(),
         server.address = url.host_str().unwrap_or_default(),
         server.port = url.port_or_known_default(),
-        http.request.resend_count = Empty,
+        http.request.resend_count = (attempt > 1).then(|| attempt - 1),
         http.response.status_code = Empty,
         error.type = Empty,
-    );
-    if attempt > 1 {
-        span.record("http.request.resend_count", attempt - 1);
-    }
-    span
+    )
 }
 
 /// Records how the current attempt ended when an answer came: its status and, if it
 /// failed, what kind of failure it was (OpenTelemetry's convention: an error status
 /// is its own type). An attempt without an answer was recorded by
 /// [`record_transport_failure`].
-pub(crate) fn record_attempt_end<T>(status: Option<u16>, result: &Result<T>) {
-    let Some(status) = status else {
-        return;
-    };
+pub(crate) fn record_attempt_end<T>(status: u16, result: &Result<T>) {
     let span = Span::current();
     span.record("http.response.status_code", status);
     if let Err(error) = result {
         if status >= 400 {
             span.record("error.type", status);
         } else {
-            span.record("error.type", error_type(error));
+            span.record("error.type", error.kind());
         }
     }
 }
@@ -94,7 +83,7 @@ pub(crate) fn record_call_end<T>(attempts: u32, result: &Result<T>) {
     let span = Span::current();
     span.record("collab.attempts", attempts);
     if let Err(error) = result {
-        span.record("error.type", error_type(error));
+        span.record("error.type", error.kind());
     }
 }
 
@@ -106,19 +95,4 @@ pub(crate) fn retry_wait(path: &str, delay: Duration, error: &Error) {
         reason = %error,
         "collab-http: retrying"
     );
-}
-
-/// A short, low-cardinality name of what went wrong, for `error.type`.
-fn error_type(error: &Error) -> &'static str {
-    match error {
-        Error::DatasetNotFound { .. } => "dataset_not_found",
-        Error::AccessConfigNotFound { .. } => "access_config_not_found",
-        Error::Unauthorized { .. } => "unauthorized",
-        Error::Forbidden { .. } => "forbidden",
-        Error::InvalidRequest { .. } => "invalid_request",
-        Error::RateLimited { .. } => "rate_limited",
-        Error::Unavailable { .. } => "unavailable",
-        Error::UnexpectedResponse { .. } => "unexpected_response",
-        _ => "other",
-    }
 }

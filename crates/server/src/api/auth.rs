@@ -16,41 +16,23 @@ use crate::state::AppState;
 
 /// The users the server knows, looked up by token in constant time.
 pub(crate) struct Users {
-    users: Vec<KnownUser>,
-}
-
-/// A user's name and token.
-#[derive(Clone)]
-struct KnownUser {
-    name: Box<str>,
-    token: SecretString,
+    users: Vec<UserToken>,
 }
 
 impl Users {
     pub(crate) fn new(users: Vec<UserToken>) -> Self {
-        Self {
-            users: users
-                .into_iter()
-                .map(|user| KnownUser {
-                    name: user.name.into(),
-                    token: user.token,
-                })
-                .collect(),
-        }
+        Self { users }
     }
 
     /// These users and `user`, in place of a user of the same name.
     pub(crate) fn with(&self, user: UserToken) -> Self {
-        let mut users: Vec<KnownUser> = self
+        let mut users: Vec<UserToken> = self
             .users
             .iter()
-            .filter(|known| *known.name != *user.name)
+            .filter(|known| known.name != user.name)
             .cloned()
             .collect();
-        users.push(KnownUser {
-            name: user.name.into(),
-            token: user.token,
-        });
+        users.push(user);
         Self { users }
     }
 
@@ -63,7 +45,7 @@ impl Users {
         let mut found = None;
         for user in &self.users {
             if is_token(&user.token, presented) && found.is_none() {
-                found = Some(&*user.name);
+                found = Some(user.name.as_str());
             }
         }
         found
@@ -110,21 +92,11 @@ fn first_two_values<'q>(query: &'q str, key: &str) -> (Option<Cow<'q, str>>, Opt
             .map(|(_, value)| value);
         return (values.next(), values.next());
     }
-    let mut found = (None, None);
-    for pair in query.split('&') {
+    let mut values = query.split('&').filter_map(|pair| {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if name != key {
-            continue;
-        }
-        match found {
-            (None, _) => found.0 = Some(Cow::Borrowed(value)),
-            (Some(_), _) => {
-                found.1 = Some(Cow::Borrowed(value));
-                break;
-            }
-        }
-    }
-    found
+        (name == key).then_some(Cow::Borrowed(value))
+    });
+    (values.next(), values.next())
 }
 
 fn bearer_token(headers: &HeaderMap) -> Result<Cow<'_, str>, Error> {

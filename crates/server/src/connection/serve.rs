@@ -24,10 +24,9 @@ use crate::config::ConnectionLimits;
 use crate::connection::busy::answer_busy;
 use crate::connection::in_flight::{Activity, InFlightBody, WatchedRequestBody};
 use crate::connection::watched_io::WatchedIo;
-use crate::control::journal::Journal;
 use crate::middleware::record::RecordLayer;
 use crate::router::{LayeredRouter, layered_router_and_journal};
-use crate::{RepositoryProvider, ServerConfig, WireMode};
+use crate::{RepositoryProvider, ServerConfig};
 
 /// How many connections over [`ServerConfig::max_connections`] are answered `503`
 /// at once; any more are closed without an answer.
@@ -49,6 +48,7 @@ pub async fn bind<P: RepositoryProvider>(
     addr: SocketAddr,
     config: ServerConfig<P>,
 ) -> io::Result<BoundServer> {
+    // Checked before the port is taken too, so that a bad config binds nothing.
     config.check().map_err(invalid_input)?;
     BoundServer::from_listener(TcpListener::bind(addr).await?, config)
 }
@@ -69,8 +69,8 @@ pub struct BoundServer {
     listener: TcpListener,
     local_addr: SocketAddr,
     router: LayeredRouter,
-    journal: Arc<Journal>,
-    wire_mode: WireMode,
+    /// Where the connections' own refusals (the busy `503`s) are recorded.
+    record: RecordLayer,
     limits: ConnectionLimits,
     open: Arc<AtomicUsize>,
 }
@@ -90,8 +90,7 @@ impl BoundServer {
             listener,
             limits,
             router,
-            journal,
-            wire_mode,
+            record: RecordLayer::new(Some(journal), wire_mode),
             open: Arc::new(AtomicUsize::new(0)),
         })
     }
@@ -118,18 +117,12 @@ impl BoundServer {
         let Self {
             listener,
             router,
-            journal,
-            wire_mode,
+            record,
             limits,
             open,
             ..
         } = self;
-        let served = Served::new(
-            router,
-            RecordLayer::new(Some(journal), wire_mode),
-            limits,
-            open,
-        );
+        let served = Served::new(router, record, limits, open);
         // Connections served are watched by hyper-util's graceful shutdown; the busy
         // 503s are not waited for.
         let mut connections = JoinSet::new();

@@ -4,7 +4,7 @@
 //! JSON routes (see `dashboard/dashboard.js`).
 
 use axum::Router;
-use axum::http::header::{self, HeaderName};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 
@@ -51,7 +51,7 @@ fn file(content_type: &'static str, body: &'static str) -> impl IntoResponse {
             (header::CACHE_CONTROL, "no-store"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "no-referrer"),
-            (HeaderName::from_static("x-frame-options"), "DENY"),
+            (header::X_FRAME_OPTIONS, "DENY"),
         ],
         body,
     )
