@@ -202,15 +202,21 @@
 //! [`Error`]: collab_core::Error
 
 mod answer;
+mod check;
+mod delay;
+mod draw;
 mod error;
 mod faults;
 mod parse;
+mod path;
 mod repository;
 mod rule;
 
-pub use answer::default_code;
+pub use answer::{AnswerBody, FaultAnswer, default_code};
+pub use delay::{DelayDistribution, MAX_DELAY_MS};
 pub use error::RuleError;
-pub use faults::{ArmedRule, Call, FaultId, Faults, Fired};
+pub use faults::{ArmedRule, Call, FaultId, Faults, Fired, RequestInfo};
 pub use parse::parse_rules;
+pub use path::{PathPattern, PathPatternError};
 pub use repository::FaultyRepository;
-pub use rule::{DropMode, FaultAction, FaultRule, Operation};
+pub use rule::{Dribble, DropMode, FaultAction, FaultBody, FaultRule, Operation};
