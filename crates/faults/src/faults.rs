@@ -188,6 +188,9 @@ pub struct Faults {
 struct Shared {
     /// Whether any rule is armed: the lock-free fast path of `check`.
     any_armed: AtomicBool,
+    /// Whether an armed rule has a `path`: the decorator builds its calls' paths only
+    /// then.
+    any_path: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -219,12 +222,16 @@ impl Faults {
         let mut state = self.lock();
         state.last_id += 1;
         let id = FaultId(state.last_id);
+        let has_path = rule.path.is_some();
         state.rules.push(ArmedRule {
             id,
             rule,
             matched: 0,
             fired: 0,
         });
+        if has_path {
+            self.shared.any_path.store(true, Ordering::Release);
+        }
         self.shared.any_armed.store(true, Ordering::Release);
         id
     }
@@ -238,6 +245,8 @@ impl Faults {
         self.shared
             .any_armed
             .store(!state.rules.is_empty(), Ordering::Release);
+        let any_path = state.rules.iter().any(|armed| armed.rule.path.is_some());
+        self.shared.any_path.store(any_path, Ordering::Release);
         removed
     }
 
@@ -246,6 +255,7 @@ impl Faults {
         let mut state = self.lock();
         state.rules.clear();
         self.shared.any_armed.store(false, Ordering::Release);
+        self.shared.any_path.store(false, Ordering::Release);
     }
 
     /// Whether any rule is armed: when none is, [`check`](Self::check) answers `None`
@@ -253,6 +263,11 @@ impl Faults {
     #[inline]
     pub fn any_armed(&self) -> bool {
         self.shared.any_armed.load(Ordering::Acquire)
+    }
+
+    /// Whether an armed rule has a `path` (a request's path matters only then).
+    pub(crate) fn any_path(&self) -> bool {
+        self.shared.any_path.load(Ordering::Acquire)
     }
 
     /// The armed rules in arming order, with their counters.

@@ -169,6 +169,8 @@ pub struct FaultAction {
 /// ```json
 /// {"operation": "list", "dataset": "0123456789abcdef01234567", "user": "alice",
 ///  "after": 1, "times": 2, "probability": 0.3, "seed": 7, "status": 503, "retryAfter": 1}
+/// {"path": "/v1/versions/*", "status": 200, "body": "<html>busy</html>",
+///  "headers": {"content-type": "text/html"}, "delay": {"uniform": [100, 900]}}
 /// ```
 ///
 /// Matching: `operation` and/or `path`, and when given `dataset` and `user`. Firing: the rule's
