@@ -465,3 +465,109 @@ fn the_port_error_of_an_answer_is_what_collab_http_makes_of_it() {
         Some((418, ApiErrorCode::Forbidden))
     );
 }
+
+mod generated {
+    //! Rules generated from every field's values: each one that parses reads the same
+    //! from TOML and parses back to itself once written.
+
+    use collab_faults::{FaultRule, parse_rules};
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    fn maybe(value: Value) -> impl Strategy<Value = Option<Value>> {
+        prop::option::of(Just(value))
+    }
+
+    fn rule_value() -> impl Strategy<Value = Value> {
+        (
+            (
+                prop::option::of(prop_oneof![
+                    Just("list"),
+                    Just("createOrUpdate"),
+                    Just("delete"),
+                    Just("any")
+                ]),
+                prop::option::of(prop_oneof![
+                    Just("/v1/versions/*"),
+                    Just("/openapi.json"),
+                    Just("/*")
+                ]),
+                prop::option::of(0..3u64),
+                any::<u64>(),
+            ),
+            (
+                prop::option::of(prop_oneof![Just(200u16), Just(204), Just(404), Just(429), Just(503)]),
+                prop::option::of(prop_oneof![
+                    Just(json!("<html>busy</html>")),
+                    Just(json!({"error": "x", "n": 1})),
+                    Just(json!([1, 2]))
+                ]),
+                maybe(json!({"content-type": "text/html", "x-a": "b"})),
+                prop::option::of(0..5u64),
+                any::<bool>(),
+            ),
+            (
+                prop::option::of(0..1000u64),
+                prop::option::of(prop_oneof![
+                    (0..500u64, 0..500u64)
+                        .prop_map(|(a, b)| json!({"uniform": [a.min(b), a.max(b)]})),
+                    (0..1000u32, 0..40u32).prop_map(|(median, sigma)| {
+                        json!({"lognormal": {"medianMs": f64::from(median), "sigma": f64::from(sigma) / 8.0}})
+                    }),
+                ]),
+                prop::option::of(prop_oneof![
+                    Just("reset"),
+                    Just("hang"),
+                    Just("empty"),
+                    Just("truncate"),
+                    Just("garbage")
+                ]),
+                prop::option::of((1..20u32, 0..5000u64)),
+            ),
+        )
+            .prop_map(
+                |(
+                    (operation, path, times, seed),
+                    (status, body, headers, retry_after, applied),
+                    (delay_ms, delay, drop, dribble),
+                )| {
+                    let mut rule = Map::new();
+                    let mut put = |field: &str, value: Option<Value>| {
+                        if let Some(value) = value {
+                            rule.insert(field.to_owned(), value);
+                        }
+                    };
+                    put("operation", operation.map(Value::from));
+                    put("path", path.map(Value::from));
+                    put("times", times.map(Value::from));
+                    put("seed", Some(seed.into()));
+                    put("status", status.map(Value::from));
+                    put("body", body);
+                    put("headers", headers);
+                    put("retryAfter", retry_after.map(Value::from));
+                    put("applied", applied.then_some(Value::Bool(true)));
+                    put("delayMs", delay_ms.map(Value::from));
+                    put("delay", delay);
+                    put("drop", drop.map(Value::from));
+                    put(
+                        "dribble",
+                        dribble.map(|(chunks, over)| json!({"chunks": chunks, "overMs": over})),
+                    );
+                    Value::Object(rule)
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn a_parsed_rule_reads_the_same_from_toml_and_round_trips(value in rule_value()) {
+            let Ok(rule) = FaultRule::from_value(value.clone()) else {
+                return Ok(());
+            };
+            let written = rule.to_value();
+            prop_assert_eq!(FaultRule::from_value(written.clone()), Ok(rule.clone()));
+            let toml = toml::to_string(&json!({"faults": [value]})).expect("TOML has every field's type");
+            prop_assert_eq!(parse_rules(&toml, "rules.toml"), Ok(vec![rule]), "{}", toml);
+        }
+    }
+}
