@@ -14,8 +14,8 @@ use collab::cache::{CacheConfig, CachedRepository};
 use collab::core::coordination::InProcessLocks;
 use collab::core::{AccessConfigRepository, SharingService};
 use collab::http::HttpRepository;
-use collab::redis::testing::RedisServer;
 use collab::redis::RedisConfig;
+use collab::redis::testing::RedisServer;
 use support::{ALICE_TOKEN, Api, dataset};
 
 const STACKS: usize = 4;

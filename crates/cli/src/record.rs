@@ -13,7 +13,7 @@ pub(crate) async fn run(args: RecordArgs) -> Result<(), Failure> {
         .datasets
         .iter()
         .fold(Recorder::builder(), |builder, dataset| {
-            builder.with_dataset(dataset.clone())
+            builder.with_dataset(*dataset)
         })
         .with_upstream(&args.upstream)
         .with_repeat_reads(args.repeat_reads)
