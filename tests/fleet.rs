@@ -14,8 +14,8 @@ use collab::cache::{CacheConfig, CachedRepository};
 use collab::core::coordination::InProcessLocks;
 use collab::core::{AccessConfigRepository, SharingService};
 use collab::http::HttpRepository;
+use collab::redis::RedisConfig;
 use collab::redis::testing::RedisServer;
-use collab::redis::{RedisConfig, RedisCoordinator};
 use support::{ALICE_TOKEN, Api, dataset};
 
 const STACKS: usize = 4;
@@ -35,7 +35,7 @@ fn http(api: &Api) -> HttpRepository {
 
 /// One replica: the production composition, with a connection of its own.
 fn stack(api: &Api, config: &RedisConfig) -> Stack {
-    let redis = Arc::new(RedisCoordinator::new(config.clone()).unwrap());
+    let redis = Arc::new(config.clone().build().unwrap());
     let cache =
         CachedRepository::new(http(api), CacheConfig::default()).with_coherence(Arc::clone(&redis));
     SharingService::new(Arc::new(cache))

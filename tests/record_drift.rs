@@ -1,12 +1,16 @@
-//! End-to-end: `collab record` between a client and an upstream, then `collab
-//! check-drift` against the fake, with the real binary.
+//! End-to-end: a recording between a client and an upstream, then the drift check
+//! against the fake.
 //!
-//! - the control: a session of the `collab` CLI recorded against a real `collab serve`
-//!   (random ids, real times) replays with no drift and no warning;
+//! - the control: a session of the `collab` CLI recorded by `collab record` against a
+//!   real `collab serve` (random ids, real times) replays with no drift and no warning;
 //! - stand-ins that deviate on purpose, one deviation at a time (a small axum app in
-//!   front of an in-process server of the fake that rewrites its answers): each
-//!   planted deviation is reported, and nothing else;
-//! - no credential ever reaches the file, even one the upstream echoes in a body.
+//!   front of an in-process server of the fake that rewrites its answers), recorded and
+//!   checked in-process with `collab-fidelity`: each planted deviation is reported,
+//!   and nothing else;
+//! - no credential ever reaches the file, even one the upstream echoes in a body;
+//! - the command line's contract, with the real binary: `record`'s first line, file
+//!   and second signal; `check-drift`'s report and exit codes (0, 1 on drift, 2 on a
+//!   file it cannot use), `--lint`'s (0, 1).
 
 mod support;
 
@@ -20,6 +24,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use collab_fidelity::{DriftCheck, Recorder, Recording, Report};
 use serde_json::{Value, json};
 use support::recorded::{
     Finding, check_drift, drift_report, findings, start_recording, stop_recording,
@@ -132,14 +137,10 @@ async fn a_cli_session_recorded_against_collab_serve_replays_with_no_drift() {
         json!([])
     );
 
-    let (code, report) = drift_report(&out).await;
-    assert_eq!(findings(&report), BTreeSet::new(), "{report:#}");
-    assert_eq!(code, 0, "{report:#}");
-    assert!(
-        report["summary"]["steps"].as_u64().unwrap() >= 12,
-        "{report:#}"
-    );
-    assert_eq!(report["summary"]["endStates"], 2);
+    let report = check(&Recording::from_json(&file).unwrap()).await;
+    assert_eq!(findings_of(&report), BTreeSet::new(), "{}", report.text());
+    assert!(report.summary.steps >= 12, "{}", report.text());
+    assert_eq!(report.summary.end_states, 2);
 
     let text = check_drift(&[&out]).await;
     assert_eq!(text.code, 0, "{text:?}");
@@ -303,39 +304,48 @@ async fn session(proxy: &str) {
     assert_eq!(send(client.get(&as_alice)).await.status(), 200);
 }
 
-/// Records [`session`] through a stand-in with `deviation`; gives the file's path
-/// (in `scratch`) and text.
-async fn record_deviation(
-    scratch: &Scratch,
-    deviation: Deviation,
-    args: &[&str],
-) -> (String, String) {
+/// Records [`session`] in-process through a stand-in with `deviation`, every read
+/// asked twice with `repeat_reads`.
+async fn record_deviation(deviation: Deviation, repeat_reads: bool) -> Recording {
     let (_api, upstream) = start_stand_in(deviation).await;
-    let out = scratch.file("session.json");
-    let recording = start_recording(&upstream, &out, args);
-    session(&recording.url).await;
-    let file = tokio::task::spawn_blocking({
-        let out = out.clone();
-        move || stop_recording(recording, &out)
-    })
-    .await
-    .unwrap();
-    assert_no_credential(&file, &[ALICE_TOKEN, BOB_TOKEN, BAD_TOKEN]);
-    (out, file)
+    let proxy = Recorder::builder()
+        .with_upstream(upstream)
+        .with_repeat_reads(repeat_reads)
+        .build()
+        .unwrap()
+        .bind(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    session(&proxy.url()).await;
+    let recording = proxy.stop().await.unwrap();
+    assert_no_credential(&recording.to_json(), &[ALICE_TOKEN, BOB_TOKEN, BAD_TOKEN]);
+    recording
 }
 
-/// Records a session through a stand-in with `deviation` and checks it: gives the
-/// exit code and the findings.
-async fn planted(deviation: Deviation, args: &[&str]) -> (i32, BTreeSet<Finding>) {
-    let scratch = Scratch::new("record-deviation");
-    let (out, _) = record_deviation(&scratch, deviation, args).await;
-    let (code, report) = drift_report(&out).await;
-    (code, findings(&report))
+/// The drift check of `recording`, in-process.
+async fn check(recording: &Recording) -> Report {
+    DriftCheck::new()
+        .with_file("session.json")
+        .run(recording)
+        .await
+        .unwrap()
+}
+
+/// Every finding of a report, as the JSON report spells them.
+fn findings_of(report: &Report) -> BTreeSet<Finding> {
+    findings(&serde_json::from_str(&report.json()).unwrap())
+}
+
+/// Records a session through a stand-in with `deviation` and checks it: gives whether
+/// it drifted and the findings.
+async fn planted(deviation: Deviation) -> (bool, BTreeSet<Finding>) {
+    let report = check(&record_deviation(deviation, false).await).await;
+    (report.has_drift(), findings_of(&report))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_renamed_field_is_drift() {
-    let (code, found) = planted(Deviation::RenamedField, &[]).await;
+    let (drifted, found) = planted(Deviation::RenamedField).await;
     assert_eq!(
         found,
         BTreeSet::from([
@@ -343,87 +353,108 @@ async fn a_renamed_field_is_drift() {
             finding("warning", "extra field", "$[*].userEmails"),
         ])
     );
-    assert_eq!(code, 1);
+    assert!(drifted);
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn another_status_is_drift() {
-    let (code, found) = planted(Deviation::OtherStatus, &[]).await;
-    assert_eq!(found, BTreeSet::from([finding("drift", "status", "")]));
-    assert_eq!(code, 1);
+async fn another_status_is_drift_and_check_drift_exits_1_naming_it() {
+    let recording = record_deviation(Deviation::OtherStatus, false).await;
+    let report = check(&recording).await;
+    assert_eq!(
+        findings_of(&report),
+        BTreeSet::from([finding("drift", "status", "")])
+    );
+    assert!(report.has_drift());
+
+    // The command line: the text report, its verdict, exit 1.
+    let scratch = Scratch::new("record-status");
+    let out = scratch.file("session.json");
+    std::fs::write(&out, recording.to_json()).unwrap();
+    let text = check_drift(&[&out]).await;
+    assert_eq!(text.code, 1, "{text:?}");
+    assert!(
+        text.stdout.contains(&format!(
+            "step 2 POST /v1/datasets/{DATASET}/collaboration/access: drift: status: the API answered 200, the fake 201"
+        )),
+        "{text:?}"
+    );
+    assert!(text.stdout.contains("DRIFT: "), "{text:?}");
+    assert!(text.stderr.contains("the fake drifted"), "{text:?}");
+    let (code, json) = drift_report(&out).await;
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(json["summary"]["drifts"], report.summary.drifts, "{json:#}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn another_error_code_is_drift() {
-    let (code, found) = planted(Deviation::OtherErrorCode, &[]).await;
+    let (drifted, found) = planted(Deviation::OtherErrorCode).await;
     assert_eq!(
         found,
         BTreeSet::from([finding("drift", "error code", "$.code")])
     );
-    assert_eq!(code, 1);
+    assert!(drifted);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_extra_field_only_warns() {
-    let (code, found) = planted(Deviation::ExtraField, &[]).await;
+    let (drifted, found) = planted(Deviation::ExtraField).await;
     assert_eq!(
         found,
         BTreeSet::from([finding("warning", "extra field", "$[*].note")])
     );
-    assert_eq!(code, 0);
+    assert!(!drifted);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_field_that_changes_on_every_read_is_learned_with_repeat_reads() {
-    let (_, unlearned) = planted(Deviation::ChangingField, &[]).await;
+    let (_, unlearned) = planted(Deviation::ChangingField).await;
     assert_eq!(
         unlearned,
         BTreeSet::from([finding("warning", "extra field", "$[*].etag")])
     );
 
-    let scratch = Scratch::new("record-noise");
-    let (out, file) =
-        record_deviation(&scratch, Deviation::ChangingField, &["--repeat-reads"]).await;
-    let recorded: Value = serde_json::from_str(&file).unwrap();
-    let noisy: BTreeSet<&str> = recorded["steps"]
-        .as_array()
-        .unwrap()
+    let recording = record_deviation(Deviation::ChangingField, true).await;
+    let noisy: BTreeSet<&str> = recording
+        .steps
         .iter()
-        .flat_map(|step| step["noise"].as_array().into_iter().flatten())
-        .map(|path| path.as_str().unwrap())
+        .flat_map(|step| &step.noise)
+        .map(String::as_str)
         .collect();
     // The planted field, and the request id of the session's error answers, which
     // `collab serve` makes anew for every answer.
     assert_eq!(noisy, BTreeSet::from(["$.requestId", "$[*].etag"]));
-    let (code, report) = drift_report(&out).await;
-    assert_eq!(findings(&report), BTreeSet::new(), "{report:#}");
-    assert_eq!(code, 0);
+    let report = check(&recording).await;
+    assert_eq!(findings_of(&report), BTreeSet::new(), "{}", report.text());
+    assert!(!report.has_drift());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_echoed_by_the_upstream_never_reaches_the_file() {
-    let scratch = Scratch::new("record-echo");
-    let (out, file) = record_deviation(&scratch, Deviation::EchoedToken, &[]).await;
+    let recording = record_deviation(Deviation::EchoedToken, false).await;
+    let file = recording.to_json();
     // record_deviation checked the raw tokens; the placeholders stand in their place.
     assert!(file.contains(r#""seenToken": "<user:1>""#), "{file}");
     assert!(file.contains("unknown token <user:3>"), "{file}");
-    let (code, report) = drift_report(&out).await;
+    let report = check(&recording).await;
     assert_eq!(
-        findings(&report),
+        findings_of(&report),
         BTreeSet::from([
             finding("warning", "error message", "$.error"),
             finding("warning", "extra field", "$[*].seenToken"),
         ])
     );
-    assert_eq!(code, 0);
-    let lint = check_drift(&["--lint", &out]).await;
-    assert_eq!(lint.code, 0, "{lint:?}");
+    assert!(!report.has_drift());
+    assert_eq!(recording.credential_suspects(), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lint_names_where_a_credential_looks_left_and_a_bad_file_exits_2() {
     let scratch = Scratch::new("record-lint");
-    let (out, file) = record_deviation(&scratch, Deviation::ExtraField, &[]).await;
+    let file = record_deviation(Deviation::ExtraField, false)
+        .await
+        .to_json();
+    let out = scratch.file("session.json");
+    std::fs::write(&out, &file).unwrap();
     let leaky = file.replacen("Bearer <user:1>", "Bearer hand-pasted-secret", 1);
     assert_ne!(leaky, file, "the session has a Bearer step");
     let leaky_path = scratch.file("leaky.json");
@@ -448,31 +479,25 @@ async fn lint_names_where_a_credential_looks_left_and_a_bad_file_exits_2() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_documented_gap_is_counted_with_its_reason_not_hidden() {
-    let scratch = Scratch::new("record-gap");
-    let (out, file) = record_deviation(&scratch, Deviation::ExtraField, &[]).await;
-    let mut recorded: Value = serde_json::from_str(&file).unwrap();
-    recorded["gaps"] = json!([{"path": "$[*].note", "reason": "notes are not modelled yet"}]);
-    std::fs::write(&out, recorded.to_string()).unwrap();
-    let (code, report) = drift_report(&out).await;
+    let mut recording = record_deviation(Deviation::ExtraField, false).await;
+    recording.gaps.push(collab_fidelity::Gap::new(
+        "$[*].note",
+        "notes are not modelled yet",
+    ));
+    let report = check(&recording).await;
     assert_eq!(
-        findings(&report),
+        findings_of(&report),
         BTreeSet::from([finding("gap", "extra field", "$[*].note")])
     );
-    assert_eq!(report["summary"]["warnings"], 0, "{report:#}");
+    assert_eq!(report.summary.warnings, 0, "{}", report.text());
+    assert!(report.summary.gaps > 0, "{}", report.text());
+    assert!(!report.has_drift());
+    let text = report.text();
     assert!(
-        report["summary"]["gaps"].as_u64().unwrap() > 0,
-        "{report:#}"
+        text.contains("known gap: extra field at $[*].note"),
+        "{text}"
     );
-    assert_eq!(code, 0);
-    let text = check_drift(&[&out]).await;
-    assert!(
-        text.stdout.contains("known gap: extra field at $[*].note"),
-        "{text:?}"
-    );
-    assert!(
-        text.stdout.contains("(notes are not modelled yet)"),
-        "{text:?}"
-    );
+    assert!(text.contains("(notes are not modelled yet)"), "{text}");
 }
 
 /// An upstream that lists nothing, then, once told to, never answers (and says when

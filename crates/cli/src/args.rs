@@ -30,7 +30,7 @@ use secrecy::SecretString;
     arg_required_else_help = true,
     after_help = TOP_LEVEL_HELP
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     // Global flags come before the client flags so that they keep the plain
     // "Options" heading.
     /// `-v`: how much to log on stderr.
@@ -41,7 +41,7 @@ pub struct Cli {
         action = clap::ArgAction::Count,
         help = "Log on stderr (-v: this tool's debug logs, -vv: also the HTTP stack's, -vvv: everything) [RUST_LOG overrides]"
     )]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
 
     /// `--wire`: the generation of the wire; see [`WireMode`]. Global: it applies to
     /// `serve` and to the client commands alike.
@@ -53,27 +53,27 @@ pub struct Cli {
         value_parser = parse_wire,
         help = "Wire generation (auto, current, 2022): `serve` answers each caller in the one it speaks (auto) or pins one; client commands write today's (auto, current) or the 2022 one"
     )]
-    pub wire: WireMode,
+    pub(crate) wire: WireMode,
 
     /// The client flags given before the command.
     #[command(flatten)]
-    pub client: ClientArgs,
+    pub(crate) client: ClientArgs,
 
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The environment variable read when `--timeout` is not given.
-pub const TIMEOUT_ENV: &str = "COLLAB_TIMEOUT";
+pub(crate) const TIMEOUT_ENV: &str = "COLLAB_TIMEOUT";
 /// The whole command's deadline when neither `--timeout` nor [`TIMEOUT_ENV`] says.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Flags of the client commands: where the API is, as whom to call it, how to print,
 /// how long to wait.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Client options")]
-pub struct ClientArgs {
+pub(crate) struct ClientArgs {
     /// `--api-url`: the API's base URL; when absent, `LIGHTLY_SERVER_LOCATION`, then
     /// Lightly's.
     #[arg(
@@ -81,7 +81,7 @@ pub struct ClientArgs {
         value_name = "URL",
         help = "Base URL of the API [default: $LIGHTLY_SERVER_LOCATION if set and not empty, else https://api.lightly.ai]"
     )]
-    pub api_url: Option<String>,
+    pub(crate) api_url: Option<String>,
 
     /// `--token`: the API token; when absent, `LIGHTLY_TOKEN`.
     #[arg(
@@ -89,12 +89,12 @@ pub struct ClientArgs {
         value_name = "TOKEN",
         help = "API token, sent as the `token` query parameter [default: $LIGHTLY_TOKEN, trimmed]"
     )]
-    pub token: Option<SecretString>,
+    pub(crate) token: Option<SecretString>,
 
     /// Print one JSON document on stdout (see the README); errors become JSON on stderr
     /// (`{"error": {"kind", "message", "requestId" when the service sent one}, "exitCode"}`).
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 
     /// `--timeout`: the whole command's deadline, retries included.
     // Not clap's `env`: that would parse the variable for `serve` too, and a bad value
@@ -105,7 +105,7 @@ pub struct ClientArgs {
         value_parser = parse_timeout,
         help = "The whole command's deadline in seconds, retries included (time spent answering a question does not count) [default: $COLLAB_TIMEOUT, else 20]"
     )]
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
 
     /// `--redis`: the fleet's Redis; when absent, `REDIS_URL`. Read by
     /// [`ClientArgs::redis_url`], not by clap's `env`, for the reason `--timeout` is.
@@ -114,16 +114,16 @@ pub struct ClientArgs {
         value_name = "URL",
         help = "Redis URL (e.g. redis://127.0.0.1:6379): grant, revoke and share take a per-dataset lock there, so that concurrent processes lose no change [default: $REDIS_URL if set and not empty]"
     )]
-    pub redis: Option<SecretString>,
+    pub(crate) redis: Option<SecretString>,
 }
 
 /// The environment variable read when `--redis` is not given.
-pub const REDIS_URL_ENV: &str = "REDIS_URL";
+pub(crate) const REDIS_URL_ENV: &str = "REDIS_URL";
 
 impl ClientArgs {
     /// These flags, completed by `before` (the flags given before the command): a
     /// value given after the command wins.
-    pub fn or(self, before: ClientArgs) -> ClientArgs {
+    pub(crate) fn or(self, before: ClientArgs) -> ClientArgs {
         ClientArgs {
             api_url: self.api_url.or(before.api_url),
             token: self.token.or(before.token),
@@ -134,7 +134,7 @@ impl ClientArgs {
     }
 
     /// The fleet's Redis URL: `--redis`, else [`REDIS_URL_ENV`]; none when empty.
-    pub fn redis_url(&self) -> Option<SecretString> {
+    pub(crate) fn redis_url(&self) -> Option<SecretString> {
         use secrecy::ExposeSecret;
         let url = match &self.redis {
             Some(url) => url.expose_secret().trim().to_owned(),
@@ -147,7 +147,7 @@ impl ClientArgs {
     }
 
     /// Whether any client flag was given.
-    pub fn any_given(&self) -> bool {
+    pub(crate) fn any_given(&self) -> bool {
         self.api_url.is_some()
             || self.token.is_some()
             || self.json
@@ -161,7 +161,7 @@ impl ClientArgs {
     /// # Errors
     ///
     /// A message naming the variable when its value is not a number of seconds.
-    pub fn timeout(&self) -> Result<Duration, String> {
+    pub(crate) fn timeout(&self) -> Result<Duration, String> {
         if let Some(timeout) = self.timeout {
             return Ok(timeout);
         }
@@ -174,7 +174,7 @@ impl ClientArgs {
 }
 
 /// Examples and exit codes, shown at the end of `collab --help`.
-pub const TOP_LEVEL_HELP: &str = "\
+pub(crate) const TOP_LEVEL_HELP: &str = "\
 Examples:
   collab serve --demo                        # an offline API with a demo user and dataset
   export LIGHTLY_SERVER_LOCATION=http://127.0.0.1:8080 LIGHTLY_TOKEN=demo-token
@@ -193,7 +193,7 @@ Exit codes:
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Serve the Collaboration API on ADDR over an in-memory store (or the store file
     /// given with --data), for offline work.
     #[command(after_help = SERVE_EXAMPLES)]
@@ -237,7 +237,7 @@ pub enum Command {
 impl Command {
     /// The client flags given after the command, or `None` for `serve` and
     /// `completions`, which take none.
-    pub fn client_args(&self) -> Option<&ClientArgs> {
+    pub(crate) fn client_args(&self) -> Option<&ClientArgs> {
         match self {
             Self::List(args) => Some(&args.client),
             Self::Share(args) => Some(&args.client),
@@ -252,7 +252,7 @@ impl Command {
     }
 
     /// The command's name as typed.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::Serve(_) => "serve",
             Self::List(_) => "list",
@@ -309,78 +309,78 @@ Examples:
 
 /// Arguments of `list`.
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// The dataset's id.
     #[arg(value_parser = parse_dataset)]
-    pub dataset: DatasetId,
+    pub(crate) dataset: DatasetId,
     /// The client flags given after the command.
     #[command(flatten)]
-    pub client: ClientArgs,
+    pub(crate) client: ClientArgs,
 }
 
 /// Arguments of `share`.
 #[derive(Debug, Args)]
-pub struct ShareArgs {
+pub(crate) struct ShareArgs {
     /// The dataset's id.
     #[arg(value_parser = parse_dataset)]
-    pub dataset: DatasetId,
+    pub(crate) dataset: DatasetId,
     /// A user's e-mail address (repeatable).
     #[arg(long = "user", value_name = "EMAIL")]
-    pub users: Vec<String>,
+    pub(crate) users: Vec<String>,
     /// A team (repeatable).
     #[arg(long = "team", value_name = "TEAM", alias = "org")]
-    pub teams: Vec<String>,
+    pub(crate) teams: Vec<String>,
     /// Print the plan and write nothing (never asks).
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Share with nobody without asking: needed when stdin is not a terminal.
     #[arg(long)]
-    pub yes: bool,
+    pub(crate) yes: bool,
     /// The client flags given after the command.
     #[command(flatten)]
-    pub client: ClientArgs,
+    pub(crate) client: ClientArgs,
 }
 
 /// Arguments of `grant` and `revoke`.
 #[derive(Debug, Args)]
-pub struct ChangeArgs {
+pub(crate) struct ChangeArgs {
     /// The dataset's id.
     #[arg(value_parser = parse_dataset)]
-    pub dataset: DatasetId,
+    pub(crate) dataset: DatasetId,
     /// Users' e-mail addresses.
     #[arg(required_unless_present = "from_file", value_name = "EMAIL")]
-    pub users: Vec<String>,
+    pub(crate) users: Vec<String>,
     /// Read more e-mail addresses from FILE (`-`: stdin), one per line; blank lines and
     /// lines starting with `#` are skipped.
     #[arg(long, value_name = "FILE")]
-    pub from_file: Option<PathBuf>,
+    pub(crate) from_file: Option<PathBuf>,
     /// Print the plan and write nothing (never asks).
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Revoke without asking when the revoke would leave nobody with access: needed
     /// when stdin is not a terminal. (`grant` accepts and ignores it.)
     #[arg(long)]
-    pub yes: bool,
+    pub(crate) yes: bool,
     /// The client flags given after the command.
     #[command(flatten)]
-    pub client: ClientArgs,
+    pub(crate) client: ClientArgs,
 }
 
 /// Arguments of `delete`.
 #[derive(Debug, Args)]
-pub struct DeleteArgs {
+pub(crate) struct DeleteArgs {
     /// The dataset's id.
     #[arg(value_parser = parse_dataset)]
-    pub dataset: DatasetId,
+    pub(crate) dataset: DatasetId,
     /// The config's id (see `collab list`).
     #[arg(value_parser = parse_config)]
-    pub config: AccessConfigId,
+    pub(crate) config: AccessConfigId,
     /// Delete without asking: needed when stdin is not a terminal.
     #[arg(long)]
-    pub yes: bool,
+    pub(crate) yes: bool,
     /// The client flags given after the command.
     #[command(flatten)]
-    pub client: ClientArgs,
+    pub(crate) client: ClientArgs,
 }
 
 const RECORD_EXAMPLES: &str = "\
@@ -396,71 +396,71 @@ Examples:
 
 /// Arguments of `record`.
 #[derive(Debug, Args)]
-pub struct RecordArgs {
+pub(crate) struct RecordArgs {
     /// The API to forward to, e.g. `https://api.lightly.ai` or a `collab serve`.
     #[arg(long, value_name = "URL")]
-    pub upstream: String,
+    pub(crate) upstream: String,
     /// Where to write the recording (JSON) when stopped.
     #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Address to listen on; port 0 picks a free one.
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
-    pub listen: SocketAddr,
+    pub(crate) listen: SocketAddr,
     /// A dataset the session may touch (repeatable); requests on any other dataset are
     /// refused by the proxy and never forwarded. Without it, every dataset may be touched.
     #[arg(long = "dataset", value_name = "ID", value_parser = parse_dataset)]
-    pub datasets: Vec<DatasetId>,
+    pub(crate) datasets: Vec<DatasetId>,
     /// Ask the upstream every read twice and record the fields that changed on their
     /// own, so that check-drift leaves them out.
     #[arg(long)]
-    pub repeat_reads: bool,
+    pub(crate) repeat_reads: bool,
 }
 
 /// Arguments of `check-drift`.
 #[derive(Debug, Args)]
-pub struct CheckDriftArgs {
+pub(crate) struct CheckDriftArgs {
     /// The recording made by `collab record`.
     #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// Print the report as one JSON document.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Do not replay: only look for values in FILE that look like credentials
     /// (exit 0: none, 1: some, named by where they are).
     #[arg(long)]
-    pub lint: bool,
+    pub(crate) lint: bool,
 }
 
 /// Arguments of `completions`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell.
-    pub shell: Shell,
+    pub(crate) shell: Shell,
 }
 
 /// Arguments of `serve`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Address to listen on: HOST:PORT, localhost:PORT or PORT (on 127.0.0.1); port 0 picks a free one, which the first line of output names.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = parse_listen)]
-    pub listen: SocketAddr,
+    pub(crate) listen: SocketAddr,
     /// A user NAME whose API token is TOKEN (repeatable); NAME is the `owner` of their datasets' configs.
     #[arg(long = "user", value_name = "NAME=TOKEN", value_parser = parse_user)]
-    pub users: Vec<UserFlag>,
+    pub(crate) users: Vec<UserFlag>,
     /// A dataset ID owned by the user OWNER (repeatable).
     #[arg(long = "dataset", value_name = "ID=OWNER", value_parser = parse_dataset_owner)]
-    pub datasets: Vec<(DatasetId, String)>,
+    pub(crate) datasets: Vec<(DatasetId, String)>,
     /// Add a demo user, token and dataset, and print a ready-to-run example.
     #[arg(long)]
-    pub demo: bool,
+    pub(crate) demo: bool,
     /// Keep users, datasets and configs in the store file PATH (created if missing), so
     /// that they survive a restart or a crash; without it they live in memory.
     #[arg(long, value_name = "PATH")]
-    pub data: Option<PathBuf>,
+    pub(crate) data: Option<PathBuf>,
     /// Users, datasets and configs declared in FILE (TOML or JSON, see
     /// docs/fixtures.toml); with --data, only what the store lacks is added.
     #[arg(long, value_name = "FILE")]
-    pub seed: Option<PathBuf>,
+    pub(crate) seed: Option<PathBuf>,
     /// The control plane's admin token (routes under /_collab: state, reset, users, datasets, the request journal); without it the control plane is closed. --demo makes one when none is given.
     #[arg(
         long,
@@ -468,39 +468,39 @@ pub struct ServeArgs {
         value_name = "TOKEN",
         hide_env_values = true
     )]
-    pub admin_token: Option<SecretString>,
+    pub(crate) admin_token: Option<SecretString>,
     /// How many requests the journal (GET /_collab/requests) keeps, the newest; 0 turns it off.
     #[arg(long, value_name = "N", default_value_t = collab_server::DEFAULT_JOURNAL_SIZE)]
-    pub journal_size: usize,
+    pub(crate) journal_size: usize,
     /// Fault rules armed at start, from FILE (JSON: an array of rules or an object with `faults`; TOML: a `[[faults]]` table per rule); a reset arms them again.
     #[arg(long, value_name = "FILE")]
-    pub faults: Option<PathBuf>,
+    pub(crate) faults: Option<PathBuf>,
     /// Seconds a client has to send a request's head: from connecting for its first request, from the head's first byte for a later one.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_HEADER_READ_TIMEOUT))]
-    pub header_timeout: Seconds,
+    pub(crate) header_timeout: Seconds,
     /// Seconds a keep-alive connection may stay silent after an answer before it is closed.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_IDLE_TIMEOUT))]
-    pub idle_timeout: Seconds,
+    pub(crate) idle_timeout: Seconds,
     /// Seconds a request body may take to arrive (then 400).
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_BODY_READ_TIMEOUT))]
-    pub body_timeout: Seconds,
+    pub(crate) body_timeout: Seconds,
     /// Seconds one request may take before it is answered 503 with Retry-After (the body read gets at most half of it).
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_REQUEST_TIMEOUT))]
-    pub request_timeout: Seconds,
+    pub(crate) request_timeout: Seconds,
     /// Seconds writing an answer may make no progress (the client does not read) before the connection is dropped.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_WRITE_TIMEOUT))]
-    pub write_timeout: Seconds,
+    pub(crate) write_timeout: Seconds,
     /// The most connections served at once; past it, connections are answered 503 with Retry-After, or closed.
     #[arg(long, value_name = "N", default_value_t = collab_server::DEFAULT_MAX_CONNECTIONS, value_parser = parse_connections)]
-    pub max_connections: usize,
+    pub(crate) max_connections: usize,
     /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for requests in flight before closing what is left; a second signal exits at once.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_SHUTDOWN_GRACE))]
-    pub shutdown_grace: Seconds,
+    pub(crate) shutdown_grace: Seconds,
 }
 
 /// `collab store`: what a `collab serve --data` store holds, as fixtures.
 #[derive(Debug, Subcommand)]
-pub enum StoreCommand {
+pub(crate) enum StoreCommand {
     /// Print the store's users (with tokens), datasets and configs as a fixture file
     /// (TOML; JSON with --json).
     Export {
@@ -530,7 +530,7 @@ pub enum StoreCommand {
 
 /// A duration given in seconds on the command line, such as `10` or `0.5`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Seconds(pub Duration);
+pub(crate) struct Seconds(pub Duration);
 
 impl FromStr for Seconds {
     type Err = String;
@@ -596,11 +596,11 @@ fn split_pair<'a>(text: &'a str, shape: &str) -> Result<(&'a str, &'a str), Stri
 /// One `--user NAME=TOKEN` flag as given; checked by `serve`, never echoed whole (it
 /// holds a token, and clap's own errors repeat the value they reject).
 #[derive(Debug, Clone)]
-pub struct UserFlag {
+pub(crate) struct UserFlag {
     /// The user's id, or `None` when the flag is not `NAME=TOKEN` with both parts.
-    pub name_and_token: Option<(String, SecretString)>,
+    pub(crate) name_and_token: Option<(String, SecretString)>,
     /// The flag's text when it has no `=` (so no token part), to repeat in its error.
-    pub without_token: Option<String>,
+    pub(crate) without_token: Option<String>,
 }
 
 fn parse_user(text: &str) -> Result<UserFlag, std::convert::Infallible> {

@@ -80,7 +80,9 @@ impl Session {
         let fleet = match flags.redis_url() {
             None => None,
             Some(url) => Some(Arc::new(
-                RedisCoordinator::new(RedisConfig::new().with_url(url.expose_secret()))
+                RedisConfig::new()
+                    .with_url(url.expose_secret())
+                    .build()
                     .map_err(|error| Failure::Usage(format!("--redis: {error}")))?,
             )),
         };

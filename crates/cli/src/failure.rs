@@ -6,7 +6,7 @@ use collab_core::Error;
 
 /// A failed command.
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// Bad arguments or missing configuration (exit 2).
     Usage(String),
     /// The API (or the path to it) failed the call.
@@ -30,7 +30,7 @@ pub enum Failure {
 
 impl Failure {
     /// The documented exit code (see `collab --help`).
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Self::Failed(_) => 1,
             Self::Usage(_) => 2,
@@ -44,7 +44,7 @@ impl Failure {
     }
 
     /// A short machine-readable name of the failure.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Self::Usage(_) => "usage",
             Self::Failed(_) => "failed",
@@ -55,7 +55,7 @@ impl Failure {
 
     /// One line for people, with a hint where one helps. Control characters (a
     /// service's multi-line message, terminal escapes) become spaces.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         self.raw_message()
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
@@ -102,7 +102,7 @@ impl Failure {
 
     /// The service's id for the request that failed, when it sent one: what Lightly's
     /// support asks for. The text line shows it within the error's own words.
-    pub fn request_id(&self) -> Option<&str> {
+    pub(crate) fn request_id(&self) -> Option<&str> {
         match self {
             Self::Api { error, .. } => error.request_id(),
             _ => None,
@@ -110,7 +110,7 @@ impl Failure {
     }
 
     /// Prints the failure on stderr, as text or JSON, and gives the exit code.
-    pub fn report(&self, json: bool) -> ExitCode {
+    pub(crate) fn report(&self, json: bool) -> ExitCode {
         if json {
             let mut error = serde_json::json!({ "kind": self.kind(), "message": self.message() });
             if let Some(request_id) = self.request_id() {

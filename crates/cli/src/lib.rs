@@ -1,22 +1,24 @@
 //! `collab`: manage who a Lightly dataset is shared with, from the command line, or
 //! serve the Collaboration API offline with `collab serve`.
 //!
-//! This crate is the command line as a library; the `collab` binary (the workspace
-//! root package) calls [`main`]. The spellings of commands and flags are a stable
-//! contract, see `collab --help`.
+//! This crate is the command line as a library with one public item, [`main`], which
+//! the `collab` binary (the workspace root package) calls: everything else is the
+//! binary's business. What the commands are made of lives in the crates they concern
+//! (`collab-fidelity` for `record` and `check-drift`, `collab-server` for `serve`,
+//! ...). The spellings of commands and flags are a stable contract, see `collab --help`.
 #![warn(missing_docs, unreachable_pub)]
 
-pub mod args;
+mod args;
 mod client;
 mod confirm;
 mod drift;
-pub mod failure;
-pub mod logging;
+mod failure;
+mod logging;
 mod output;
 mod progress;
 mod record;
-pub mod serve;
-pub mod signals;
+mod serve;
+mod signals;
 mod store;
 
 use std::process::ExitCode;
@@ -38,7 +40,7 @@ pub fn main() -> ExitCode {
         || matches!(&cli.command, Command::CheckDrift(args) if args.json);
     let result = run(cli);
     if let Some(guard) = log {
-        serve::report_dropped_log_lines(guard); // flushes the lines still buffered
+        logging::report_dropped_log_lines(guard); // flushes the lines still buffered
     }
     match result {
         Ok(()) => ExitCode::SUCCESS,

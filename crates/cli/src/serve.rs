@@ -17,14 +17,14 @@ use crate::failure::Failure;
 use crate::signals::ShutdownSignals;
 
 /// The demo user's id.
-pub const DEMO_USER: &str = "demo";
+pub(crate) const DEMO_USER: &str = "demo";
 /// The demo user's token: not a secret, it is printed for people to paste.
-pub const DEMO_TOKEN: &str = "demo-token";
+pub(crate) const DEMO_TOKEN: &str = "demo-token";
 /// The demo's admin token (`--demo` without `--admin-token`): not a secret either, it
 /// is printed for people to paste, like the demo user's.
-pub const DEMO_ADMIN_TOKEN: &str = "demo-admin-token";
+pub(crate) const DEMO_ADMIN_TOKEN: &str = "demo-admin-token";
 /// The demo dataset's id.
-pub const DEMO_DATASET: &str = "5f0e4a6b2c1d3e4f5a6b7c8d";
+pub(crate) const DEMO_DATASET: &str = "5f0e4a6b2c1d3e4f5a6b7c8d";
 
 /// The users and datasets of `--user`, `--dataset` and `--demo`, as fixtures, each
 /// flag its own origin so that an error names the flag.
@@ -130,7 +130,7 @@ pub(crate) fn open_store(path: &Path) -> Result<DurableStore, Failure> {
 /// Runs the server until SIGINT or SIGTERM, then stops within `--shutdown-grace`; a
 /// second signal stops it at once. `wire` chooses the generation of the answers
 /// (`--wire`).
-pub async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
+pub(crate) async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
     // A bad rules file or admin token is refused before anything is read or served.
     let controls = Controls {
         admin_token: admin_token(&args)?,
@@ -352,28 +352,6 @@ async fn serve_until_signalled(
         signal = signals.recv() => Err(Failure::Failed(format!(
             "{signal} during the shutdown: stopped without waiting for the requests in flight"
         ))),
-    }
-}
-
-/// The writer of `serve`'s log: lines go in batches to a background thread that
-/// writes them to stderr, so that requests never wait for stderr (see
-/// [`crate::logging::BatchedLog`]: when stderr falls behind, batches are dropped and
-/// counted rather than slowing the server down; [`report_dropped_log_lines`] says
-/// how many were lost).
-pub fn log_writer() -> (crate::logging::BatchedLog, crate::logging::BatchedLogGuard) {
-    // Buffered: the writer thread drains every waiting batch, then flushes.
-    crate::logging::BatchedLog::new(std::io::BufWriter::new(std::io::stderr()))
-}
-
-/// Flushes the log, then says on stderr how many batches of it were dropped, if any.
-pub fn report_dropped_log_lines(guard: crate::logging::BatchedLogGuard) {
-    let dropped = guard.dropped_batches();
-    drop(guard);
-    if dropped > 0 {
-        eprintln!(
-            "warning: stderr fell behind: {dropped} batches of log lines (up to {} KiB each) were dropped",
-            crate::logging::LOG_BATCH_BYTES / 1024
-        );
     }
 }
 

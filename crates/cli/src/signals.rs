@@ -1,4 +1,4 @@
-//! The signals that stop a server run from the command line: [`ShutdownSignals`].
+//! The signals that stop `serve` and `record`: [`ShutdownSignals`].
 
 use std::io;
 
@@ -7,26 +7,10 @@ use std::io;
 /// kills the process while this value lives.
 ///
 /// A server run from the command line stops gracefully on the first signal and
-/// exits at once on the second:
-///
-/// ```no_run
-/// # async fn example(server: collab_server::BoundServer) -> std::io::Result<()> {
-/// let mut signals = collab_cli::signals::ShutdownSignals::new()?;
-/// let (first, second) = tokio::sync::oneshot::channel::<()>();
-/// let serving = server.serve(async move { let _ = second.await; });
-/// tokio::pin!(serving);
-/// tokio::select! {
-///     served = &mut serving => return served,
-///     _ = signals.recv() => { let _ = first.send(()); }
-/// }
-/// tokio::select! {
-///     served = serving => served,
-///     _ = signals.recv() => Ok(()), // give up on the grace period
-/// }
-/// # }
-/// ```
+/// exits at once on the second (`serve.rs`); a recording is written on the first and
+/// given up on the second (`record.rs`).
 #[derive(Debug)]
-pub struct ShutdownSignals {
+pub(crate) struct ShutdownSignals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -35,7 +19,7 @@ pub struct ShutdownSignals {
 
 /// Which signal arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShutdownSignal {
+pub(crate) enum ShutdownSignal {
     /// `SIGINT`, as Ctrl-C sends.
     Interrupt,
     /// `SIGTERM`, as service managers send.
@@ -53,7 +37,7 @@ impl std::fmt::Display for ShutdownSignal {
 
 impl ShutdownSignals {
     /// Starts listening. Fails when the signal handlers cannot be installed.
-    pub fn new() -> io::Result<Self> {
+    pub(crate) fn new() -> io::Result<Self> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -67,7 +51,7 @@ impl ShutdownSignals {
     }
 
     /// Waits for the next signal.
-    pub async fn recv(&mut self) -> ShutdownSignal {
+    pub(crate) async fn recv(&mut self) -> ShutdownSignal {
         #[cfg(unix)]
         {
             tokio::select! {

@@ -16,7 +16,6 @@ use collab_cache::{CacheConfig, CachedRepository};
 use collab_core::coordination::{DatasetGenerations, InProcessLocks};
 use collab_core::{AccessConfigRepository, DatasetId, ShareRequest, SharingService};
 use collab_fake::InMemoryStore;
-use collab_redis::RedisCoordinator;
 use collab_redis::testing::RedisServer;
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -51,9 +50,8 @@ fn runtime() -> tokio::runtime::Runtime {
 fn hit(c: &mut Criterion) {
     let server = RedisServer::start();
     let runtime = runtime();
-    let redis = runtime.block_on(async {
-        Arc::new(RedisCoordinator::new(server.config()).expect("a coordinator"))
-    });
+    let redis =
+        runtime.block_on(async { Arc::new(server.config().build().expect("a coordinator")) });
     let cached = CachedRepository::new(store().session("alice"), CacheConfig::default())
         .with_coherence(Arc::clone(&redis));
     runtime.block_on(async {
@@ -106,9 +104,8 @@ fn grant_and_revoke<R: AccessConfigRepository>(
 fn grant(c: &mut Criterion) {
     let server = RedisServer::start();
     let runtime = runtime();
-    let redis = runtime.block_on(async {
-        Arc::new(RedisCoordinator::new(server.config()).expect("a coordinator"))
-    });
+    let redis =
+        runtime.block_on(async { Arc::new(server.config().build().expect("a coordinator")) });
     let store = store();
     let without_lock =
         SharingService::new(store.session("alice")).with_local_locks(InProcessLocks::new());

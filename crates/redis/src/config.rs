@@ -1,37 +1,42 @@
-//! [`RedisConfig`]: where Redis is, how keys are named, and the lease's timings.
+//! [`RedisConfig`]: where Redis is, how keys are named, and the lease's timings; its
+//! [`build`](RedisConfig::build) makes the [`RedisCoordinator`].
 
 use std::fmt;
 use std::time::Duration;
 
+use crate::coordinator::RedisCoordinator;
 use crate::error::Error;
 
-/// How a [`RedisCoordinator`](crate::RedisCoordinator) reaches Redis and names its keys,
-/// and how its locks behave.
+/// How a [`RedisCoordinator`] reaches Redis and names its keys, and how its locks
+/// behave: the coordinator's builder.
 ///
 /// Start from [`RedisConfig::new()`] (the defaults, documented on each field), change
-/// what you need with the `with_*` methods, and check it with
-/// [`build`](Self::build), which refuses a value that cannot work.
-/// [`RedisCoordinator::new`](crate::RedisCoordinator::new) checks the same, so `build`
-/// only makes the check earlier (before a runtime exists, say).
+/// what you need with the `with_*` methods, and make the coordinator with
+/// [`build`](Self::build), which refuses a value that cannot work, naming the setting
+/// (the workspace's one shape: `XBuilder` or `XConfig`, `with_*`, `build() ->
+/// Result<X, Error>`).
 ///
 /// ```
 /// use std::time::Duration;
 /// use collab_redis::RedisConfig;
 ///
-/// let config = RedisConfig::new()
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), collab_redis::Error> {
+/// let redis = RedisConfig::new()
 ///     .with_url("redis://:secret@10.0.0.7:6379")
 ///     .with_key_prefix("myapp:collab:")
 ///     .with_lease_time_to_live(Duration::from_secs(5))
-///     .build()?;
-/// assert_eq!(config.url, "redis://:secret@10.0.0.7:6379");
-/// assert!(!format!("{config:?}").contains("secret"), "Debug hides the password");
+///     .build()?; // connects lazily: at the first call
+/// assert_eq!(redis.config().url, "redis://:secret@10.0.0.7:6379");
+/// assert!(!format!("{:?}", redis.config()).contains("secret"), "Debug hides the password");
 ///
 /// let refused = RedisConfig::new().with_lease_time_to_live(Duration::ZERO).build();
 /// assert!(matches!(
 ///     refused,
 ///     Err(collab_redis::Error::InvalidConfig { field: "lease_time_to_live", .. })
 /// ));
-/// # Ok::<(), collab_redis::Error>(())
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -146,14 +151,25 @@ impl RedisConfig {
         self
     }
 
-    /// Checks every value, giving the configuration back when each can work.
+    /// Checks every value and makes the coordinator. It connects lazily: the first
+    /// call connects, and a Redis that is down makes calls fail (and reconnect later),
+    /// not this. Must be called within a tokio runtime.
     ///
-    /// Refused with [`Error::InvalidUrl`]: a URL that is not a Redis URL. Refused with
-    /// [`Error::InvalidConfig`]: a [`lease_time_to_live`](Self::lease_time_to_live)
-    /// under [`MIN_LEASE_TIME_TO_LIVE`](Self::MIN_LEASE_TIME_TO_LIVE), a
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`]: a URL that is not a Redis URL (shown without its
+    /// password). [`Error::InvalidConfig`], naming the field: a
+    /// [`lease_time_to_live`](Self::lease_time_to_live) under
+    /// [`MIN_LEASE_TIME_TO_LIVE`](Self::MIN_LEASE_TIME_TO_LIVE), a
     /// [`generation_time_to_live`](Self::generation_time_to_live) under 1 ms, a zero
-    /// [`command_timeout`](Self::command_timeout).
-    pub fn build(self) -> Result<Self, Error> {
+    /// [`command_timeout`](Self::command_timeout). [`Error::Setup`]: the connection
+    /// manager could not be set up.
+    pub fn build(self) -> Result<RedisCoordinator, Error> {
+        RedisCoordinator::new(self.checked()?)
+    }
+
+    /// The configuration when every value can work.
+    fn checked(self) -> Result<Self, Error> {
         if let Err(source) = redis::Client::open(self.url.as_str()) {
             return Err(Error::InvalidUrl {
                 url: self.redacted_url(),
@@ -243,8 +259,8 @@ mod tests {
     }
 
     #[test]
-    fn the_defaults_build() {
-        assert_eq!(RedisConfig::new().build().unwrap(), RedisConfig::new());
+    fn the_defaults_pass_the_check() {
+        assert_eq!(RedisConfig::new().checked().unwrap(), RedisConfig::new());
     }
 
     #[test]
@@ -264,7 +280,7 @@ mod tests {
             ),
         ];
         for (config, expected) in cases {
-            match config.build() {
+            match config.checked() {
                 Err(Error::InvalidConfig { field, reason }) => {
                     assert_eq!(field, expected);
                     assert!(reason.contains("under the least"), "{reason}");
@@ -276,7 +292,7 @@ mod tests {
             RedisConfig::new()
                 .with_lease_time_to_live(RedisConfig::MIN_LEASE_TIME_TO_LIVE)
                 .with_lock_wait(Duration::ZERO)
-                .build()
+                .checked()
                 .is_ok(),
             "the least lease and no wait work"
         );
@@ -286,7 +302,7 @@ mod tests {
     fn a_url_that_is_not_redis_is_refused_without_its_password() {
         let refused = RedisConfig::new()
             .with_url("http://:hunter2@host:6379")
-            .build()
+            .checked()
             .expect_err("not a Redis URL");
         assert!(matches!(refused, Error::InvalidUrl { .. }), "{refused:?}");
         let shown = format!("{refused} {refused:?}");

@@ -49,14 +49,9 @@ pub struct RedisCoordinator {
 }
 
 impl RedisCoordinator {
-    /// A coordinator for the Redis at [`RedisConfig::url`]. Connects lazily: the first
-    /// call connects, and a Redis that is down makes calls fail (and reconnect later),
-    /// not this constructor. Must be called within a tokio runtime.
-    ///
-    /// Refused as [`RedisConfig::build`] refuses a configuration (its fields are public,
-    /// so it is checked here whether or not it was built).
-    pub fn new(config: RedisConfig) -> Result<Self, Error> {
-        let config = config.build()?;
+    /// A coordinator for the Redis at [`RedisConfig::url`], from a configuration
+    /// [`RedisConfig::build`] has checked.
+    pub(crate) fn new(config: RedisConfig) -> Result<Self, Error> {
         let url = config.redacted_url();
         let client =
             redis::Client::open(config.url.as_str()).map_err(|source| Error::InvalidUrl {

@@ -17,12 +17,12 @@
 //! use std::sync::Arc;
 //! use collab_cache::{CacheConfig, CachedRepository};
 //! use collab_core::{AccessConfigRepository, DatasetId, SharingService};
-//! use collab_redis::{RedisConfig, RedisCoordinator};
+//! use collab_redis::RedisConfig;
 //!
 //! # async fn replica(api: impl AccessConfigRepository + 'static) -> Result<(), Box<dyn std::error::Error>> {
 //! // REDIS_URL if set, else redis://127.0.0.1:6379; keys prefixed "collab:".
-//! let config = RedisConfig::new().url_from_env().build()?; // refuses values that cannot work
-//! let redis = Arc::new(RedisCoordinator::new(config)?);
+//! // Refuses values that cannot work, naming the setting.
+//! let redis = Arc::new(RedisConfig::new().url_from_env().build()?);
 //! let repo = CachedRepository::new(api, CacheConfig::default()).with_coherence(Arc::clone(&redis));
 //! let sharing = SharingService::new(repo).with_fleet_locks(redis);
 //!

@@ -6,7 +6,7 @@
 //! # async fn main() {
 //! use collab_redis::testing::RedisServer;
 //! let server = RedisServer::start(); // fails the test if redis-server is missing
-//! let coordinator = collab_redis::RedisCoordinator::new(server.config()).unwrap();
+//! let coordinator = server.config().build().unwrap();
 //! coordinator.ping().await.unwrap();
 //! # }
 //! ```

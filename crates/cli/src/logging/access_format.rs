@@ -24,16 +24,8 @@ use collab_server::ACCESS_LOG_TARGET;
 /// the request path more than the rest of its line. The one difference: an access
 /// line leaves out the spans it is in (the `request` span at `DEBUG`, whose fields
 /// the line repeats).
-///
-/// ```
-/// let subscriber = tracing_subscriber::fmt()
-///     .with_ansi(false)
-///     .event_format(collab_cli::logging::AccessLogFormat::default())
-///     .finish();
-/// # drop(subscriber);
-/// ```
 #[derive(Debug, Clone, Default)]
-pub struct AccessLogFormat {
+pub(crate) struct AccessLogFormat {
     general: Format<Full, SystemTimer>,
 }
 

@@ -11,14 +11,14 @@ use tracing_subscriber::fmt::MakeWriter;
 
 /// Lines are handed on in batches of about this many bytes: each batch wakes the
 /// writer thread once, a cost the lines of a batch share.
-pub const LOG_BATCH_BYTES: usize = 64 * 1024;
+pub(crate) const LOG_BATCH_BYTES: usize = 64 * 1024;
 
 /// A batch that is not full is handed on after at most this long.
-pub const LOG_FLUSH_INTERVAL: Duration = Duration::from_millis(50);
+pub(crate) const LOG_FLUSH_INTERVAL: Duration = Duration::from_millis(50);
 
 /// How many batches may wait for the output before new ones are dropped: with
 /// [`LOG_BATCH_BYTES`], at most 16 MiB of log held in memory.
-pub const LOG_BATCHES_QUEUED: usize = 256;
+pub(crate) const LOG_BATCHES_QUEUED: usize = 256;
 
 /// A writer for a request log (give [`tracing_subscriber`'s `with_writer`] a closure
 /// that clones it) that keeps the output off the request path.
@@ -33,22 +33,14 @@ pub const LOG_BATCHES_QUEUED: usize = 256;
 /// [`BatchedLogGuard::dropped_batches`]. Dropping the guard writes what is left.
 ///
 /// [`tracing_subscriber`'s `with_writer`]: https://docs.rs/tracing-subscriber
-///
-/// ```
-/// use std::io::Write;
-/// let (mut log, guard) = collab_cli::logging::BatchedLog::new(std::io::sink());
-/// log.write_all(b"one line\n")?;
-/// drop(guard); // flushes
-/// # Ok::<(), std::io::Error>(())
-/// ```
 #[derive(Debug, Clone)]
-pub struct BatchedLog {
+pub(crate) struct BatchedLog {
     shared: Arc<Shared>,
 }
 
 /// Flushes and stops a [`BatchedLog`]'s threads when dropped.
 #[derive(Debug)]
-pub struct BatchedLogGuard {
+pub(crate) struct BatchedLogGuard {
     shared: Arc<Shared>,
     stop: Option<mpsc::Sender<()>>,
     flusher: Option<JoinHandle<()>>,
@@ -87,7 +79,7 @@ impl Pending {
 
 impl BatchedLog {
     /// A batched log written to `output` by a background thread.
-    pub fn new(output: impl Write + Send + 'static) -> (Self, BatchedLogGuard) {
+    pub(crate) fn new(output: impl Write + Send + 'static) -> (Self, BatchedLogGuard) {
         let (output, worker) = NonBlockingBuilder::default()
             .lossy(true)
             .buffered_lines_limit(LOG_BATCHES_QUEUED)
@@ -147,12 +139,6 @@ impl Write for BatchedLog {
 
 /// The writer of one event in a [`BatchedLog`]: the log, borrowed, so that a line
 /// costs no reference count that the server's threads would contend for.
-///
-/// ```
-/// let (log, guard) = collab_cli::logging::BatchedLog::new(std::io::sink());
-/// let subscriber = tracing_subscriber::fmt().with_writer(log).finish();
-/// # drop((subscriber, guard));
-/// ```
 impl<'a> MakeWriter<'a> for BatchedLog {
     type Writer = BatchedLine<'a>;
 
@@ -163,7 +149,7 @@ impl<'a> MakeWriter<'a> for BatchedLog {
 
 /// What [`BatchedLog`] gives each event to write into.
 #[derive(Debug)]
-pub struct BatchedLine<'a>(&'a Shared);
+pub(crate) struct BatchedLine<'a>(&'a Shared);
 
 impl Write for BatchedLine<'_> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
@@ -177,7 +163,7 @@ impl Write for BatchedLine<'_> {
 
 impl BatchedLogGuard {
     /// How many batches were dropped because the output fell behind.
-    pub fn dropped_batches(&self) -> usize {
+    pub(crate) fn dropped_batches(&self) -> usize {
         self.shared.pending().output.error_counter().dropped_lines()
     }
 }

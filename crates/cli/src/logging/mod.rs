@@ -9,11 +9,8 @@
 mod access_format;
 mod log_batches;
 
-pub use access_format::AccessLogFormat;
-pub use log_batches::{
-    BatchedLine, BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES, LOG_BATCHES_QUEUED,
-    LOG_FLUSH_INTERVAL,
-};
+use access_format::AccessLogFormat;
+use log_batches::{BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES};
 
 use std::io::IsTerminal;
 
@@ -41,7 +38,7 @@ pub(crate) fn colour(stderr_is_terminal: bool, no_color: Option<std::ffi::OsStri
 }
 
 /// Installs the subscriber; `RUST_LOG` overrides the filter. `serve` writes through
-/// a non-blocking writer ([`crate::serve::log_writer`]), whose guard this returns.
+/// a non-blocking writer ([`log_writer`]), whose guard this returns.
 pub(crate) fn init(verbose: u8, serving: bool) -> Option<BatchedLogGuard> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter(verbose, serving)));
@@ -54,12 +51,34 @@ pub(crate) fn init(verbose: u8, serving: bool) -> Option<BatchedLogGuard> {
         .with_ansi(ansi)
         .event_format(AccessLogFormat::default());
     if serving {
-        let (writer, guard) = crate::serve::log_writer();
+        let (writer, guard) = log_writer();
         builder.with_writer(writer).init();
         Some(guard)
     } else {
         builder.with_writer(std::io::stderr).init();
         None
+    }
+}
+
+/// The writer of `serve`'s log: lines go in batches to a background thread that
+/// writes them to stderr, so that requests never wait for stderr (see
+/// [`BatchedLog`]: when stderr falls behind, batches are dropped and
+/// counted rather than slowing the server down; [`report_dropped_log_lines`] says
+/// how many were lost).
+fn log_writer() -> (BatchedLog, BatchedLogGuard) {
+    // Buffered: the writer thread drains every waiting batch, then flushes.
+    BatchedLog::new(std::io::BufWriter::new(std::io::stderr()))
+}
+
+/// Flushes the log, then says on stderr how many batches of it were dropped, if any.
+pub(crate) fn report_dropped_log_lines(guard: BatchedLogGuard) {
+    let dropped = guard.dropped_batches();
+    drop(guard);
+    if dropped > 0 {
+        eprintln!(
+            "warning: stderr fell behind: {dropped} batches of log lines (up to {} KiB each) were dropped",
+            LOG_BATCH_BYTES / 1024
+        );
     }
 }
 

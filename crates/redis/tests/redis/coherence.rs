@@ -60,7 +60,7 @@ async fn a_write_through_one_replica_is_seen_at_once_by_the_others() {
 #[tokio::test]
 async fn a_generation_is_kept_until_a_write_replaces_it() {
     let (_server, config) = redis();
-    let redis = RedisCoordinator::new(config).unwrap();
+    let redis = config.build().unwrap();
     let first = redis.current(&dataset()).await.unwrap();
     assert_eq!(redis.current(&dataset()).await.unwrap(), first);
     redis.advance(&dataset()).await.unwrap();
@@ -77,7 +77,7 @@ fn coherent_fixture(redis: &Arc<RedisCoordinator>) -> Fixture<CachedRepository<S
 #[tokio::test]
 async fn the_coherent_cache_passes_the_conformance_suite() {
     let (_server, config) = redis();
-    let redis = Arc::new(RedisCoordinator::new(config).unwrap());
+    let redis = Arc::new(config.build().unwrap());
     let fixture = coherent_fixture(&redis);
     run_conformance(&fixture).await;
     let stats = fixture.owner.stats();
@@ -94,7 +94,7 @@ fn the_coherent_cache_agrees_with_the_model() {
     check_against_model(16, move || {
         let config = config.clone();
         async move {
-            let redis = Arc::new(RedisCoordinator::new(config).unwrap());
+            let redis = Arc::new(config.build().unwrap());
             coherent_fixture(&redis)
         }
     });

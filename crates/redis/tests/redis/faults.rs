@@ -15,7 +15,6 @@ use collab_core::{
     SharingService,
 };
 use collab_fake::Session;
-use collab_redis::RedisCoordinator;
 use tokio::sync::{Notify, watch};
 
 use crate::support::{
@@ -291,7 +290,7 @@ async fn a_holder_stalled_past_its_lease_gives_up_instead_of_writing() {
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let redis = Arc::new(RedisCoordinator::new(holder_config).unwrap());
+            let redis = Arc::new(holder_config.build().unwrap());
             let cache = CachedRepository::new(stalling, CacheConfig::default())
                 .with_coherence(Arc::clone(&redis));
             SharingService::new(cache)

@@ -4,15 +4,17 @@
 use std::time::{Duration, Instant};
 
 use collab_core::coordination::{CoordinationError, DatasetLocks};
-use collab_redis::RedisCoordinator;
 
 use crate::support::{PATIENCE, dataset, redis};
 
 #[tokio::test]
 async fn one_holder_at_a_time_and_a_busy_lock_fails_after_the_wait() {
     let (_server, config) = redis();
-    let first = RedisCoordinator::new(config.clone()).unwrap();
-    let second = RedisCoordinator::new(config.with_lock_wait(Duration::from_millis(200))).unwrap();
+    let first = config.clone().build().unwrap();
+    let second = config
+        .with_lock_wait(Duration::from_millis(200))
+        .build()
+        .unwrap();
 
     let held = first.lock(&dataset()).await.unwrap();
     let busy = second
@@ -33,8 +35,12 @@ async fn one_holder_at_a_time_and_a_busy_lock_fails_after_the_wait() {
 #[tokio::test]
 async fn a_holder_never_releases_a_lock_it_no_longer_holds() {
     let (server, config) = redis();
-    let first = RedisCoordinator::new(config.clone()).unwrap();
-    let second = RedisCoordinator::new(config.clone().with_lock_wait(Duration::ZERO)).unwrap();
+    let first = config.clone().build().unwrap();
+    let second = config
+        .clone()
+        .with_lock_wait(Duration::ZERO)
+        .build()
+        .unwrap();
     let held = first.lock(&dataset()).await.unwrap();
 
     // The first holder's lease vanishes (as if it expired) and another owner takes it.
@@ -72,8 +78,8 @@ const RENEWED_LEASE: Duration = Duration::from_secs(3);
 async fn a_held_lease_is_renewed_past_its_time_to_live() {
     let (server, config) = redis();
     let ttl = RENEWED_LEASE;
-    let holder = RedisCoordinator::new(config.clone().with_lease_time_to_live(ttl)).unwrap();
-    let contender = RedisCoordinator::new(config.with_lock_wait(Duration::ZERO)).unwrap();
+    let holder = config.clone().with_lease_time_to_live(ttl).build().unwrap();
+    let contender = config.with_lock_wait(Duration::ZERO).build().unwrap();
     let held = holder.lock(&dataset()).await.unwrap();
     let taken_at = Instant::now();
 
@@ -114,9 +120,12 @@ async fn a_dropped_lease_is_given_back() {
     let (_server, config) = redis();
     // A lease far longer than the contender waits: only a release lets it in, and the
     // release has PATIENCE to come, which no machine needs.
-    let holder =
-        RedisCoordinator::new(config.clone().with_lease_time_to_live(10 * PATIENCE)).unwrap();
-    let contender = RedisCoordinator::new(config.with_lock_wait(PATIENCE)).unwrap();
+    let holder = config
+        .clone()
+        .with_lease_time_to_live(10 * PATIENCE)
+        .build()
+        .unwrap();
+    let contender = config.with_lock_wait(PATIENCE).build().unwrap();
     drop(holder.lock(&dataset()).await.unwrap());
     let taken = contender.lock(&dataset()).await;
     assert!(

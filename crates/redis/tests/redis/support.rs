@@ -32,7 +32,7 @@ pub(crate) struct Replica {
 
 impl Replica {
     pub(crate) fn new(store: &InMemoryStore, config: RedisConfig) -> Self {
-        let redis = Arc::new(RedisCoordinator::new(config).unwrap());
+        let redis = Arc::new(config.build().unwrap());
         let cache = CachedRepository::new(store.session("alice"), CacheConfig::default())
             .with_coherence(Arc::clone(&redis));
         // A process of its own: its own in-process locks, so only Redis serialises.

@@ -9,7 +9,8 @@ use serde_json::Value;
 /// How much a difference matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) enum Severity {
+#[non_exhaustive]
+pub enum Severity {
     /// The fake answers otherwise than the API: exit 1.
     Drift,
     /// Worth a look, not a failure (an extra field, another error text).
@@ -31,24 +32,25 @@ impl Severity {
 /// One difference.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Finding {
+#[non_exhaustive]
+pub struct Finding {
     /// How much it matters.
-    pub(crate) severity: Severity,
+    pub severity: Severity,
     /// What differs: `status`, `error code`, `missing field`, `type`, `value`,
     /// `body`, `extra field`, `error message`.
-    pub(crate) what: &'static str,
+    pub what: &'static str,
     /// Where, as a JSON path of the answer's body (none for the status).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) path: Option<String>,
+    pub path: Option<String>,
     /// The API's value (normalised), if it has one there.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) api: Option<Value>,
+    pub api: Option<Value>,
     /// The fake's value (normalised), if it has one there.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) fake: Option<Value>,
+    pub fake: Option<Value>,
     /// Why, for a known gap.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) reason: Option<String>,
+    pub reason: Option<String>,
 }
 
 impl Finding {
@@ -95,59 +97,63 @@ impl Finding {
 /// What one replayed step gave.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct StepReport {
+#[non_exhaustive]
+pub struct StepReport {
     /// Its place in the recording, from 1.
-    pub(crate) step: usize,
+    pub step: usize,
     /// Its method.
-    pub(crate) method: String,
+    pub method: String,
     /// Its path (as recorded).
-    pub(crate) path: String,
+    pub path: String,
     /// What differs.
-    pub(crate) findings: Vec<Finding>,
+    pub findings: Vec<Finding>,
 }
 
 /// What one dataset's end state gave.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct EndStateReport {
+#[non_exhaustive]
+pub struct EndStateReport {
     /// The dataset.
-    pub(crate) dataset: String,
+    pub dataset: String,
     /// What differs.
-    pub(crate) findings: Vec<Finding>,
+    pub findings: Vec<Finding>,
 }
 
 /// The whole check.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Report {
+#[non_exhaustive]
+pub struct Report {
     /// The recording checked.
-    pub(crate) file: String,
+    pub file: String,
     /// When it was recorded.
-    pub(crate) recorded_at: String,
+    pub recorded_at: String,
     /// Against what.
-    pub(crate) upstream: String,
+    pub upstream: String,
     /// Every step, in order.
-    pub(crate) steps: Vec<StepReport>,
+    pub steps: Vec<StepReport>,
     /// Every dataset's end state.
-    pub(crate) end_states: Vec<EndStateReport>,
+    pub end_states: Vec<EndStateReport>,
     /// The counts.
-    pub(crate) summary: Summary,
+    pub summary: Summary,
 }
 
 /// How many of each.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Summary {
+#[non_exhaustive]
+pub struct Summary {
     /// Steps replayed.
-    pub(crate) steps: usize,
+    pub steps: usize,
     /// End states compared.
-    pub(crate) end_states: usize,
+    pub end_states: usize,
     /// Differences that are drift.
-    pub(crate) drifts: usize,
+    pub drifts: usize,
     /// Warnings.
-    pub(crate) warnings: usize,
+    pub warnings: usize,
     /// Differences at documented gaps.
-    pub(crate) gaps: usize,
+    pub gaps: usize,
 }
 
 impl Report {
@@ -185,8 +191,21 @@ impl Report {
         }
     }
 
+    /// Whether any finding is drift (what makes `collab check-drift` exit 1).
+    pub fn has_drift(&self) -> bool {
+        self.summary.drifts > 0
+    }
+
+    /// Every finding, of the steps then of the end states.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.steps
+            .iter()
+            .flat_map(|step| &step.findings)
+            .chain(self.end_states.iter().flat_map(|end| &end.findings))
+    }
+
     /// The report for people: one line per difference, then the counts.
-    pub(crate) fn text(&self) -> String {
+    pub fn text(&self) -> String {
         let mut text = format!(
             "checked {} against the fake (recorded {} against {})\n",
             self.file, self.recorded_at, self.upstream
@@ -224,7 +243,7 @@ impl Report {
     }
 
     /// The report as one JSON document.
-    pub(crate) fn json(&self) -> String {
+    pub fn json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
         text

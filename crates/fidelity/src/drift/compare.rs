@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::report::{Finding, Severity};
-use crate::record::format::{Gap, Message};
-use crate::record::paths;
+use crate::recording::paths;
+use crate::recording::{Gap, Message};
 
 /// What is left out or accepted when comparing.
 pub(crate) struct Rules<'a> {

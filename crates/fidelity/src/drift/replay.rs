@@ -12,18 +12,16 @@ use serde_json::Value;
 use super::compare::{Rules, compare};
 use super::normalise::{References, is_object_id, normalise};
 use super::report::{EndStateReport, Report, StepReport};
-use crate::record::format::{
+use crate::Error;
+use crate::recording::secrets::is_placeholder;
+use crate::recording::{
     CredentialState, Message, RESPONSE_HEADERS, Recording, Request, StateRead, body_of,
     configs_path,
 };
-use crate::record::secrets::is_placeholder;
 
 /// The owner of a dataset that its callers could not read (`403`): a user of the
 /// fake with no token.
 const SOMEONE_ELSE: &str = "someone-else";
-
-/// Why a recording cannot be replayed.
-pub(crate) type Unusable = String;
 
 /// The fake, seeded, and the token that stands for each placeholder.
 struct Fake {
@@ -33,7 +31,7 @@ struct Fake {
 }
 
 /// Replays `recording` against a fresh fake and compares every answer.
-pub(crate) async fn replay(recording: &Recording, file: String) -> Result<Report, Unusable> {
+pub(crate) async fn replay(recording: &Recording, file: String) -> Result<Report, Error> {
     let fake = start_fake(recording).await?;
     let noise: BTreeSet<String> = recording
         .steps
@@ -177,7 +175,7 @@ fn owners(recording: &Recording) -> HashMap<String, String> {
     owners
 }
 
-async fn start_fake(recording: &Recording) -> Result<Fake, Unusable> {
+async fn start_fake(recording: &Recording) -> Result<Fake, Error> {
     let store = InMemoryStore::new();
     let owners = owners(recording);
     let mut names = HashMap::new();
@@ -200,16 +198,15 @@ async fn start_fake(recording: &Recording) -> Result<Fake, Unusable> {
         let Some(start) = &dataset.start else {
             continue;
         };
-        let id: DatasetId = dataset
-            .id
-            .parse()
-            .map_err(|e| format!("dataset {:?} is not a dataset id: {e}", dataset.id))?;
+        let id: DatasetId = dataset.id.parse().map_err(|e| {
+            Error::unusable(format!("dataset {:?} is not a dataset id: {e}", dataset.id))
+        })?;
         match start.response.status {
             200 => {
                 let owner = names
                     .get(&start.caller)
                     .cloned()
-                    .ok_or_else(|| format!("dataset {id}: its start state was read by {:?}, who is not a caller of the recording", start.caller))?;
+                    .ok_or_else(|| Error::unusable(format!("dataset {id}: its start state was read by {:?}, who is not a caller of the recording", start.caller)))?;
                 store.add_dataset(id, owner.clone());
                 let configs = start
                     .response
@@ -217,7 +214,9 @@ async fn start_fake(recording: &Recording) -> Result<Fake, Unusable> {
                     .clone()
                     .unwrap_or(Value::Array(Vec::new()));
                 let configs: Vec<AccessConfig> = serde_json::from_value(configs).map_err(|e| {
-                    format!("dataset {id}: its start state is not a list of configs: {e}")
+                    Error::unusable(format!(
+                        "dataset {id}: its start state is not a list of configs: {e}"
+                    ))
                 })?;
                 for mut config in configs {
                     config.owner = owner.clone();
@@ -236,15 +235,15 @@ async fn start_fake(recording: &Recording) -> Result<Fake, Unusable> {
     for (name, token) in users {
         config = config.with_user(name, token);
     }
-    let address = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let server = collab_server::bind(address, config)
         .await
-        .map_err(|e| format!("cannot start the fake: {e}"))?
+        .map_err(|e| Error::unavailable(format!("cannot start the fake: {e}")))?
         .spawn();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        .map_err(|e| Error::unavailable(format!("cannot build the HTTP client: {e}")))?;
     Ok(Fake {
         server,
         tokens,
@@ -262,7 +261,7 @@ impl Fake {
         text
     }
 
-    async fn send(&self, request: &Request, path: &str) -> Result<Message, Unusable> {
+    async fn send(&self, request: &Request, path: &str) -> Result<Message, Error> {
         let query = request
             .query
             .iter()
@@ -278,8 +277,12 @@ impl Fake {
         if !request.query.is_empty() {
             url = format!("{url}?{query}");
         }
-        let method = reqwest::Method::from_bytes(request.method.as_bytes())
-            .map_err(|_| format!("step with method {:?}: not an HTTP method", request.method))?;
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
+            Error::unusable(format!(
+                "step with method {:?}: not an HTTP method",
+                request.method
+            ))
+        })?;
         let mut call = self.client.request(method, url);
         for (name, value) in &request.headers {
             call = call.header(name, self.with_tokens(value));
@@ -292,7 +295,7 @@ impl Fake {
         let response = call
             .send()
             .await
-            .map_err(|e| format!("the fake did not answer: {e}"))?;
+            .map_err(|e| Error::unavailable(format!("the fake did not answer: {e}")))?;
         let status = response.status().as_u16();
         let headers: BTreeMap<String, String> = RESPONSE_HEADERS
             .iter()
@@ -304,7 +307,7 @@ impl Fake {
         let text = response
             .text()
             .await
-            .map_err(|e| format!("the fake's answer could not be read: {e}"))?;
+            .map_err(|e| Error::unavailable(format!("the fake's answer could not be read: {e}")))?;
         let (body, body_text) = body_of(&text);
         Ok(Message {
             status,
@@ -315,7 +318,7 @@ impl Fake {
     }
 
     /// Reads a dataset's configs as the end state was read.
-    async fn read(&self, dataset: &str, read: &StateRead) -> Result<Message, Unusable> {
+    async fn read(&self, dataset: &str, read: &StateRead) -> Result<Message, Error> {
         let request = Request {
             method: "GET".to_owned(),
             path: configs_path(dataset),

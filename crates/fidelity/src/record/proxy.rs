@@ -17,18 +17,15 @@ use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
-use super::format::{
+use crate::recording::paths;
+use crate::recording::secrets::Credentials;
+use crate::recording::{
     Caller, CredentialState, DatasetStates, Message, REQUEST_HEADERS, RESPONSE_HEADERS, Request,
     StateRead, Step, body_of, configs_path, dataset_of,
 };
-use super::paths;
-use super::secrets::Credentials;
-
-/// How long one upstream call may take.
-const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The proxy's state: where to forward, what may be touched, what was recorded.
-pub(crate) struct Recorder {
+pub(crate) struct Proxy {
     upstream: String,
     client: reqwest::Client,
     allowed: Vec<String>,
@@ -38,14 +35,14 @@ pub(crate) struct Recorder {
 
 /// What has been recorded so far.
 #[derive(Default)]
-pub(crate) struct Session {
-    pub(crate) credentials: Credentials,
+struct Session {
+    credentials: Credentials,
     /// Placeholders the upstream answered `401` for.
     invalid: BTreeSet<String>,
     /// Placeholders in the order first seen.
     callers: Vec<String>,
     datasets: Vec<Touched>,
-    pub(crate) steps: Vec<Step>,
+    steps: Vec<Step>,
 }
 
 /// A dataset touched, with who can read it.
@@ -75,17 +72,18 @@ struct Answer {
     body: Bytes,
 }
 
-impl Recorder {
-    /// A recorder forwarding to `upstream` (a base URL without a trailing `/`).
+impl Proxy {
+    /// A proxy forwarding to `upstream` (a base URL without a trailing `/`).
     pub(crate) fn new(
         upstream: String,
         allowed: Vec<String>,
         repeat_reads: bool,
+        upstream_timeout: Duration,
     ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             // A redirect would carry the `token` query parameter along.
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(UPSTREAM_TIMEOUT)
+            .timeout(upstream_timeout)
             .build()?;
         Ok(Self {
             upstream,
@@ -99,6 +97,11 @@ impl Recorder {
     /// The axum app: every method and path goes to [`forward`].
     pub(crate) fn app(self: Arc<Self>) -> axum::Router {
         axum::Router::new().fallback(forward).with_state(self)
+    }
+
+    /// The upstream's base URL.
+    pub(crate) fn upstream(&self) -> &str {
+        &self.upstream
     }
 
     /// Reads every touched dataset's end state, then hands back what was recorded.
@@ -258,7 +261,7 @@ impl Recorder {
     }
 }
 
-/// What a stopped recorder hands over.
+/// What a stopped proxy hands over.
 pub(crate) struct Finished {
     pub(crate) credentials: Credentials,
     pub(crate) callers: Vec<Caller>,
@@ -268,7 +271,7 @@ pub(crate) struct Finished {
 
 /// Forwards one request and records it.
 async fn forward(
-    State(recorder): State<Arc<Recorder>>,
+    State(recorder): State<Arc<Proxy>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,

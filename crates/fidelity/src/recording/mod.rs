@@ -1,14 +1,24 @@
-//! The recording file, format 1 (JSON), as `docs/fidelity.md` documents it: what
-//! `collab record` writes and `collab check-drift` reads. No field ever holds a
-//! credential: callers are named by placeholders (`<user:1>`).
+//! The recording file, format 1 (JSON), as `docs/fidelity.md` documents it: what a
+//! [`Recorder`](crate::Recorder) (`collab record`) makes and a
+//! [`DriftCheck`](crate::DriftCheck) (`collab check-drift`) reads. No field ever holds
+//! a credential: callers are named by placeholders (`<user:1>`).
+//!
+//! - [`paths`]: JSON paths as the file and the report spell them;
+//! - [`secrets`]: credentials replaced by placeholders, and the search of the file's
+//!   bytes for them before it is handed out.
+
+pub(crate) mod paths;
+pub(crate) mod secrets;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::Error;
+
 /// The one format version this build writes and reads.
-pub(crate) const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 1;
 
 /// The request headers kept in a recording and forwarded upstream (besides
 /// `Authorization`, which is forwarded as given and recorded as a placeholder).
@@ -17,44 +27,62 @@ pub(crate) const REQUEST_HEADERS: &[&str] = &["accept", "content-type", "user-ag
 /// The answer headers kept in a recording and returned to the caller.
 pub(crate) const RESPONSE_HEADERS: &[&str] = &["allow", "content-type", "retry-after"];
 
-/// A whole recording.
+/// A whole recording: the file's one object.
+///
+/// Its fields are format 1's and stay as they are: a new field would be a new format
+/// (and a new [`FORMAT`]), so the struct is not `#[non_exhaustive]`.
+///
+/// ```
+/// use collab_fidelity::{Error, Recording};
+///
+/// let recording = Recording::from_json(r#"{"format": 1, "recordedAt": "2026-12-01T21:00:00.000Z",
+///     "upstream": "https://api.lightly.ai", "recorder": "collab 0.1.0",
+///     "callers": [], "datasets": [], "steps": []}"#)?;
+/// assert_eq!(recording.upstream, "https://api.lightly.ai");
+/// assert!(recording.credential_suspects().is_empty());
+///
+/// let newer = Recording::from_json(r#"{"format": 9}"#).unwrap_err();
+/// assert!(matches!(newer, Error::UnusableRecording { .. }));
+/// assert!(newer.to_string().contains("format 9"));
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Recording {
+pub struct Recording {
     /// Always [`FORMAT`].
-    pub(crate) format: u32,
+    pub format: u32,
     /// When the recording stopped (RFC 3339, UTC).
-    pub(crate) recorded_at: String,
+    pub recorded_at: String,
     /// The API recorded (scheme, host, port and path; never a query or user info).
-    pub(crate) upstream: String,
+    pub upstream: String,
     /// The tool that recorded, e.g. `collab 0.1.0`.
-    pub(crate) recorder: String,
+    pub recorder: String,
     /// Every distinct credential seen, as its placeholder.
-    pub(crate) callers: Vec<Caller>,
+    pub callers: Vec<Caller>,
     /// Each dataset touched: its configs before the first request and after the last.
-    pub(crate) datasets: Vec<DatasetStates>,
+    pub datasets: Vec<DatasetStates>,
     /// The requests and answers, in the order the upstream answered them.
-    pub(crate) steps: Vec<Step>,
+    pub steps: Vec<Step>,
     /// Differences known and accepted (a documented gap of the fake), each with why:
     /// counted in the report, not hidden.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) gaps: Vec<Gap>,
+    pub gaps: Vec<Gap>,
 }
 
 /// A caller: one distinct credential, never the credential itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Caller {
+pub struct Caller {
     /// `<user:N>`, as it stands in the steps' queries and `Authorization` headers.
-    pub(crate) placeholder: String,
+    pub placeholder: String,
     /// Whether the upstream accepted the credential.
-    pub(crate) credential: CredentialState,
+    pub credential: CredentialState,
 }
 
 /// What the upstream made of a credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) enum CredentialState {
+pub enum CredentialState {
     /// Never answered `401`: a user of the upstream.
     Valid,
     /// Answered `401` at least once: replayed as a token the fake does not know.
@@ -64,90 +92,156 @@ pub(crate) enum CredentialState {
 /// A dataset's configs as read from the upstream at the start and at the end.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct DatasetStates {
+pub struct DatasetStates {
     /// The dataset's id.
-    pub(crate) id: String,
+    pub id: String,
     /// Read before the first request that touched it (absent: no caller had a credential).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) start: Option<StateRead>,
+    pub start: Option<StateRead>,
     /// Read when the recording stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) end: Option<StateRead>,
+    pub end: Option<StateRead>,
 }
 
 /// One read of a dataset's configs (`GET .../collaboration/access`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct StateRead {
+pub struct StateRead {
     /// Who read it (a placeholder).
-    pub(crate) caller: String,
+    pub caller: String,
     /// The allowlisted request headers it was read with (the caller's `User-Agent`).
     #[serde(default)]
-    pub(crate) headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, String>,
     /// The answer.
-    pub(crate) response: Message,
+    pub response: Message,
 }
 
 /// One request and its answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Step {
+pub struct Step {
     /// What the caller sent.
-    pub(crate) request: Request,
+    pub request: Request,
     /// What the upstream answered.
-    pub(crate) response: Message,
+    pub response: Message,
     /// JSON paths of the answer that changed between two reads (`--repeat-reads`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) noise: Vec<String>,
+    pub noise: Vec<String>,
 }
 
 /// A request as recorded.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Request {
+pub struct Request {
     /// `GET`, `POST`, ...
-    pub(crate) method: String,
+    pub method: String,
     /// The path, without the query.
-    pub(crate) path: String,
+    pub path: String,
     /// The query's pairs, decoded, in order; `token`'s value is a placeholder.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) query: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
     /// Allowlisted headers, lower-case names; `authorization` holds a placeholder.
     #[serde(default)]
-    pub(crate) headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, String>,
     /// The body: JSON when it parses as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) body: Option<Value>,
+    pub body: Option<Value>,
     /// The body when it is not JSON (and not empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) body_text: Option<String>,
+    pub body_text: Option<String>,
 }
 
 /// An answer as recorded (or replayed).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Message {
+pub struct Message {
     /// The HTTP status.
-    pub(crate) status: u16,
+    pub status: u16,
     /// Allowlisted headers, lower-case names.
     #[serde(default)]
-    pub(crate) headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, String>,
     /// The body: JSON when it parses as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) body: Option<Value>,
+    pub body: Option<Value>,
     /// The body when it is not JSON (and not empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) body_text: Option<String>,
+    pub body_text: Option<String>,
 }
 
 /// A known difference between the API and the fake.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Gap {
+pub struct Gap {
     /// The JSON path it concerns, e.g. `$.error` or `$[*].creator` (see the report's paths).
-    pub(crate) path: String,
+    pub path: String,
     /// Why the fake answers otherwise.
-    pub(crate) reason: String,
+    pub reason: String,
+}
+
+impl Recording {
+    /// Reads a recording from its file's text, checking that it is one of format
+    /// [`FORMAT`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnusableRecording`]: not JSON, no `format` number, another format, or
+    /// a field that format 1 does not have or spells otherwise.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let document: Value =
+            serde_json::from_str(text).map_err(|e| Error::unusable(format!("not JSON: {e}")))?;
+        Self::from_value(document)
+    }
+
+    /// Reads a recording from a JSON document already parsed; see
+    /// [`from_json`](Self::from_json).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_json`](Self::from_json), but for the JSON syntax.
+    pub fn from_value(document: Value) -> Result<Self, Error> {
+        match document.get("format").and_then(Value::as_u64) {
+            Some(format) if format == u64::from(FORMAT) => {}
+            Some(format) => {
+                return Err(Error::unusable(format!(
+                    "a recording of format {format}; this collab reads format {FORMAT}"
+                )));
+            }
+            None => {
+                return Err(Error::unusable(
+                    "not a recording of `collab record`: no \"format\" number",
+                ));
+            }
+        }
+        serde_json::from_value(document)
+            .map_err(|e| Error::unusable(format!("not a usable recording: {e}")))
+    }
+
+    /// The file's text: pretty JSON, ending with a new line.
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings, numbers and JSON values cannot fail.
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// The JSON paths of the values that look like credentials (see [`lint`](crate::lint)),
+    /// for a file written elsewhere or edited by hand: a recording made by a
+    /// [`Recorder`](crate::Recorder) holds none.
+    pub fn credential_suspects(&self) -> Vec<String> {
+        serde_json::to_value(self)
+            .map(|document| crate::lint::suspects(&document))
+            .unwrap_or_default()
+    }
+}
+
+impl Gap {
+    /// A known gap at `path` (a JSON path such as `$.error`), with why.
+    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// A body as recorded: JSON when it parses, text otherwise, nothing when empty.

@@ -1,6 +1,7 @@
-//! `collab check-drift --lint`: looks through a recording for values that look like
-//! credentials. `collab record` knows the credentials it saw and searches its file for
-//! them before writing it; a file from elsewhere (edited by hand, or written by another
+//! The search of a recording for values that look like credentials
+//! (`collab check-drift --lint`). A [`Recorder`](crate::Recorder) knows the credentials
+//! it saw and searches its recording for them before handing it out; a file from
+//! elsewhere (edited by hand, or written by another
 //! tool) gets this heuristic instead, which names where a suspect value is, never the
 //! value:
 //!
@@ -15,7 +16,7 @@
 
 use serde_json::Value;
 
-use crate::record::secrets::is_placeholder;
+use crate::recording::secrets::is_placeholder;
 
 /// Query parameters that carry a credential.
 const CREDENTIAL_PARAMETERS: &[&str] = &["token", "access_token", "api_key", "apikey", "key"];
@@ -29,8 +30,18 @@ const CREDENTIAL_KEYS: &[&str] = &[
     "authorization",
 ];
 
-/// The JSON paths (with indices) of the values that look like credentials.
-pub(crate) fn suspects(document: &Value) -> Vec<String> {
+/// The JSON paths (with indices, e.g. `$.steps[0].request.query[0][1]`) of the
+/// values of `document` that look like credentials; never the values themselves.
+///
+/// ```
+/// let document = serde_json::json!({"steps": [{"request": {
+///     "headers": {"authorization": "Bearer pasted-by-hand"}}}]});
+/// assert_eq!(
+///     collab_fidelity::lint::suspects(&document),
+///     ["$.steps[0].request.headers.authorization"]
+/// );
+/// ```
+pub fn suspects(document: &Value) -> Vec<String> {
     let mut found = Vec::new();
     walk(document, "$", None, &mut found);
     found
