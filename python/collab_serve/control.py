@@ -93,6 +93,9 @@ class Control:
         self._connection: Optional[http.client.HTTPConnection] = None
         # None: not asked yet; then whether POST /_collab/requests/verify exists.
         self._server_verifies: Optional[bool] = None
+        #: How many rules this client has armed, ever: the plugin disarms after a
+        #: test only when the test armed some (one request fewer per test).
+        self.armed_count = 0
 
     def __repr__(self) -> str:
         # The admin token is a credential: never printed.
@@ -174,6 +177,7 @@ class Control:
         mapping in the server's; answers the rule's id."""
         body = dict(rule or {})
         body.update(_camel_keys(fields))
+        self.armed_count += 1
         return self._call("POST", "/faults", body=body)["id"]
 
     def faults(self) -> List[Dict[str, Any]]:

@@ -95,7 +95,6 @@ class CollabTest:
         self.user = user
         self.token = token
         self.dataset_id = dataset_id
-        self._armed: List[int] = []
 
     def __repr__(self) -> str:
         return f"CollabTest(url={self.url!r}, user={self.user!r}, dataset_id={self.dataset_id!r})"
@@ -118,11 +117,9 @@ class CollabTest:
         rule.setdefault("dataset", self.dataset_id)
         rule.setdefault("operation", "any")
         id = self.control.arm_fault(**rule)
-        self._armed.append(id)
         try:
             yield id
         finally:
-            self._armed.remove(id)
             self.control.disarm_fault(id)
 
     def verify(
@@ -195,6 +192,7 @@ def collab(collab_server: Server) -> Iterator[CollabTest]:
     user = control.add_user(f"{_worker()}-test-{next(_numbers)}")
     dataset = control.add_dataset(user["name"])
     test = CollabTest(collab_server, user["name"], user["token"], dataset["id"])
+    armed_before = control.armed_count
     saved = {name: os.environ.get(name) for name in _ENVIRONMENT}
     os.environ["LIGHTLY_SERVER_LOCATION"] = test.url
     os.environ["LIGHTLY_TOKEN"] = test.token
@@ -206,10 +204,11 @@ def collab(collab_server: Server) -> Iterator[CollabTest]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        _disarm_what_the_test_left(collab_server, test)
+        if control.armed_count != armed_before:
+            _disarm_what_the_test_left(collab_server)
 
 
-def _disarm_what_the_test_left(server: Server, test: CollabTest) -> None:
+def _disarm_what_the_test_left(server: Server) -> None:
     """Every rule armed during the test (scoped to it or not) goes, so that the next
     test starts with the session's rules only."""
     control = server.control

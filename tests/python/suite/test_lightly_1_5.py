@@ -69,6 +69,15 @@ def test_a_503_on_a_write_reaches_the_application(collab):
     collab.verify("createOrUpdate", times=1, status=201)
 
 
+def test_a_500_on_a_read_reaches_the_application(collab):
+    # A status urllib3 does not retry on its own: the read's failure is the client's.
+    with collab.fault(operation="list", status=500):
+        with pytest.raises(ApiException) as failed:
+            ApiWorkflowClient().get_shared_users(collab.dataset_id)
+    assert failed.value.status == 500
+    collab.verify("list", times=1, status=500)
+
+
 def test_a_429_carries_its_retry_after(collab):
     api = collaboration(collab)
     with collab.fault(operation="createOrUpdate", status=429, retry_after=7):
