@@ -108,6 +108,35 @@ def test_the_wheel_installed_the_collab_command():
     assert version.returncode == 0 and version.stdout.startswith("collab "), version
 
 
+SEEDED = """
+    import json
+    import urllib.request
+
+    def test_the_ini_keys_reach_the_server(collab_server, collab):
+        state = collab_server.control.state()
+        assert {"name": "carol", "token": "carol-token"} in state["users"]
+        url = f"{collab.url}/v1/datasets/{collab.dataset_id}/collaboration/access?token={collab.token}"
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            assert json.loads(answer.read()) == []
+        [entry] = collab.calls()
+        assert entry["generation"] == "2022"
+"""
+
+
+def test_the_ini_keys_set_the_seed_and_the_wire(tmp_path, pytestconfig):
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "seed.toml").write_text('[[users]]\nname = "carol"\ntoken = "carol-token"\n')
+    (tmp_path / "pytest.ini").write_text("[pytest]\ncollab_seed = fixtures/seed.toml\ncollab_wire = 2022\n")
+    (tmp_path / "test_seeded.py").write_text(textwrap.dedent(SEEDED))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(tmp_path)]
+    if pytestconfig.getoption("collab_bin"):
+        command.append(f"--collab-bin={pytestconfig.getoption('collab_bin')}")
+    # From another folder: the seed's path is relative to the ini file.
+    inner = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path / "fixtures")
+    assert inner.returncode == 0, inner.stdout + inner.stderr
+    assert "1 passed" in inner.stdout
+
+
 INNER = """
     import threading
 
