@@ -339,7 +339,13 @@ fn stdin_closed() -> tokio::sync::oneshot::Receiver<()> {
         let mut stdin = std::io::stdin().lock();
         let mut buffer = [0u8; 512];
         // Whatever the parent writes is ignored: only the end matters.
-        while matches!(stdin.read(&mut buffer), Ok(n) if n > 0) {}
+        loop {
+            match stdin.read(&mut buffer) {
+                Ok(0) => break,
+                Err(e) if e.kind() != std::io::ErrorKind::Interrupted => break,
+                Ok(_) | Err(_) => {}
+            }
+        }
         let _ = closed.send(());
     });
     on_close
