@@ -42,7 +42,9 @@ class ControlError(Exception):
         self.code = code
         self.field = field
         where = f" (at {field})" if field else ""
-        said = f"{status} {code}: " if status is not None and code else (f"{status}: " if status is not None else "")
+        said = ""
+        if status is not None:
+            said = f"{status} {code}: " if code else f"{status}: "
         super().__init__(f"{call}: {said}{message}{where}")
 
 

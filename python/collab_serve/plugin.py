@@ -18,6 +18,9 @@ import contextlib
 import itertools
 import json
 import os
+import select
+import threading
+import time
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
@@ -74,12 +77,38 @@ def collab_server(pytestconfig: pytest.Config) -> Iterator[Server]:
         wire=_setting(pytestconfig, "collab_wire"),
     )
     server.start()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        _stop_with_the_controller(server)
     # The rules armed at start (--faults) stay; anything a test armed goes after it.
     server._start_faults = {rule["id"] for rule in server.control.faults()}  # type: ignore[attr-defined]
     try:
         yield server
     finally:
         server.stop()
+
+
+def _stop_with_the_controller(server: Server) -> None:
+    """In an xdist worker: stops the server when the controlling pytest (the worker's
+    parent) ends. The server already ends with the worker, but a worker whose
+    controller was killed (SIGKILL) runs on until its current test ends, which may be
+    never; its server should not."""
+    controller = os.getppid()
+
+    def watch() -> None:
+        try:
+            # Linux: a descriptor that turns readable when the process ends.
+            ended = os.pidfd_open(controller)  # type: ignore[attr-defined]
+        except (AttributeError, OSError):
+            ended = None
+        if ended is not None:
+            select.select([ended], [], [])
+            os.close(ended)
+        else:
+            while os.getppid() == controller:
+                time.sleep(1.0)
+        server.stop(timeout=5)
+
+    threading.Thread(target=watch, name="collab-serve-follows-pytest", daemon=True).start()
 
 
 _numbers = itertools.count(1)

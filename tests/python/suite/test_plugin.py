@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import urllib.request
 
 import pytest
@@ -138,40 +139,72 @@ def test_the_ini_keys_set_the_seed_and_the_wire(tmp_path, pytestconfig):
 
 
 INNER = """
+    import os
     import threading
 
-    def test_holds_the_server(collab_server):
-        print("server pid", collab_server.pid, flush=True)
-        threading.Event().wait(600)  # held until the outer test kills this pytest
+    import pytest
+
+    @pytest.mark.parametrize("n", range(2))
+    def test_holds_the_server(collab_server, n):
+        with open(os.environ["COLLAB_PID_FIFO"], "w") as fifo:
+            fifo.write(f"{collab_server.pid}\\n")
+        threading.Event().wait(600)  # held until the outer test kills the pytest
 """
 
 
-def test_a_killed_pytest_leaves_no_server(tmp_path, pytestconfig):
+@pytest.mark.parametrize("workers", [None, 2], ids=["one-process", "xdist"])
+def test_a_killed_pytest_leaves_no_server(tmp_path, pytestconfig, workers):
     (tmp_path / "test_inner.py").write_text(textwrap.dedent(INNER))
-    command = [sys.executable, "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider", str(tmp_path)]
+    fifo = tmp_path / "pids"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    # A writer of our own, so that the FIFO never reads as ended before the inner's.
+    keeper = os.open(fifo, os.O_WRONLY)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)]
+    command += ["-x"] if workers is None else ["-n", str(workers)]
     if pytestconfig.getoption("collab_bin"):
         command.append(f"--collab-bin={pytestconfig.getoption('collab_bin')}")
-    inner = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    env = dict(os.environ, COLLAB_PID_FIFO=str(fifo))
+    inner = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     try:
-        seen = []
-        for line in inner.stdout:
-            seen.append(line)
-            if line.startswith("server pid") or len(seen) > 50:
-                break
-        pid = int(seen[-1].split()[-1]) if seen and seen[-1].startswith("server pid") else None
-        assert pid is not None, "".join(seen)
-        gone = os.pidfd_open(pid)
+        # Each server's pid, as its tests start: one server per pytest process.
+        wanted = 1 if workers is None else 2
+        pids, text, deadline = set(), b"", time.monotonic() + 120
+        while len(pids) < wanted:
+            assert inner.poll() is None, inner.stdout.read().decode()
+            assert time.monotonic() < deadline, f"no server pid from the inner pytest in 120 s: {text!r}"
+            readable, _, _ = select.select([reader], [], [], 1.0)
+            if readable:
+                text += os.read(reader, 4096)
+                pids = {int(line) for line in text.split()}
+        ended = {pid: os.pidfd_open(pid) for pid in pids}
         inner.send_signal(signal.SIGKILL)
         inner.wait(timeout=30)
-        # The server's pidfd turns readable when it ends; bounded at 30 s.
-        readable, _, _ = select.select([gone], [], [], 30)
-        assert readable, f"collab serve (pid {pid}) still runs after its pytest was killed"
-        os.close(gone)
-        assert not _runs(pid), f"collab serve (pid {pid}) remains after its pytest was killed"
+        # A server's pidfd turns readable when it ends; bounded at 30 s.
+        deadline = time.monotonic() + 30
+        for pid, fd in ended.items():
+            readable, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            assert readable and not _runs(pid), f"collab serve (pid {pid}) still runs after its pytest was killed"
+            os.close(fd)
     finally:
+        os.close(reader)
+        os.close(keeper)
         if inner.poll() is None:
             inner.kill()
             inner.wait()
+        _end_orphaned_workers(tmp_path)
+
+
+def _end_orphaned_workers(folder):
+    """The xdist workers of the killed pytest run on until their test ends: end them
+    (found by their working folder, this test's own)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                if os.readlink(f"/proc/{entry}/cwd") == str(folder):
+                    os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def _runs(pid):
