@@ -95,9 +95,11 @@ class Control:
         self._connection: Optional[http.client.HTTPConnection] = None
         # None: not asked yet; then whether POST /_collab/requests/verify exists.
         self._server_verifies: Optional[bool] = None
-        #: How many rules this client has armed, ever: the plugin disarms after a
-        #: test only when the test armed some (one request fewer per test).
+        #: How many rules this client has armed, ever, and the ones still armed (id:
+        #: their number in that count): the plugin disarms what a test left armed
+        #: without listing the rules after every test.
         self.armed_count = 0
+        self._still_armed: Dict[int, int] = {}
 
     def __repr__(self) -> str:
         # The admin token is a credential: never printed.
@@ -128,6 +130,7 @@ class Control:
     def reset(self) -> Dict[str, Any]:
         """``POST /_collab/reset``: back to the start state, journal emptied, the
         start's fault rules armed again."""
+        self._still_armed.clear()
         return self._call("POST", "/reset")
 
     def add_user(self, name: str, token: Optional[str] = None) -> Dict[str, str]:
@@ -179,8 +182,15 @@ class Control:
         mapping in the server's; answers the rule's id."""
         body = dict(rule or {})
         body.update(_camel_keys(fields))
+        id = self._call("POST", "/faults", body=body)["id"]
         self.armed_count += 1
-        return self._call("POST", "/faults", body=body)["id"]
+        self._still_armed[id] = self.armed_count
+        return id
+
+    def armed_since(self, count: int) -> List[int]:
+        """The ids of the rules this client armed after its ``armed_count`` was
+        ``count`` and has not disarmed (nor reset away) since."""
+        return [id for id, number in self._still_armed.items() if number > count]
 
     def faults(self) -> List[Dict[str, Any]]:
         """``GET /_collab/faults``: the armed rules with their counters."""
@@ -188,10 +198,12 @@ class Control:
 
     def disarm_fault(self, id: int) -> None:
         """``DELETE /_collab/faults/{id}``: a rule not armed is a 404."""
+        self._still_armed.pop(int(id), None)
         self._call("DELETE", f"/faults/{int(id)}")
 
     def disarm_faults(self) -> List[int]:
         """``DELETE /_collab/faults``: disarms every rule; their ids."""
+        self._still_armed.clear()
         return self._call("DELETE", "/faults")["removed"]
 
     def verify(

@@ -79,8 +79,6 @@ def collab_server(pytestconfig: pytest.Config) -> Iterator[Server]:
     server.start()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         _stop_with_the_controller(server)
-    # The rules armed at start (--faults) stay; anything a test armed goes after it.
-    server._start_faults = {rule["id"] for rule in server.control.faults()}  # type: ignore[attr-defined]
     try:
         yield server
     finally:
@@ -233,17 +231,8 @@ def collab(collab_server: Server) -> Iterator[CollabTest]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        if control.armed_count != armed_before:
-            _disarm_what_the_test_left(collab_server)
-
-
-def _disarm_what_the_test_left(server: Server) -> None:
-    """Every rule armed during the test (scoped to it or not) goes, so that the next
-    test starts with the session's rules only."""
-    control = server.control
-    assert control is not None
-    start = getattr(server, "_start_faults", set())
-    for rule in control.faults():
-        if rule["id"] not in start:
+        # Every rule the test armed and left (scoped to it or not) goes, so that the
+        # next test starts with the session's rules only.
+        for id in control.armed_since(armed_before):
             with contextlib.suppress(Exception):
-                control.disarm_fault(rule["id"])
+                control.disarm_fault(id)
