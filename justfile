@@ -38,3 +38,14 @@ bench:
 # Everything CI runs.
 ci:
     bash .ci/run
+
+# The collab-serve wheel (python/: the binary and the Python package), release build,
+# into target/wheels; `pip install target/wheels/collab_serve-*.whl` needs no Rust.
+wheel:
+    bash tests/python/setup-package.sh target/python-clients
+    cd python && ../target/python-clients/maturin/bin/maturin build --release --out ../target/wheels
+
+# What the pytest plugin costs per test and per session (1,000 generated tests).
+bench-plugin: wheel
+    target/python-clients/lightly-1.5.26/bin/python -m pip install --quiet --force-reinstall --no-deps target/wheels/collab_serve-*.whl
+    target/python-clients/lightly-1.5.26/bin/python python/bench/bench_plugin.py --tests 1000

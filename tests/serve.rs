@@ -235,3 +235,66 @@ async fn a_closed_stdout_does_not_stop_the_server() {
     let _ = child.wait();
     assert_eq!(listed.code, 0, "{listed:?}; the log said: {seen:#?}");
 }
+
+#[test]
+fn with_exit_with_parent_the_server_ends_when_its_parent_is_killed() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    // The parent: a process that holds the write end of the server's stdin and never
+    // writes to it, as collab_serve's Server does. This test keeps no copy of it.
+    let (stdin, holder) = std::io::pipe().unwrap();
+    let mut parent = std::process::Command::new("sleep")
+        .arg("600")
+        .stdin(Stdio::null())
+        .stdout(holder)
+        .spawn()
+        .expect("sleep starts");
+    let mut server = collab_command()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--exit-with-parent",
+            "--demo",
+        ])
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("collab starts");
+    let stdout = server.stdout.take().unwrap();
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = send.send(line);
+        }
+    });
+    let first = lines
+        .recv_timeout(support::served::LINE_DEADLINE)
+        .expect("the server's first line");
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:"),
+        "{first}"
+    );
+
+    parent.kill().expect("SIGKILL to the parent");
+    parent.wait().unwrap();
+    // The server's stdout closes when it exits: wait for that, bounded.
+    let deadline = std::time::Instant::now() + support::served::LINE_DEADLINE;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(_) => continue,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let _ = server.kill();
+                panic!("the server still runs after its parent was killed")
+            }
+        }
+    }
+    let status = server.wait().unwrap();
+    assert!(
+        status.success(),
+        "it stops as on SIGTERM, gracefully: {status}"
+    );
+}

@@ -496,6 +496,9 @@ pub(crate) struct ServeArgs {
     /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for requests in flight before closing what is left; a second signal exits at once.
     #[arg(long, value_name = "SECS", default_value_t = Seconds(collab_server::DEFAULT_SHUTDOWN_GRACE))]
     pub(crate) shutdown_grace: Seconds,
+    /// Stop (as on SIGTERM) when stdin reaches end-of-file: give the server a pipe as stdin and never write to it, and the server ends with the process holding the pipe's other end, however that process ends (even SIGKILL); collab_serve and its pytest plugin start it so.
+    #[arg(long)]
+    pub(crate) exit_with_parent: bool,
 }
 
 /// `collab store`: what a `collab serve --data` store holds, as fixtures.

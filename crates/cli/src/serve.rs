@@ -324,16 +324,50 @@ where
         );
     }
     tracing::info!(%url, %wire, users = user_count, "serving");
-    serve_until_signalled(server, signals, args.shutdown_grace.0).await
+    let parent_gone = args.exit_with_parent.then(stdin_closed);
+    serve_until_signalled(server, signals, parent_gone, args.shutdown_grace.0).await
 }
 
-/// Serves until the first signal, then stops within the grace period; a second
-/// signal gives up waiting and ends at once, with a failure.
+/// `--exit-with-parent`: resolves when stdin reaches end-of-file (or cannot be read),
+/// which happens when every process holding the pipe's write end has ended, however
+/// it ended. A plain thread rather than tokio's stdin, whose blocking read would hold
+/// the runtime's shutdown until stdin closes.
+fn stdin_closed() -> tokio::sync::oneshot::Receiver<()> {
+    let (closed, on_close) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut stdin = std::io::stdin().lock();
+        let mut buffer = [0u8; 512];
+        // Whatever the parent writes is ignored: only the end matters.
+        loop {
+            match stdin.read(&mut buffer) {
+                Ok(0) => break,
+                Err(e) if e.kind() != std::io::ErrorKind::Interrupted => break,
+                Ok(_) | Err(_) => {}
+            }
+        }
+        let _ = closed.send(());
+    });
+    on_close
+}
+
+/// Serves until the first signal (or, with `--exit-with-parent`, until stdin
+/// closes), then stops within the grace period; a second signal gives up waiting and
+/// ends at once, with a failure.
 async fn serve_until_signalled(
     server: BoundServer,
     mut signals: ShutdownSignals,
+    parent_gone: Option<tokio::sync::oneshot::Receiver<()>>,
     grace: Duration,
 ) -> Result<(), Failure> {
+    let parent_gone = async move {
+        match parent_gone {
+            Some(closed) => {
+                let _ = closed.await;
+            }
+            None => std::future::pending().await,
+        }
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = server.serve(async move {
         let _ = stopped.await;
@@ -344,6 +378,10 @@ async fn serve_until_signalled(
         served = &mut serving => return served.map_err(failed),
         signal = signals.recv() => {
             tracing::info!(%signal, grace_ms = grace.as_millis() as u64, "shutting down: a second signal stops at once");
+            let _ = stop.send(());
+        }
+        () = parent_gone => {
+            tracing::info!(grace_ms = grace.as_millis() as u64, "shutting down: stdin closed (--exit-with-parent)");
             let _ = stop.send(());
         }
     }
