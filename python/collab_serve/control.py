@@ -206,6 +206,25 @@ class Control:
         self._still_armed.clear()
         return self._call("DELETE", "/faults")["removed"]
 
+    def save_snapshot(self, name: str) -> Dict[str, Any]:
+        """``POST /_collab/snapshots/{name}``: saves the whole state under ``name``
+        (the same name replaces); ``{"name", "savedAt", "size"}``."""
+        return self._call("POST", f"/snapshots/{urllib.parse.quote(name, safe='')}")
+
+    def snapshots(self) -> List[Dict[str, Any]]:
+        """``GET /_collab/snapshots``: the saved snapshots, by name, with their times
+        and sizes."""
+        return self._call("GET", "/snapshots")["snapshots"]
+
+    def restore_snapshot(self, name: str) -> Dict[str, Any]:
+        """``POST /_collab/snapshots/{name}/restore``: makes the snapshot the state
+        (ids and times as saved); an unknown name is a 404."""
+        return self._call("POST", f"/snapshots/{urllib.parse.quote(name, safe='')}/restore")
+
+    def forget_snapshot(self, name: str) -> None:
+        """``DELETE /_collab/snapshots/{name}``: forgets the snapshot."""
+        self._call("DELETE", f"/snapshots/{urllib.parse.quote(name, safe='')}")
+
     def verify(
         self,
         operation: Optional[str] = None,

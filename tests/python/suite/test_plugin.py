@@ -42,9 +42,9 @@ def test_a_refused_control_call_raises_with_the_servers_message(collab):
     assert refused.value.code == "BAD_REQUEST"
     assert 'unknown user "nobody-such"' in refused.value.message
     with pytest.raises(ControlError) as bad_rule:
-        collab.control.arm_fault(operation="list", status=200)
+        collab.control.arm_fault(operation="list", status=100)
     assert bad_rule.value.status == 400 and bad_rule.value.field == "status"
-    assert "must be 400..=599" in str(bad_rule.value)
+    assert "must be 200..=599" in str(bad_rule.value)
     with pytest.raises(ControlError) as missing:
         collab.control.disarm_fault(987654)
     assert missing.value.status == 404 and "no fault rule 987654" in missing.value.message
@@ -76,6 +76,32 @@ def test_control_verify_counts_with_comparators(collab):
     assert control.verify("createOrUpdate", user=collab.user).count == 0
     with pytest.raises(ValueError):
         control.verify("list", times=1, at_least=1)
+
+
+def test_a_snapshot_gives_back_the_state_it_saved(collab):
+    control = collab.control
+    name = f"before-{collab.user}"
+    saved = control.save_snapshot(name)
+    assert saved["name"] == name and saved["size"] > 0
+    before = control.state()
+    extra = control.add_dataset(collab.user)
+    assert extra["id"] in [dataset["id"] for dataset in control.state()["datasets"]]
+    assert name in [snapshot["name"] for snapshot in control.snapshots()]
+    control.restore_snapshot(name)
+    assert control.state() == before
+    control.forget_snapshot(name)
+    with pytest.raises(ControlError) as gone:
+        control.restore_snapshot(name)
+    assert gone.value.status == 404 and name in gone.value.message
+
+
+def test_a_failed_verification_shows_the_nearest_calls(collab):
+    url = f"{collab.url}/v1/datasets/{collab.dataset_id}/collaboration/access?token={collab.token}"
+    urllib.request.urlopen(url, timeout=10).read()
+    result = collab.control.verify("list", user=collab.user, status=201)
+    assert not result and result.count == 0
+    [near] = [n for n in result.nearest if n["entry"]["user"] == collab.user]
+    assert {"field": "status", "expected": 201, "actual": 200} in near["differences"]
 
 
 def test_a_failed_start_shows_the_servers_own_error(tmp_path, pytestconfig):
