@@ -41,6 +41,14 @@
 //! Changes made *elsewhere* (another process, Lightly's web app, a direct call on
 //! [`CachedRepository::get_ref`]) are seen once the time to live has run out, or at
 //! once after [`CachedRepository::invalidate`].
+//! - **No lost update.** A read that decides what to write
+//!   ([`AccessConfigRepository::list_fresh`], which `SharingService` uses for every plan
+//!   and again right before it writes) is never answered from memory: it goes to the
+//!   inner repository, and its answer becomes the dataset's entry. So a change made
+//!   elsewhere within the time to live is kept by a grant or revoke through the cache,
+//!   not overwritten with the cached state. The window that remains (a change landing
+//!   between that read and the write, one round trip) is the API's, not the cache's:
+//!   see the port's "Fresh reads".
 //!
 //! # Read-your-writes: how it is kept
 //!

@@ -220,4 +220,24 @@ impl<R: AccessConfigRepository> AccessConfigRepository for FaultyRepository<R> {
         };
         self.decorate(Operation::List, target, move || self.inner.list(dataset))
     }
+
+    /// A fresh read is a `list` to the rules (it is one at the API): the same rules
+    /// fire on it.
+    fn list_fresh<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        dataset: &'life1 DatasetId,
+    ) -> BoxFuture<'async_trait, Result<AccessConfigList>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        let target = CallTarget {
+            dataset: *dataset,
+            config: None,
+        };
+        self.decorate(Operation::List, target, move || {
+            self.inner.list_fresh(dataset)
+        })
+    }
 }
