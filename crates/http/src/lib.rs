@@ -185,6 +185,10 @@ pub use builder::{
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_USER_AGENT,
     HttpRepositoryBuilder, SERVER_LOCATION_ENV, TOKEN_ENV,
 };
+/// The generation of the wire, for
+/// [`HttpRepositoryBuilder::with_wire_generation`]; re-exported from
+/// `collab_core::wire` so that pinning one needs no other import.
+pub use collab_core::wire::WireGeneration;
 pub use repository::HttpRepository;
 pub use retry::RetryPolicy;
 pub use retry_budget::RetryBudget;
