@@ -79,7 +79,7 @@
 //! costs another dataset a spurious miss, never a stale answer.
 //!
 //! The time to live is checked on every read by tokio's clock
-//! ([`tokio::time::Instant`]), which paused-time tests control; moka's own expiry,
+//! ([`tokio::time::Instant`]), which paused-time tests control (`#[tokio::test(start_paused = true)]`, tokio's `test-util` feature); moka's own expiry,
 //! set to the same duration, frees the memory of lists nobody reads again.
 //!
 //! # Coherence across a fleet

@@ -24,7 +24,7 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// future is returned: no allocation, no lock (one atomic load while no rule is
 /// armed). When one fires, its action runs, in this order:
 ///
-/// 1. `delay`: waits with [`tokio::time::sleep`] (paused-time tests control it);
+/// 1. `delay`: waits with [`tokio::time::sleep`] (paused-time tests control it: tokio's `test-util` feature);
 /// 2. `drop: reset`: [`Error::Unavailable`] saying the connection was reset; the
 ///    inner repository is not called;
 /// 3. `drop: hang`: the call never completes and the inner repository is not called.

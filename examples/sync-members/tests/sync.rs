@@ -194,3 +194,36 @@ async fn over_the_in_process_server_through_the_http_client() {
     assert_eq!(posts.len(), 2);
     server.shutdown().await;
 }
+
+/// Paused time (tokio's `test-util`): a slow API is bounded by the caller's deadline
+/// at once in real time, then an outage is reported, then the sync completes.
+#[tokio::test(start_paused = true)]
+async fn a_slow_api_then_an_outage_in_paused_time() {
+    let store = store();
+    let faults = Faults::new();
+    let repo = FaultyRepository::new(store.session("alice"), faults.clone()).with_user("alice");
+    let sync = MemberSync::new(repo);
+
+    faults.arm(
+        FaultRule::from_json(r#"{"operation": "list", "delayMs": 30000, "times": 1}"#).unwrap(),
+    );
+    let started = tokio::time::Instant::now();
+    let slow = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        sync.sync(&dataset(), ["ann@example.com"]),
+    )
+    .await;
+    assert!(slow.is_err(), "gave up at the deadline: {slow:?}");
+    assert_eq!(started.elapsed(), std::time::Duration::from_secs(10));
+
+    faults
+        .arm(FaultRule::from_json(r#"{"operation": "list", "status": 503, "times": 1}"#).unwrap());
+    let down = sync
+        .sync(&dataset(), ["ann@example.com"])
+        .await
+        .unwrap_err();
+    assert!(matches!(down, Error::Unavailable { .. }), "{down:?}");
+
+    let report = sync.sync(&dataset(), ["ann@example.com"]).await.unwrap();
+    assert_eq!(report.added, strings(&["ann@example.com"]));
+}
