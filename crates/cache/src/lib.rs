@@ -42,7 +42,7 @@
 //! [`CachedRepository::get_ref`]) are seen once the time to live has run out, or at
 //! once after [`CachedRepository::invalidate`].
 //! - **No lost update.** A read that decides what to write
-//!   ([`AccessConfigRepository::list_fresh`], which `SharingService` uses for every plan
+//!   ([`AccessConfigRepository::list_fresh`](collab_core::AccessConfigRepository::list_fresh), which `SharingService` uses for every plan
 //!   and again right before it writes) is never answered from memory: it goes to the
 //!   inner repository, and its answer becomes the dataset's entry. So a change made
 //!   elsewhere within the time to live is kept by a grant or revoke through the cache,
