@@ -170,7 +170,7 @@
 //! `http.request.resend_count` (from the first retry on), `http.response.status_code`
 //! and `error.type` (the status of an error answer, else the kind of failure);
 //! `otel.name` and `otel.kind` let `tracing-opentelemetry` name it as OpenTelemetry
-//! does. Each retry is a `WARN` event, once per retry: `collab-http: attempt N failed,
+//! does. Each retry is a `WARN` event (target [`RETRY_TARGET`]), once per retry: `collab-http: attempt N failed,
 //! retrying in D ms`, with `attempt`, `next_attempt`, `delay_ms`, `reason` and
 //! `collab.operation`, so that an application logging at `INFO` sees a struggling call
 //! (a service down, rate limits) instead of a silent wait.
@@ -205,3 +205,9 @@ pub use collab_core::wire::WireGeneration;
 pub use repository::HttpRepository;
 pub use retry::RetryPolicy;
 pub use retry_budget::RetryBudget;
+
+/// The `tracing` target of the `WARN` event logged once per retry (see "Retries,
+/// timeouts and stacking"): a subscriber's filter can silence it alone, e.g.
+/// `RUST_LOG=warn,collab_http::retry=error` for a tool that reports failures its own
+/// way (the `collab` command does, with a spinner and one error line).
+pub const RETRY_TARGET: &str = "collab_http::retry";

@@ -88,7 +88,8 @@ pub(crate) fn record_call_end<T>(attempts: u32, result: &Result<T>) {
     }
 }
 
-/// One `WARN` event per retry: which attempt failed, how long until the next one, and
+/// One `WARN` event per retry, with the target [`crate::RETRY_TARGET`] (the macro
+/// needs it as a literal; a test checks they agree): which attempt failed, how long until the next one, and
 /// why. At `WARN` so that an application logging at `INFO` sees a call that is
 /// struggling (a service down, rate limits) instead of a silent wait.
 pub(crate) fn retry_wait(
@@ -99,9 +100,10 @@ pub(crate) fn retry_wait(
     error: &Error,
 ) {
     tracing::warn!(
+        target: "collab_http::retry",
+        attempt = failed_attempt,
         collab.operation = operation,
         url.path = path,
-        attempt = failed_attempt,
         next_attempt = failed_attempt + 1,
         delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
         reason = %error,

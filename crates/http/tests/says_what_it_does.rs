@@ -43,6 +43,7 @@ fn repo(url: &str, max_attempts: u32) -> HttpRepository {
 #[derive(Debug, Clone)]
 struct Event {
     level: tracing::Level,
+    target: String,
     fields: std::collections::BTreeMap<String, String>,
 }
 
@@ -64,6 +65,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
         event.record(&mut Fields(&mut fields));
         self.0.lock().unwrap().push(Event {
             level: *event.metadata().level(),
+            target: event.metadata().target().to_owned(),
             fields,
         });
     }
@@ -117,6 +119,11 @@ async fn each_retry_is_one_warning_with_the_attempt_and_the_wait() {
             "{warning:?}"
         );
         assert_eq!(warning.fields["collab.operation"], "list", "{warning:?}");
+        assert_eq!(
+            warning.target,
+            collab_http::RETRY_TARGET,
+            "filterable alone"
+        );
         let message = &warning.fields["message"];
         assert!(
             message.starts_with(&format!(
