@@ -149,7 +149,10 @@ pub trait AccessConfigRepository: Send + Sync {
     /// The default calls [`list`](Self::list), which is right for a backend that
     /// answers every `list` from its source (the HTTP adapter, the fake, the durable
     /// store). A decorator that answers `list` from memory overrides it to ask its
-    /// inner repository's `list_fresh`; every other decorator forwards it.
+    /// inner repository's `list_fresh`; every other decorator forwards it. mockall's
+    /// generated mock (feature `mock`) mocks it like the others: a test of
+    /// `SharingService` sets `expect_list_fresh`, which is what the service reads to
+    /// decide what to write.
     async fn list_fresh(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
         self.list(dataset).await
     }
