@@ -1,6 +1,8 @@
 //! The production stack, offline: the cache over the HTTP adapter, talking to the
 //! server over the fake on loopback, runs the whole conformance suite and the model
-//! test; and a write through the stack is visible to the next read at once.
+//! test; a write through the stack is visible to the next read at once; and a change
+//! made elsewhere (another client of the server, beneath the cache) within the cache's
+//! time to live is not lost by a grant through the stack (issue #30).
 
 mod support;
 
@@ -32,11 +34,19 @@ async fn stack() -> (Fixture<Stack>, ServerHandle) {
             .unwrap();
         CachedRepository::new(http, CacheConfig::default())
     };
+    // The owner elsewhere: another client of the same server, with no cache.
+    let elsewhere = HttpRepository::builder()
+        .with_base_url(server.base_url())
+        .with_api_token("token-a")
+        .with_retry(RetryPolicy::none())
+        .build()
+        .unwrap();
     let fixture = Fixture::standard(
         client("token-a"),
         client("token-b"),
         client("no-such-token"),
-    );
+    )
+    .with_elsewhere(elsewhere);
     (fixture, server)
 }
 
@@ -90,6 +100,18 @@ async fn a_write_through_the_stack_is_read_back_at_once() {
         repo.list(&fixture.dataset).await.unwrap()[0].users,
         ["bob@example.com"],
         "never stale after a write"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_made_elsewhere_is_not_lost_through_the_production_stack() {
+    let (fixture, server) = stack().await;
+    collab_testkit::conformance::no_change_made_elsewhere_is_lost(&fixture).await;
+    assert!(
+        fixture.owner.stats().fresh_reads > 0,
+        "{:?}",
+        fixture.owner.stats()
     );
     server.shutdown().await;
 }

@@ -41,6 +41,14 @@
 //! Changes made *elsewhere* (another process, Lightly's web app, a direct call on
 //! [`CachedRepository::get_ref`]) are seen once the time to live has run out, or at
 //! once after [`CachedRepository::invalidate`].
+//! - **No lost update.** A read that decides what to write
+//!   ([`AccessConfigRepository::list_fresh`](collab_core::AccessConfigRepository::list_fresh), which `SharingService` uses for every plan
+//!   and again right before it writes) is never answered from memory: it goes to the
+//!   inner repository, and its answer becomes the dataset's entry. So a change made
+//!   elsewhere within the time to live is kept by a grant or revoke through the cache,
+//!   not overwritten with the cached state. The window that remains (a change landing
+//!   between that read and the write, one round trip) is the API's, not the cache's:
+//!   see the port's "Fresh reads".
 //!
 //! # Read-your-writes: how it is kept
 //!
@@ -71,7 +79,7 @@
 //! costs another dataset a spurious miss, never a stale answer.
 //!
 //! The time to live is checked on every read by tokio's clock
-//! ([`tokio::time::Instant`]), which paused-time tests control; moka's own expiry,
+//! ([`tokio::time::Instant`]), which paused-time tests control (`#[tokio::test(start_paused = true)]`, tokio's `test-util` feature); moka's own expiry,
 //! set to the same duration, frees the memory of lists nobody reads again.
 //!
 //! # Coherence across a fleet

@@ -425,6 +425,34 @@ impl<R: AccessConfigRepository> AccessConfigRepository for CachedRepository<R> {
         // future (boxed by async-trait) that large too, slowing down hits.
         Box::pin(self.load(key)).await
     }
+
+    /// Never answers from memory: asks the inner repository's `list_fresh`, and keeps
+    /// what it answered as the dataset's entry (when no write retired the generation it
+    /// was read under meanwhile), so that the next `list` is a hit on the fresh state.
+    /// What `SharingService` reads to decide what to write; counted in
+    /// [`CacheStats::fresh_reads`](crate::CacheStats::fresh_reads).
+    async fn list_fresh(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
+        self.counters.fresh_read(dataset);
+        if self.config.time_to_live.is_zero() {
+            return self.inner.list_fresh(dataset).await;
+        }
+        // Read before the call, as a load does: an entry is keyed by generations read
+        // before its read began, so a write that ends meanwhile retires it.
+        let local = self.generations.current(dataset);
+        let shared = self.shared_generation(dataset).await;
+        let loaded_at = Instant::now();
+        let configs = self.inner.list_fresh(dataset).await?;
+        if let Some(shared) = shared {
+            let key = (*dataset, local, shared);
+            let entry = CachedList {
+                configs: Arc::clone(&configs),
+                loaded_at,
+            };
+            self.entries.insert(key, entry).await;
+            self.drop_if_retired(key).await;
+        }
+        Ok(configs)
+    }
 }
 
 impl<R: fmt::Debug> fmt::Debug for CachedRepository<R> {

@@ -39,6 +39,10 @@ pub struct CacheStats {
     /// generations (see `CachedRepository::with_coherence`) could not be read, e.g.
     /// Redis was unreachable. Each is also counted as a miss and a load.
     pub uncached_reads: u64,
+    /// `list_fresh` calls: reads sent to the inner repository whatever the cache held
+    /// (what `SharingService` reads before it writes), whose answer then became the
+    /// dataset's entry. Neither hits nor misses.
+    pub fresh_reads: u64,
     /// Writes whose shared generation could not be replaced: before the write (the
     /// write was then not sent) or after it (other caches may answer the state from
     /// during the write until their time to live runs out).
@@ -56,6 +60,7 @@ pub(crate) struct Counters {
     coalesced_waits: AtomicU64,
     invalidations: AtomicU64,
     uncached_reads: AtomicU64,
+    fresh_reads: AtomicU64,
     coherence_failures: AtomicU64,
 }
 
@@ -88,6 +93,11 @@ impl Counters {
         self.invalidations.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn fresh_read(&self, dataset: &DatasetId) {
+        tracing::debug!(%dataset, "collab-cache: fresh read from the inner repository");
+        self.fresh_reads.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn uncached_read(&self) {
         self.uncached_reads.fetch_add(1, Ordering::Relaxed);
     }
@@ -104,6 +114,7 @@ impl Counters {
             coalesced_waits: self.coalesced_waits.load(Ordering::Relaxed),
             invalidations: self.invalidations.load(Ordering::Relaxed),
             uncached_reads: self.uncached_reads.load(Ordering::Relaxed),
+            fresh_reads: self.fresh_reads.load(Ordering::Relaxed),
             coherence_failures: self.coherence_failures.load(Ordering::Relaxed),
         }
     }

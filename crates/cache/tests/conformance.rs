@@ -42,3 +42,17 @@ async fn the_fake_under_a_cache_that_keeps_nothing_passes_the_conformance_suite(
 fn the_cache_over_the_fake_agrees_with_the_model() {
     check_against_model(48, || async { cached_fixture(&CacheConfig::default()) });
 }
+
+/// Issue #30: a change made beneath the cache within its time to live is kept by a
+/// grant through it, and a plan made before it fails with `Conflict`.
+#[tokio::test]
+async fn a_change_made_elsewhere_is_not_lost_through_the_cache() {
+    let fixture = cached_fixture(&CacheConfig::default());
+    assert!(
+        fixture.elsewhere.is_some(),
+        "the check needs a path beneath the cache"
+    );
+    collab_testkit::conformance::no_change_made_elsewhere_is_lost(&fixture).await;
+    let stats = fixture.owner.stats();
+    assert!(stats.fresh_reads > 0, "{stats:?}");
+}

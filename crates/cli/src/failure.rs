@@ -72,11 +72,12 @@ impl Failure {
             ),
             Self::Api { error, api_url } => match error {
                 Error::Unauthorized { .. } => format!("{error} (check LIGHTLY_TOKEN or --token)"),
-                // A source that is only the answer's `Retry-After` is no transport failure.
+                // A source that is only the answer's `Retry-After`, or the HTTP adapter's
+                // count of attempts, is no transport failure.
                 Error::Unavailable {
                     message,
                     source: Some(source),
-                } if !source.is::<collab_core::wire::RetryAfter>() => {
+                } if is_transport_failure(source.as_ref()) => {
                     let cause = root_cause(source.as_ref());
                     format!(
                         "cannot reach {api_url}: {message}: {cause}{}",
@@ -146,4 +147,20 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+/// Whether an `Unavailable`'s chain of sources holds a transport failure: anything but
+/// the answer's `Retry-After` and the HTTP adapter's `FailedAttempts` (which says how
+/// many attempts a call made, over the error of the last one).
+fn is_transport_failure(source: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(source);
+    while let Some(error) = next {
+        if !error.is::<collab_core::wire::RetryAfter>()
+            && !error.is::<collab_core::FailedAttempts>()
+        {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }

@@ -80,8 +80,11 @@ pub enum Error {
         request_id: Option<String>,
     },
     /// The service could not be reached or failed (transport error, timeout, `5xx`);
-    /// trying again later may help. The outcome of a write that failed this way is
-    /// unknown.
+    /// trying again later may help. The outcome of a write that failed this way may be
+    /// unknown: [`Error::outcome_unknown`] says when it is, [`Error::attempts`] how many
+    /// attempts were made. When an adapter said so, the `source` is a
+    /// [`FailedAttempts`], whose own source is the transport error underneath
+    /// ([`Error::find_source`] looks through it).
     #[error("service unavailable: {message}")]
     Unavailable {
         /// What happened.
@@ -175,6 +178,77 @@ impl Error {
         }
     }
 
+    /// How many attempts the call made before it failed, when the adapter said
+    /// (`collab-http` does, for an [`Error::Unavailable`] after more than one attempt or
+    /// of a write whose outcome is unknown); `None` otherwise.
+    ///
+    /// ```
+    /// use collab_core::{Error, FailedAttempts};
+    /// let error = FailedAttempts::new(3, true).into_error(Error::unavailable_without_source("timed out"));
+    /// assert_eq!(error.attempts(), Some(3));
+    /// assert!(error.outcome_unknown());
+    /// assert_eq!(Error::unavailable_without_source("down").attempts(), None);
+    /// ```
+    pub fn attempts(&self) -> Option<u32> {
+        self.failed_attempts().map(|failed| failed.attempts)
+    }
+
+    /// Whether this failed write may have been applied all the same: a request that
+    /// timed out, lost its connection or got a `5xx` may have reached the service and
+    /// been applied before (or after) the caller stopped waiting. Read the state again
+    /// before deciding what to do; a cache in front should be invalidated once the
+    /// outcome should be known.
+    ///
+    /// True only when the adapter said so (`collab-http` does for a write, that is a
+    /// `create_or_update` or a `delete`, one of whose attempts may have reached the
+    /// service); false for a read, for an attempt that could not connect (nothing was
+    /// sent) and for every error an adapter made without sending anything.
+    pub fn outcome_unknown(&self) -> bool {
+        self.failed_attempts()
+            .is_some_and(|failed| failed.outcome_unknown)
+    }
+
+    /// The first error of type `T` in this error's chain of sources (e.g. the
+    /// `reqwest::Error` of a transport failure, under a [`FailedAttempts`]).
+    ///
+    /// ```
+    /// use collab_core::{Error, FailedAttempts};
+    /// let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out");
+    /// let error = FailedAttempts::new(3, false).into_error(Error::unavailable("GET /x", io));
+    /// assert!(error.find_source::<std::io::Error>().is_some());
+    /// assert_eq!(error.find_source::<FailedAttempts>().map(|f| f.attempts), Some(3));
+    /// ```
+    pub fn find_source<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        // The `Arc` itself, not what it holds, is what `Error::source` gives (an `Arc` of
+        // an error is an error too, whose own source is the inner one's): start inside it.
+        let mut next = match self {
+            Self::Unavailable {
+                source: Some(source),
+                ..
+            } => Some(&**source as &(dyn std::error::Error + 'static)),
+            _ => None,
+        };
+        while let Some(source) = next {
+            if let Some(found) = source.downcast_ref::<T>() {
+                return Some(found);
+            }
+            next = source.source();
+        }
+        None
+    }
+
+    /// The [`FailedAttempts`] an adapter put in this error's source, if any.
+    fn failed_attempts(&self) -> Option<&FailedAttempts> {
+        let Self::Unavailable {
+            source: Some(source),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        source.downcast_ref::<FailedAttempts>()
+    }
+
     /// Whether this is one of the two not-found errors.
     pub fn is_not_found(&self) -> bool {
         matches!(
@@ -209,6 +283,74 @@ impl Error {
             message: message.into(),
             source: None,
         }
+    }
+}
+
+/// What an adapter that retries tells about a call that failed as
+/// [`Error::Unavailable`]: how many attempts it made and whether a write may have been
+/// applied anyway. It becomes the error's source (the source it had becomes this one's),
+/// read back by [`Error::attempts`] and [`Error::outcome_unknown`].
+#[derive(Debug, Clone)]
+pub struct FailedAttempts {
+    /// The attempts made, the failed last one included.
+    pub attempts: u32,
+    /// Whether a write may have been applied although it failed (see
+    /// [`Error::outcome_unknown`]).
+    pub outcome_unknown: bool,
+    source: Option<ErrorSource>,
+}
+
+impl FailedAttempts {
+    /// `attempts` made; `outcome_unknown` for a write that may have been applied.
+    pub fn new(attempts: u32, outcome_unknown: bool) -> Self {
+        Self {
+            attempts,
+            outcome_unknown,
+            source: None,
+        }
+    }
+
+    /// Puts this into an [`Error::Unavailable`], whose message then starts by saying
+    /// it (`after 3 attempts, the write's outcome is unknown (it may have been
+    /// applied): ...`); any other error is returned as it is.
+    pub fn into_error(mut self, error: Error) -> Error {
+        match error {
+            Error::Unavailable { message, source } => {
+                let attempts = match self.attempts {
+                    1 => "after 1 attempt".to_owned(),
+                    n => format!("after {n} attempts"),
+                };
+                let outcome = if self.outcome_unknown {
+                    ", the write's outcome is unknown (it may have been applied)"
+                } else {
+                    ""
+                };
+                self.source = source;
+                Error::Unavailable {
+                    message: format!("{attempts}{outcome}: {message}"),
+                    source: Some(Arc::new(self)),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+impl std::fmt::Display for FailedAttempts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} attempt(s)", self.attempts)?;
+        if self.outcome_unknown {
+            f.write_str("; outcome unknown")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FailedAttempts {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -1,10 +1,15 @@
 //! Fixtures: users with tokens, datasets with owners, and their configs, declared in a
 //! TOML or JSON file (the format of `collab serve --seed`, `collab store export` and
 //! `collab store import`; `docs/fixtures.toml` is a checked example).
+//!
+//! The types are always here; reading and writing them as files (TOML, JSON with
+//! errors naming the path of what is wrong) needs the feature `fixture-files`.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "fixture-files")]
+use std::path::Path;
+use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -15,6 +20,7 @@ use crate::{AccessConfig, AccessConfigId, DatasetId, ShareRequest, SharedAccessT
 /// The contents of a store, as a file.
 ///
 /// ```
+/// # #[cfg(feature = "fixture-files")] {
 /// use collab_core::fixtures::Fixtures;
 ///
 /// let fixtures = Fixtures::parse(r#"
@@ -31,6 +37,7 @@ use crate::{AccessConfig, AccessConfigId, DatasetId, ShareRequest, SharedAccessT
 /// teams = ["acme"]
 /// "#, "fixtures.toml")?;
 /// assert_eq!(fixtures.datasets[0].configs[0].request.users(), ["ann@example.com"]);
+/// # }
 /// # Ok::<(), collab_core::fixtures::FixtureError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,6 +301,7 @@ pub enum FixtureError {
 }
 
 impl Fixtures {
+    #[cfg(feature = "fixture-files")]
     /// Reads fixtures from a file: JSON when its name ends in `.json` (or its text
     /// starts with `{`), TOML otherwise.
     pub fn from_file(path: &Path) -> Result<Self, FixtureError> {
@@ -304,6 +312,7 @@ impl Fixtures {
         Self::parse(&text, &path.display().to_string())
     }
 
+    #[cfg(feature = "fixture-files")]
     /// Parses fixtures from text; `origin` names the file in errors and tells the
     /// format (`.json` for JSON; TOML otherwise unless the text starts with `{`).
     pub fn parse(text: &str, origin: &str) -> Result<Self, FixtureError> {
@@ -327,6 +336,7 @@ impl Fixtures {
         }
     }
 
+    #[cfg(feature = "fixture-files")]
     /// Parses fixtures from JSON text; an error names the path of what is wrong
     /// (`datasets[0].configs[1].users`), or the line and column of a syntax error.
     pub fn from_json(text: &str, origin: &str) -> Result<Self, FixtureError> {
@@ -351,6 +361,7 @@ impl Fixtures {
         })
     }
 
+    #[cfg(feature = "fixture-files")]
     /// These fixtures as TOML.
     pub fn to_toml(&self) -> Result<String, FixtureError> {
         toml::to_string(self).map_err(|e| FixtureError::Write {
@@ -582,6 +593,7 @@ fn check_user(here: &Place<'_>, user: &UserFixture) -> Result<(), FixtureError> 
     Ok(())
 }
 
+#[cfg(feature = "fixture-files")]
 /// `line L, column C` (both from 1) of a byte offset.
 fn line_and_column(text: &str, offset: usize) -> String {
     let before = text.get(..offset).unwrap_or(text);

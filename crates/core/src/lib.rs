@@ -27,8 +27,9 @@
 //! # fn tokio_test() {
 //! let dataset: DatasetId = "0123456789abcdef01234567".parse().unwrap();
 //! let mut repo = MockAccessConfigRepository::new();
-//! // No config yet, so revoking changes nothing: no write may happen.
-//! repo.expect_list().times(1).returning(|_| Ok(Vec::new().into()));
+//! // No config yet, so revoking changes nothing: no write may happen. The service
+//! // decides what to write from a fresh read (`list_fresh`), never from `list`.
+//! repo.expect_list_fresh().times(1).returning(|_| Ok(Vec::new().into()));
 //! repo.expect_create_or_update().never();
 //!
 //! let sharing = SharingService::new(repo);
@@ -62,7 +63,7 @@ pub use api_error::{ApiErrorCode, ApiErrorResponse};
 /// write `#[collab_core::async_trait]` on the `impl` (see the trait's docs).
 pub use async_trait::async_trait;
 pub use creator::Creator;
-pub use error::{Error, ErrorSource, Result};
+pub use error::{Error, ErrorSource, FailedAttempts, Result};
 pub use id::{AccessConfigId, DatasetId, OBJECT_ID_LEN, ObjectId, ParseIdError};
 pub use model::{AccessConfig, CreateEntityResponse, SharedAccessType};
 #[cfg(feature = "mock")]

@@ -88,11 +88,37 @@ pub type AccessConfigList = Arc<[AccessConfig]>;
 /// # drop(repo);
 /// ```
 ///
+/// # Fresh reads: no lost update through a cache
+///
+/// Lightly's API only replaces a config as a whole, so a change of who has access is a
+/// read-modify-write: read the config, change the lists, write them all back. If the
+/// read comes from a cache, a change someone else made within the cache's time to live
+/// (Lightly's web app, another process, another tool) is missing from it, and the
+/// write silently undoes that change. So the read that decides what to write is
+/// [`list_fresh`](Self::list_fresh), which a caching decorator forwards to its inner
+/// repository (and refreshes its entry with) instead of answering from memory.
+/// `SharingService` reads this way in every plan and again, under the dataset's lock,
+/// right before it writes.
+///
+/// **The window that remains.** The API has no conditional write (no `If-Match`, no
+/// version to compare), so a change that lands at the service *between* the fresh read
+/// and the write is still overwritten. That window is one round trip (the write's
+/// request on its way), milliseconds, instead of the cache's time to live (30 s by
+/// default). Within one process, `SharingService`'s in-process lock closes it for every
+/// change made through any `SharingService`; across processes, the fleet lock
+/// (`SharingService::with_fleet_locks`, `collab-redis`) closes it for every process that
+/// takes the same lock. Writers that take no lock (the web app, a direct
+/// `create_or_update`) can still race within that round trip: only a conditional
+/// write at the API could close it.
+///
 /// # Wrappers
 ///
 /// `Arc<T>`, `Box<T>` and `&T` implement the trait whenever `T` does (also for
 /// `T = dyn AccessConfigRepository`), so that decorators and consumers can take
-/// `impl AccessConfigRepository` and be handed any of them.
+/// `impl AccessConfigRepository` and be handed any of them. They forward every method,
+/// [`list_fresh`](Self::list_fresh) included; a decorator of your own must forward it
+/// too (put `#[deny(clippy::missing_trait_methods)]` on its `impl` so that no default
+/// method silently bypasses the inner one).
 ///
 /// [`create_or_update`]: AccessConfigRepository::create_or_update
 #[cfg_attr(feature = "mock", mockall::automock)]
@@ -112,7 +138,24 @@ pub trait AccessConfigRepository: Send + Sync {
     async fn delete(&self, dataset: &DatasetId, config: &AccessConfigId) -> Result<()>;
 
     /// Lists the dataset's configs (`GET /v1/datasets/{datasetId}/collaboration/access`).
+    ///
+    /// A decorator may answer it from memory (`collab-cache` does, for up to its time to
+    /// live): a read that decides what to write uses [`list_fresh`](Self::list_fresh).
     async fn list(&self, dataset: &DatasetId) -> Result<AccessConfigList>;
+
+    /// Lists the dataset's configs as the source holds them now, never from a cache:
+    /// the read of a read-modify-write (see "Fresh reads" above).
+    ///
+    /// The default calls [`list`](Self::list), which is right for a backend that
+    /// answers every `list` from its source (the HTTP adapter, the fake, the durable
+    /// store). A decorator that answers `list` from memory overrides it to ask its
+    /// inner repository's `list_fresh`; every other decorator forwards it. mockall's
+    /// generated mock (feature `mock`) mocks it like the others: a test of
+    /// `SharingService` sets `expect_list_fresh`, which is what the service reads to
+    /// decide what to write.
+    async fn list_fresh(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
+        self.list(dataset).await
+    }
 }
 
 macro_rules! forward_repository {
@@ -130,6 +173,10 @@ macro_rules! forward_repository {
 
             async fn list(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
                 (**self).list(dataset).await
+            }
+
+            async fn list_fresh(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
+                (**self).list_fresh(dataset).await
             }
         }
     )*};

@@ -199,8 +199,18 @@ impl Applied {
 ///   written; see [`coordination`](crate::coordination) for what a lease does and does
 ///   not guarantee.
 ///
+/// Every plan, and the check under the lock right before a write, reads the config with
+/// [`AccessConfigRepository::list_fresh`], never from a cache: over `collab-cache`, a
+/// change someone else made within the cache's time to live is kept (or, for a plan made
+/// before it, [`apply`](Self::apply) fails with
+/// [`Error::Conflict`](crate::Error::Conflict)), not silently overwritten. Only the
+/// reads for showing ([`write_config`](Self::write_config),
+/// [`shared_users`](Self::shared_users)) may be answered from a cache.
+///
 /// Writers that bypass the service (a direct `create_or_update`, Lightly's web app)
-/// take no lock and can still race with it.
+/// take no lock and can still race with it, within the one round trip between the
+/// fresh read and the write: the API has no conditional write (see the port's "Fresh
+/// reads").
 ///
 /// ```
 /// # async fn example(repo: impl collab_core::AccessConfigRepository, dataset: collab_core::DatasetId) -> collab_core::Result<()> {
@@ -356,13 +366,20 @@ impl<R: AccessConfigRepository> SharingService<R> {
         self.inner
     }
 
-    /// The dataset's `WRITE` config, if it has one (the first, as Lightly's helper reads it).
+    /// The dataset's `WRITE` config, if it has one (the first, as Lightly's helper reads
+    /// it). A read for showing: it may come from a cache (see
+    /// [`AccessConfigRepository::list`]); every plan and write reads with
+    /// [`fresh_write_config`](Self::fresh_write_config) instead.
     pub async fn write_config(&self, dataset: &DatasetId) -> Result<Option<AccessConfig>> {
         let configs = self.inner.list(dataset).await?;
-        Ok(configs
-            .iter()
-            .find(|config| config.access_type == SharedAccessType::Write)
-            .cloned())
+        Ok(write_config_of(&configs))
+    }
+
+    /// The dataset's `WRITE` config as the source holds it now, never from a cache
+    /// ([`AccessConfigRepository::list_fresh`]): what the plans and the writes read.
+    pub async fn fresh_write_config(&self, dataset: &DatasetId) -> Result<Option<AccessConfig>> {
+        let configs = self.inner.list_fresh(dataset).await?;
+        Ok(write_config_of(&configs))
     }
 
     /// The users of the dataset's `WRITE` config, or none (Lightly's `get_shared_users`).
@@ -436,7 +453,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
         dataset: &DatasetId,
         request: &ShareRequest,
     ) -> Result<SharingPlan> {
-        let current = self.write_config(dataset).await?;
+        let current = self.fresh_write_config(dataset).await?;
         let (users, teams) = (request.users().to_vec(), request.teams().to_vec());
         let plan = SharingPlan::new(*dataset, current, users, teams, true);
         plan_event(&plan);
@@ -472,7 +489,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
         dataset: &DatasetId,
         change: impl FnOnce(&[String]) -> Vec<String>,
     ) -> Result<SharingPlan> {
-        let current = self.write_config(dataset).await?;
+        let current = self.fresh_write_config(dataset).await?;
         let (users, teams) = match &current {
             Some(config) => (change(&config.users), config.teams.clone()),
             None => (change(&[]), Vec::new()),
@@ -490,7 +507,8 @@ impl<R: AccessConfigRepository> SharingService<R> {
     /// are kept even if they would not pass [`ShareRequest`]'s checks today (only the
     /// entries a plan adds were checked, when it was made).
     ///
-    /// Under the dataset's lock, the `WRITE` config is read again first: if its users or
+    /// Under the dataset's lock, the `WRITE` config is read again first, fresh (past any
+    /// cache, [`AccessConfigRepository::list_fresh`]): if its users or
     /// teams are no longer those the plan was made from (someone changed them since),
     /// nothing is written and the call fails with
     /// [`Error::Conflict`](crate::Error::Conflict): make a new plan.
@@ -510,7 +528,7 @@ impl<R: AccessConfigRepository> SharingService<R> {
             return Ok(applied(None));
         }
         let held = self.lock(&plan.dataset).await?;
-        let now = self.write_config(&plan.dataset).await?;
+        let now = self.fresh_write_config(&plan.dataset).await?;
         if sharing_of(now.as_ref()) != sharing_of(plan.current.as_ref()) {
             tracing::debug!("collab-core: no write: the plan went stale");
             return Err(crate::Error::Conflict {
@@ -604,6 +622,14 @@ impl<R: AccessConfigRepository> SharingService<R> {
         let users = users.into_iter().map(|u| u.as_ref().to_owned()).collect();
         self.change(dataset, UserChange::Revoke(users)).await
     }
+}
+
+/// The first `WRITE` config of a list.
+fn write_config_of(configs: &[AccessConfig]) -> Option<AccessConfig> {
+    configs
+        .iter()
+        .find(|config| config.access_type == SharedAccessType::Write)
+        .cloned()
 }
 
 /// Who a `WRITE` config shares with (nobody when there is none).

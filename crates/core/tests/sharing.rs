@@ -31,8 +31,12 @@ fn existing(users: &[&str], teams: &[&str]) -> AccessConfig {
 fn repo_with(config: Option<AccessConfig>) -> MockAccessConfigRepository {
     let mut repo = MockAccessConfigRepository::new();
     let configs: Arc<[AccessConfig]> = config.into_iter().collect();
+    let fresh = Arc::clone(&configs);
     repo.expect_list()
         .returning(move |_| Ok(Arc::clone(&configs)));
+    // What the service reads to decide what to write.
+    repo.expect_list_fresh()
+        .returning(move |_| Ok(Arc::clone(&fresh)));
     repo
 }
 
@@ -132,6 +136,7 @@ async fn shared_users_reads_the_write_config_or_nothing() {
 async fn invalid_users_are_refused_before_any_call() {
     let mut repo = MockAccessConfigRepository::new();
     repo.expect_list().never();
+    repo.expect_list_fresh().never();
     repo.expect_create_or_update().never();
     let result = SharingService::new(repo)
         .grant(&dataset(), ["not-an-email"])
@@ -145,7 +150,7 @@ async fn invalid_users_are_refused_before_any_call() {
 #[tokio::test]
 async fn errors_of_the_repository_pass_through() {
     let mut repo = MockAccessConfigRepository::new();
-    repo.expect_list()
+    repo.expect_list_fresh()
         .returning(|d| Err(collab_core::rules::unknown_dataset(*d)));
     let result = SharingService::new(repo)
         .grant(&dataset(), ["a@x.io"])

@@ -60,7 +60,7 @@ fn repo_with_ann() -> MockAccessConfigRepository {
     };
     let configs: Arc<[AccessConfig]> = Arc::from([config]);
     let mut repo = MockAccessConfigRepository::new();
-    repo.expect_list()
+    repo.expect_list_fresh()
         .returning(move |_| Ok(Arc::clone(&configs)));
     repo.expect_create_or_update()
         .returning(|_, _| Ok(config_id()));

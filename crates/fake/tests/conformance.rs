@@ -38,6 +38,7 @@ async fn borrowed_session_conforms() {
         unauthenticated: &owned.unauthenticated,
         owner_name: borrowed.owner_name,
         dataset: borrowed.dataset,
+        elsewhere: borrowed.elsewhere,
         other_dataset: borrowed.other_dataset,
         unknown_dataset: borrowed.unknown_dataset,
     };

@@ -27,7 +27,8 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// no rule is armed). When one fires, its action runs, in this order:
 ///
 /// 1. `delayMs`, or a delay drawn from `delay` ([`Fired::delay`]): waits with
-///    [`tokio::time::sleep`] (paused-time tests control it);
+///    [`tokio::time::sleep`] (paused-time tests control it: tokio's `test-util`
+///    feature);
 /// 2. `drop: reset`: [`Error::Unavailable`] saying the connection was reset; the
 ///    inner repository is not called;
 /// 3. `drop: hang`: the call never completes and the inner repository is not called.
@@ -247,5 +248,25 @@ impl<R: AccessConfigRepository> AccessConfigRepository for FaultyRepository<R> {
             config: None,
         };
         self.decorate(Operation::List, target, move || self.inner.list(dataset))
+    }
+
+    /// A fresh read is a `list` to the rules (it is one at the API): the same rules
+    /// fire on it.
+    fn list_fresh<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        dataset: &'life1 DatasetId,
+    ) -> BoxFuture<'async_trait, Result<AccessConfigList>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        let target = CallTarget {
+            dataset: *dataset,
+            config: None,
+        };
+        self.decorate(Operation::List, target, move || {
+            self.inner.list_fresh(dataset)
+        })
     }
 }

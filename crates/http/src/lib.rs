@@ -71,6 +71,16 @@
 //! characters of the body. A transport failure or timeout is `Unavailable`, with
 //! reqwest's error (its URL removed) as the source.
 //!
+//! An `Unavailable` after more than one attempt, or of a write (`create_or_update`,
+//! `delete`) one of whose attempts may have reached the service (a timeout, a
+//! connection lost after sending, a `5xx`), says so: its message starts with `after 3
+//! attempts` and, for such a write, `the write's outcome is unknown (it may have been
+//! applied)`; [`Error::attempts`](collab_core::Error::attempts) and
+//! [`Error::outcome_unknown`](collab_core::Error::outcome_unknown) read it back, and the
+//! reqwest error is then under a [`FailedAttempts`](collab_core::FailedAttempts)
+//! ([`Error::find_source`](collab_core::Error::find_source) finds it). A write whose
+//! outcome is unknown may have happened: read the state again before deciding.
+//!
 //! # Retries, timeouts and stacking
 //!
 //! Retries live *inside* this adapter, around each HTTP attempt, and each attempt has
@@ -160,11 +170,14 @@
 //! `http.request.resend_count` (from the first retry on), `http.response.status_code`
 //! and `error.type` (the status of an error answer, else the kind of failure);
 //! `otel.name` and `otel.kind` let `tracing-opentelemetry` name it as OpenTelemetry
-//! does. Each retry wait is an event (its `delay_ms` and its `reason`).
+//! does. Each retry is a `WARN` event (target [`RETRY_TARGET`]), once per retry: `collab-http: attempt N failed,
+//! retrying in D ms`, with `attempt`, `next_attempt`, `delay_ms`, `reason` and
+//! `collab.operation`, so that an application logging at `INFO` sees a struggling call
+//! (a service down, rate limits) instead of a silent wait.
 //!
-//! Spans are at `INFO` and print nothing by themselves; events (one per attempt with
-//! its status and time, one per retry wait) are at `DEBUG`: an `INFO` log stays quiet
-//! while a trace shows every call and attempt. No span, field or event holds a
+//! Spans are at `INFO` and print nothing by themselves; the event per attempt (its
+//! status and time) is at `DEBUG`: an `INFO` log stays quiet while calls succeed at
+//! once, and a trace shows every call and attempt. No span, field or event holds a
 //! credential. The README's "Seeing what it does" shows a subscriber set-up, and the
 //! `opentelemetry` example how the spans reach OpenTelemetry.
 #![warn(missing_docs, unreachable_pub)]
@@ -185,6 +198,16 @@ pub use builder::{
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_USER_AGENT,
     HttpRepositoryBuilder, SERVER_LOCATION_ENV, TOKEN_ENV,
 };
+/// The generation of the wire, for
+/// [`HttpRepositoryBuilder::with_wire_generation`]; re-exported from
+/// `collab_core::wire` so that pinning one needs no other import.
+pub use collab_core::wire::WireGeneration;
 pub use repository::HttpRepository;
 pub use retry::RetryPolicy;
 pub use retry_budget::RetryBudget;
+
+/// The `tracing` target of the `WARN` event logged once per retry (see "Retries,
+/// timeouts and stacking"): a subscriber's filter can silence it alone, e.g.
+/// `RUST_LOG=warn,collab_http::retry=error` for a tool that reports failures its own
+/// way (the `collab` command does, with a spinner and one error line).
+pub const RETRY_TARGET: &str = "collab_http::retry";

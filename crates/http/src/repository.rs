@@ -10,7 +10,7 @@ use backon::Retryable;
 use collab_core::wire::{CallTarget, WireGeneration};
 use collab_core::{
     AccessConfig, AccessConfigId, AccessConfigList, AccessConfigRepository, CreateEntityResponse,
-    DatasetId, Error, Result, ShareRequest,
+    DatasetId, Error, FailedAttempts, Result, ShareRequest,
 };
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use reqwest::{Method, Url};
@@ -177,7 +177,15 @@ impl HttpRepository {
                 None
             }
         })
-        .notify(|error, delay| spans::retry_wait(call.url.path(), delay, error))
+        .notify(|error, delay| {
+            spans::retry_wait(
+                call.operation,
+                call.url.path(),
+                attempts.load(Ordering::Relaxed),
+                delay,
+                error,
+            );
+        })
         .await;
         let result = match result {
             Ok(answer) => {
@@ -189,10 +197,24 @@ impl HttpRepository {
             }
             Err(error) => Err(error),
         };
-        spans::record_call_end(attempts.load(Ordering::Relaxed), &result);
+        let attempts = attempts.load(Ordering::Relaxed);
+        let outcome_unknown = outcome_unknown.load(Ordering::Relaxed);
+        // Says, in an `Unavailable` of a retried call or of a write that may have been
+        // applied, how many attempts were made and whether the write's outcome is
+        // unknown (`Error::attempts`, `Error::outcome_unknown`). A call that failed at
+        // its only attempt with nothing to add keeps its error (and source) as it was.
+        let write_outcome_unknown = outcome_unknown && call.method != Method::GET;
+        let result = result.map_err(|error| {
+            if attempts > 1 || write_outcome_unknown {
+                FailedAttempts::new(attempts, write_outcome_unknown).into_error(error)
+            } else {
+                error
+            }
+        });
+        spans::record_call_end(attempts, &result);
         Outcome {
             result,
-            outcome_unknown: outcome_unknown.load(Ordering::Relaxed),
+            outcome_unknown,
         }
     }
 

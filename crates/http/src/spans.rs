@@ -3,7 +3,8 @@
 //! retry wait.
 //!
 //! Spans are at `INFO`, so that a trace filtered at `INFO` holds them; they print
-//! nothing by themselves, and every event is at `DEBUG`, so an `INFO` log stays quiet.
+//! nothing by themselves. Events are at `DEBUG`, but for the retry event, at `WARN`:
+//! an `INFO` log stays quiet while calls succeed and says when one is retried.
 //! No field ever holds the query (where an API token travels) or a header: the path,
 //! the host and the port are all that is shown of a URL.
 
@@ -87,12 +88,26 @@ pub(crate) fn record_call_end<T>(attempts: u32, result: &Result<T>) {
     }
 }
 
-/// One event per retry wait: how long, and why.
-pub(crate) fn retry_wait(path: &str, delay: Duration, error: &Error) {
-    tracing::debug!(
+/// One `WARN` event per retry, with the target [`crate::RETRY_TARGET`] (the macro
+/// needs it as a literal; a test checks they agree): which attempt failed, how long until the next one, and
+/// why. At `WARN` so that an application logging at `INFO` sees a call that is
+/// struggling (a service down, rate limits) instead of a silent wait.
+pub(crate) fn retry_wait(
+    operation: &'static str,
+    path: &str,
+    failed_attempt: u32,
+    delay: Duration,
+    error: &Error,
+) {
+    tracing::warn!(
+        target: "collab_http::retry",
+        attempt = failed_attempt,
+        collab.operation = operation,
         url.path = path,
+        next_attempt = failed_attempt + 1,
         delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
         reason = %error,
-        "collab-http: retrying"
+        "collab-http: attempt {failed_attempt} failed, retrying in {} ms",
+        delay.as_millis()
     );
 }

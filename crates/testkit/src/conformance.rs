@@ -8,6 +8,9 @@ use collab_core::{
     ShareRequest, SharedAccessType,
 };
 
+use collab_core::SharingService;
+use collab_core::coordination::InProcessLocks;
+
 use crate::{Fixture, unknown_config_id};
 
 /// Runs every conformance check, in order.
@@ -23,6 +26,7 @@ pub async fn run_conformance<R: AccessConfigRepository>(fixture: &Fixture<R>) {
     unauthenticated_is_unauthorized(fixture).await;
     datasets_are_isolated(fixture).await;
     concurrent_writes_leave_one_config(fixture).await;
+    no_change_made_elsewhere_is_lost(fixture).await;
 }
 
 /// Deletes every config of the fixture's two datasets, as their owner.
@@ -238,16 +242,17 @@ pub async fn delete_unknown_config_is_config_not_found<R: AccessConfigRepository
     );
 }
 
-/// Calls each of the three methods once, as `repo`, on `dataset`, and gives each
+/// Calls each of the four methods once, as `repo`, on `dataset`, and gives each
 /// outcome with the method's name. The delete names `config`.
 async fn each_method<R: AccessConfigRepository>(
     repo: &R,
     dataset: &DatasetId,
     config: &AccessConfigId,
-) -> [(&'static str, Result<(), Error>); 3] {
+) -> [(&'static str, Result<(), Error>); 4] {
     let request = write_request(&["eve@example.com"], &[]);
     [
         ("list", repo.list(dataset).await.map(drop)),
+        ("list_fresh", repo.list_fresh(dataset).await.map(drop)),
         (
             "create_or_update",
             repo.create_or_update(dataset, &request).await.map(drop),
@@ -258,7 +263,7 @@ async fn each_method<R: AccessConfigRepository>(
 
 /// Asserts that every outcome is the expected error.
 fn assert_each(
-    outcomes: [(&str, Result<(), Error>); 3],
+    outcomes: [(&str, Result<(), Error>); 4],
     rule: &str,
     expected: impl Fn(&Error) -> bool,
 ) {
@@ -371,5 +376,72 @@ pub async fn concurrent_writes_leave_one_config<R: AccessConfigRepository>(fixtu
         config.users.len(),
         1,
         "the last write wins whole: {config:?}"
+    );
+}
+
+/// The lost update of a read-modify-write through a cache: the owner reads the config
+/// through `owner` (a cache keeps it), someone changes it [elsewhere](Fixture::elsewhere)
+/// (adds a team), then a grant through `owner` must keep that change, and a plan made
+/// before it must fail to apply with [`Error::Conflict`], writing nothing. Also:
+/// `list_fresh` sees the change at once. Skipped when the fixture has no `elsewhere`.
+pub async fn no_change_made_elsewhere_is_lost<R: AccessConfigRepository>(fixture: &Fixture<R>) {
+    let Some(elsewhere) = &fixture.elsewhere else {
+        return;
+    };
+    // Locks of its own: a test's service must not queue behind another test's.
+    let sharing = SharingService::new(&fixture.owner).with_local_locks(InProcessLocks::new());
+    let dataset = &fixture.dataset;
+    let elsewhere_adds_a_team = || async {
+        elsewhere
+            .create_or_update(dataset, &write_request(&["ann@example.com"], &["globex"]))
+            .await
+            .expect("the change made elsewhere");
+    };
+
+    // A grant after a change made elsewhere keeps it.
+    fresh_config(fixture, &["ann@example.com"]).await; // read through `owner`: cached
+    elsewhere_adds_a_team().await;
+    let fresh = fixture.owner.list_fresh(dataset).await.expect("list_fresh");
+    assert_eq!(
+        fresh.first().map(|c| c.teams.clone()),
+        Some(vec!["globex".to_owned()]),
+        "list_fresh answers the source's state, not a cached one: {fresh:?}"
+    );
+    fresh_config(fixture, &["ann@example.com"]).await; // cached again, without the team
+    elsewhere_adds_a_team().await;
+    sharing
+        .grant(dataset, ["bob@example.com"])
+        .await
+        .expect("grant as owner");
+    let config = only_config(fixture).await;
+    assert_eq!(
+        (config.users.as_slice(), config.teams.as_slice()),
+        (
+            &["ann@example.com".to_owned(), "bob@example.com".to_owned()][..],
+            &["globex".to_owned()][..]
+        ),
+        "a grant must keep a change made elsewhere (lost update through a cache)"
+    );
+
+    // A plan made before a change elsewhere does not apply over it.
+    fresh_config(fixture, &["ann@example.com"]).await;
+    let plan = sharing
+        .plan_grant(dataset, ["bob@example.com"])
+        .await
+        .expect("plan as owner");
+    elsewhere_adds_a_team().await;
+    let stale = sharing.apply(&plan).await;
+    assert!(
+        matches!(&stale, Err(Error::Conflict { message }) if message.contains("changed since the plan")),
+        "a plan made before a change elsewhere must fail with Conflict, got {stale:?}"
+    );
+    let after = elsewhere.list(dataset).await.expect("list elsewhere");
+    assert_eq!(
+        (after[0].users.as_slice(), after[0].teams.as_slice()),
+        (
+            &["ann@example.com".to_owned()][..],
+            &["globex".to_owned()][..]
+        ),
+        "a stale plan writes nothing"
     );
 }

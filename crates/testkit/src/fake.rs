@@ -19,7 +19,10 @@ pub fn populated_store() -> InMemoryStore {
     store
 }
 
-/// The standard fixture over a fresh [`populated_store`].
+/// The standard fixture over a fresh [`populated_store`], with another session of the
+/// owner as [`Fixture::elsewhere`]: wrap the three in a decorator with
+/// [`Fixture::map`], and the suite checks that no change made beneath the decorator is
+/// lost.
 pub fn fake_fixture() -> Fixture<Session> {
     let store = populated_store();
     Fixture::standard(
@@ -27,4 +30,5 @@ pub fn fake_fixture() -> Fixture<Session> {
         store.session(STRANGER),
         store.session(UNKNOWN_USER),
     )
+    .with_elsewhere(store.session(OWNER))
 }

@@ -1,5 +1,8 @@
 //! What a backend under test provides to the suite.
 
+use std::fmt;
+use std::sync::Arc;
+
 use collab_core::{AccessConfigRepository, DatasetId};
 
 /// The repositories and datasets a backend under test provides.
@@ -7,7 +10,14 @@ use collab_core::{AccessConfigRepository, DatasetId};
 /// `dataset` and `other_dataset` must exist and be owned by the user behind `owner`;
 /// the suite deletes their configs before each check, so they may hold anything at
 /// the start. `unknown_dataset` must not exist.
-#[derive(Debug, Clone)]
+///
+/// `elsewhere` (set with [`with_elsewhere`](Self::with_elsewhere)) is the owner acting
+/// by another path than `owner`: another process, Lightly's web app, a direct call on
+/// the backend under a decorator. It must reach the same state as `owner` but none of
+/// `owner`'s caches. With it, the suite and the model test check that no change made
+/// elsewhere is lost by a read-modify-write through `owner` (a cache must read fresh
+/// to decide what to write); without it, those checks are not run.
+#[derive(Clone)]
 pub struct Fixture<R> {
     /// Acts as the owner of `dataset` and `other_dataset`.
     pub owner: R,
@@ -23,6 +33,23 @@ pub struct Fixture<R> {
     pub other_dataset: DatasetId,
     /// A dataset the backend does not know.
     pub unknown_dataset: DatasetId,
+    /// The owner by another path, bypassing whatever `owner` caches (see above).
+    pub elsewhere: Option<Arc<dyn AccessConfigRepository>>,
+}
+
+impl<R: fmt::Debug> fmt::Debug for Fixture<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fixture")
+            .field("owner", &self.owner)
+            .field("stranger", &self.stranger)
+            .field("unauthenticated", &self.unauthenticated)
+            .field("owner_name", &self.owner_name)
+            .field("dataset", &self.dataset)
+            .field("other_dataset", &self.other_dataset)
+            .field("unknown_dataset", &self.unknown_dataset)
+            .field("elsewhere", &self.elsewhere.is_some())
+            .finish()
+    }
 }
 
 /// The user id that owns the standard fixture's datasets.
@@ -44,7 +71,16 @@ impl<R> Fixture<R> {
             dataset,
             other_dataset,
             unknown_dataset,
+            elsewhere: None,
         }
+    }
+
+    /// The same fixture with the owner reachable by another path too (see the
+    /// struct's docs): e.g. the backend's session of the owner, under `owner`'s cache.
+    #[must_use]
+    pub fn with_elsewhere(mut self, elsewhere: impl AccessConfigRepository + 'static) -> Self {
+        self.elsewhere = Some(Arc::new(elsewhere));
+        self
     }
 }
 
@@ -60,6 +96,7 @@ impl<R: AccessConfigRepository> Fixture<R> {
             dataset: self.dataset,
             other_dataset: self.other_dataset,
             unknown_dataset: self.unknown_dataset,
+            elsewhere: self.elsewhere,
         }
     }
 }

@@ -5,6 +5,9 @@
 //!
 //! - [`run_conformance`] runs each plain async check of [`conformance`] against a
 //!   [`Fixture`] the adapter provides;
+//! - [`strategies`] has proptest strategies for the port's inputs (valid e-mails, team
+//!   names, dataset and config ids, share requests) and [`proptest_async`], which runs
+//!   an async property over a repository with one runtime for all its cases;
 //! - [`check_against_model`] runs random call sequences against the adapter and a
 //!   reference model ([`model::SharingModel`], proptest-state-machine) and checks they
 //!   agree after every step.
@@ -35,8 +38,10 @@ pub mod conformance;
 pub mod fake;
 mod fixture;
 pub mod model;
+pub mod strategies;
 
 pub use callsites::keep_every_callsite_interested;
 pub use conformance::run_conformance;
 pub use fixture::{Fixture, OWNER, STRANGER, dataset_ids, unknown_config_id};
 pub use model::check_against_model;
+pub use strategies::proptest_async;

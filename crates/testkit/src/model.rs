@@ -5,7 +5,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use collab_core::{AccessConfigId, AccessConfigRepository, Error, ShareRequest, Timestamp};
+use collab_core::coordination::InProcessLocks;
+use collab_core::sharing::granted;
+use collab_core::{
+    AccessConfigId, AccessConfigRepository, Error, ShareRequest, SharingService, Timestamp,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestCaseResult, TestError, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
@@ -32,6 +36,20 @@ pub enum Step {
         users: Vec<&'static str>,
         /// Teams to share with.
         teams: Vec<&'static str>,
+    },
+    /// The owner, by another path ([`Fixture::elsewhere`]; `owner` when the fixture has
+    /// none), creates or replaces the `WRITE` config: a change `owner`'s cache does not see.
+    ShareElsewhere {
+        /// Users to share with.
+        users: Vec<&'static str>,
+        /// Teams to share with.
+        teams: Vec<&'static str>,
+    },
+    /// The owner grants users through `SharingService` over `owner`: a read-modify-write
+    /// that must keep every user and team the config holds, wherever they were set.
+    Grant {
+        /// Users to add (at least one).
+        users: Vec<&'static str>,
     },
     /// The owner deletes the current config (only when there is one).
     DeleteCurrent,
@@ -68,8 +86,17 @@ impl ReferenceStateMachine for SharingModel {
             proptest::sample::subsequence(TEAMS, 0..=TEAMS.len()),
         )
             .prop_map(|(users, teams)| Step::Share { users, teams });
+        let elsewhere = (
+            proptest::sample::subsequence(USERS, 0..=USERS.len()),
+            proptest::sample::subsequence(TEAMS, 0..=TEAMS.len()),
+        )
+            .prop_map(|(users, teams)| Step::ShareElsewhere { users, teams });
+        let grant = proptest::sample::subsequence(USERS, 1..=USERS.len())
+            .prop_map(|users| Step::Grant { users });
         prop_oneof![
             4 => share,
+            2 => elsewhere,
+            2 => grant,
             2 => Just(Step::DeleteCurrent),
             1 => Just(Step::DeleteUnknown),
             1 => Just(Step::StrangerShares),
@@ -84,9 +111,16 @@ impl ReferenceStateMachine for SharingModel {
 
     fn apply(mut state: ModelState, step: &Step) -> ModelState {
         match step {
-            Step::Share { users, teams } => {
+            Step::Share { users, teams } | Step::ShareElsewhere { users, teams } => {
                 let request = ShareRequest::write(users, teams).expect("pool entries are valid");
                 state.config = Some((request.users().to_vec(), request.teams().to_vec()));
+            }
+            Step::Grant { users } => {
+                let add = ShareRequest::users_only(users).expect("pool entries are valid");
+                state.config = Some(match state.config.take() {
+                    Some((current, teams)) => (granted(&current, add.users()), teams),
+                    None => (add.users().to_vec(), Vec::new()),
+                });
             }
             Step::DeleteCurrent => state.config = None,
             Step::DeleteUnknown | Step::StrangerShares | Step::ListUnknownDataset => {}
@@ -102,6 +136,26 @@ struct Observed {
     created_at: Option<Timestamp>,
     last_modified_at: Option<Timestamp>,
     retired_ids: Vec<AccessConfigId>,
+    /// Whether a change was made elsewhere since `owner` last wrote: `owner`'s cache may
+    /// then answer the state from before it, until its time to live runs out, so the
+    /// state is compared through [`Fixture::elsewhere`].
+    changed_elsewhere: bool,
+}
+
+impl Observed {
+    /// Checks the id a write answered against the config's, and remembers it.
+    fn wrote(&mut self, id: AccessConfigId) -> Result<(), String> {
+        match self.id {
+            Some(current) if current != id => {
+                Err(format!("update answered {id}, the config is {current}"))
+            }
+            _ if self.retired_ids.contains(&id) => Err(format!("a deleted id {id} came back")),
+            _ => {
+                self.id = Some(id);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Runs `cases` random sequences of up to 20 steps against the backend that `make`
@@ -182,14 +236,36 @@ async fn apply_step<R: AccessConfigRepository>(
                 .create_or_update(&fixture.dataset, &request)
                 .await
                 .map_err(|e| format!("share failed: {e}"))?;
-            match observed.id {
-                Some(current) if current != id => {
-                    return Err(format!("update answered {id}, the config is {current}"));
+            observed.wrote(id)?;
+            observed.changed_elsewhere = false;
+        }
+        Step::ShareElsewhere { users, teams } => {
+            let request = ShareRequest::write(users, teams).map_err(|e| e.to_string())?;
+            let id = match &fixture.elsewhere {
+                Some(elsewhere) => {
+                    observed.changed_elsewhere = true;
+                    elsewhere.create_or_update(&fixture.dataset, &request).await
                 }
-                _ if observed.retired_ids.contains(&id) => {
-                    return Err(format!("a deleted id {id} came back"));
+                None => {
+                    fixture
+                        .owner
+                        .create_or_update(&fixture.dataset, &request)
+                        .await
                 }
-                _ => observed.id = Some(id),
+            }
+            .map_err(|e| format!("share elsewhere failed: {e}"))?;
+            observed.wrote(id)?;
+        }
+        Step::Grant { users } => {
+            let sharing =
+                SharingService::new(&fixture.owner).with_local_locks(InProcessLocks::new());
+            let applied = sharing
+                .grant(&fixture.dataset, users)
+                .await
+                .map_err(|e| format!("grant failed: {e}"))?;
+            if let Some(id) = applied.written {
+                observed.wrote(id)?;
+                observed.changed_elsewhere = false;
             }
         }
         Step::DeleteCurrent => {
@@ -203,6 +279,7 @@ async fn apply_step<R: AccessConfigRepository>(
                 .await
                 .map_err(|e| format!("delete failed: {e}"))?;
             observed.retired_ids.push(id);
+            observed.changed_elsewhere = false;
             observed.created_at = None;
             observed.last_modified_at = None;
         }
@@ -238,11 +315,11 @@ async fn compare<R: AccessConfigRepository>(
     model: &ModelState,
     observed: &mut Observed,
 ) -> Result<(), String> {
-    let configs = fixture
-        .owner
-        .list(&fixture.dataset)
-        .await
-        .map_err(|e| format!("list failed: {e}"))?;
+    let configs = match &fixture.elsewhere {
+        Some(elsewhere) if observed.changed_elsewhere => elsewhere.list(&fixture.dataset).await,
+        _ => fixture.owner.list(&fixture.dataset).await,
+    }
+    .map_err(|e| format!("list failed: {e}"))?;
     match (&model.config, configs.as_ref()) {
         (None, []) => Ok(()),
         (Some((users, teams)), [config]) => {

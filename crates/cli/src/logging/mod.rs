@@ -24,6 +24,9 @@ const OURS: &str = "collab";
 pub(crate) fn filter(verbose: u8, serving: bool) -> String {
     let base = if serving { "info" } else { "warn" };
     match verbose {
+        // The client commands say what they wait for (a spinner) and fail with one
+        // line: the HTTP adapter's retry warnings show from `-v` on.
+        0 if !serving => format!("{base},{}", collab_http::RETRY_TARGET) + "=error",
         0 => base.to_owned(),
         1 => format!("{base},{OURS}=debug"),
         2 => format!("debug,{OURS}=trace"),
@@ -96,7 +99,7 @@ mod tests {
 
     #[test]
     fn each_v_widens_the_logs() {
-        assert_eq!(filter(0, false), "warn");
+        assert_eq!(filter(0, false), "warn,collab_http::retry=error");
         assert_eq!(filter(0, true), "info");
         assert_eq!(filter(1, false), "warn,collab=debug");
         assert_eq!(filter(2, true), "debug,collab=trace");

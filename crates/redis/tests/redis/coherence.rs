@@ -99,3 +99,23 @@ fn the_coherent_cache_agrees_with_the_model() {
         }
     });
 }
+
+/// Issue #30: a change made elsewhere (beneath the cache and Redis: Lightly's web app)
+/// within the time to live is kept by a grant through the coherent cache, and a plan
+/// made before it fails with `Conflict`.
+#[tokio::test]
+async fn a_change_made_elsewhere_is_not_lost_through_the_coherent_cache() {
+    let (_server, config) = redis();
+    let redis = Arc::new(RedisCoordinator::new(config).unwrap());
+    let fixture = coherent_fixture(&redis);
+    assert!(
+        fixture.elsewhere.is_some(),
+        "the check needs a path beneath the cache"
+    );
+    collab_testkit::conformance::no_change_made_elsewhere_is_lost(&fixture).await;
+    assert!(
+        fixture.owner.stats().fresh_reads > 0,
+        "{:?}",
+        fixture.owner.stats()
+    );
+}
