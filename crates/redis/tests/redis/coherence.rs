@@ -106,7 +106,7 @@ fn the_coherent_cache_agrees_with_the_model() {
 #[tokio::test]
 async fn a_change_made_elsewhere_is_not_lost_through_the_coherent_cache() {
     let (_server, config) = redis();
-    let redis = Arc::new(RedisCoordinator::new(config).unwrap());
+    let redis = Arc::new(config.build().unwrap());
     let fixture = coherent_fixture(&redis);
     assert!(
         fixture.elsewhere.is_some(),
