@@ -72,7 +72,8 @@
 //! | shutdown grace | [`DEFAULT_SHUTDOWN_GRACE`] (10 s) | on shutdown: stop accepting, answer the requests in flight with `Connection: close`, close idle connections; what is left when the grace period ends is closed |
 //! | request body | [`DEFAULT_BODY_LIMIT`] (1 MiB) | `413` |
 //!
-//! Every `503` carries `Retry-After`. [`ServerHandle::open_connections`] tells how
+//! The server's own `503`s carry `Retry-After: 1` (a fault rule's, only when the rule
+//! sets `retryAfter`). [`ServerHandle::open_connections`] tells how
 //! many connections the server holds.
 //!
 //! # Inside a larger application

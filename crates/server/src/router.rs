@@ -8,7 +8,12 @@ use axum::routing::{delete, get};
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 
+use axum::http::StatusCode;
+use axum::response::Response;
+
 use crate::api::access_routes::AccessRoutes;
+use crate::api::cause::Cause;
+use crate::api::generation::ErrorBody;
 use crate::api::{handlers, versions};
 use crate::control;
 use crate::control::journal::Journal;
@@ -66,7 +71,9 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// is a body not complete within [`ServerConfig::body_read_timeout`]; missing
 /// credentials `401`, a body not declared as JSON `415`, a body over the limit `413`,
 /// an unknown path `404`, a known path with another method `405`, a request over the
-/// timeout `503`, and a panic in the backend `500`. Every `503` carries `Retry-After`.
+/// timeout `503`, and a panic in the backend `500`. The server's own `503`s (timeout,
+/// connection limit, an unavailable backend) carry `Retry-After: 1`; a fault rule's
+/// answer carries it only when the rule sets `retryAfter`.
 ///
 /// Only requests that hyper can parse reach the router. Those it rejects at the
 /// protocol level (a malformed request line or header, a URI or header section over
@@ -107,8 +114,11 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
         .route("/v1/versions/pip/latest", get(versions::latest));
     // A state document of many configs is larger than any API request: the control
     // plane has a limit of its own.
+    // tower-http's limit answers a bare `413`; the layer around it says which limit
+    // applied, for the finishing layer to name.
     let control = control::routes::routes::<P>().layer(
         ServiceBuilder::new()
+            .layer(axum::middleware::map_response(mark_control_limit))
             .layer(RequestBodyLimitLayer::new(CONTROL_BODY_LIMIT))
             .layer(DefaultBodyLimit::max(CONTROL_BODY_LIMIT)),
     );
@@ -131,7 +141,7 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
     // generation. The API's body extractors read within `limit` themselves.
     let layered = ServiceBuilder::new()
         .layer(RecordLayer::new(Some(Arc::clone(&journal)), wire_mode))
-        .layer(FinishAnswersLayer::new(wire_mode, timeout, limit))
+        .layer(FinishAnswersLayer::new(wire_mode))
         .layer(CatchPanicLayer)
         .layer(RequestTimeoutLayer::new(timeout))
         .layer(DeclaredLengthLayer::new(limit))
@@ -147,3 +157,15 @@ pub(crate) type LayeredRouter =
 /// The largest body the control plane accepts (`PUT /_collab/state` of a large state):
 /// 64 MiB.
 pub(crate) const CONTROL_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Marks the bare `413` of the control plane's body limit with the limit that applied.
+async fn mark_control_limit<B>(mut response: Response<B>) -> Response<B> {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && response.extensions().get::<ErrorBody>().is_none()
+    {
+        response.extensions_mut().insert(Cause::TooLarge {
+            limit: CONTROL_BODY_LIMIT,
+        });
+    }
+    response
+}

@@ -4,6 +4,7 @@
 
 pub(crate) mod access_routes;
 pub(crate) mod auth;
+pub(crate) mod cause;
 pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod faults;

@@ -1,24 +1,25 @@
 //! The layer that finishes every answer: [`FinishAnswersLayer`].
 //!
 //! It places each request in a generation of the wire before the handlers run, and
-//! on the way back gives the bare error answers of the layers below it (tower-http's
-//! `413` and `503`) an `ApiErrorResponse` body, adds `Retry-After` to every `503`,
-//! and writes error bodies in the caller's generation. One hand-written service with
-//! no boxed future, because it runs on every request.
+//! on the way back gives the bare answers of the layers below it the error body and
+//! headers of their [`Cause`] (the request timeout's `503` with `Retry-After`, a body
+//! limit's `413` naming that limit), and writes error bodies in the caller's
+//! generation. It reads what made an answer from the answer's extensions, never from
+//! its status, and adds no header of its own.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 use axum::body::{Body, HttpBody};
-use axum::http::{Request, StatusCode};
+use axum::http::Request;
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
 use crate::WireMode;
+use crate::api::cause::Cause;
 use crate::api::error::ServerError;
-use crate::api::generation::{Placement, in_callers_generation};
+use crate::api::generation::{ErrorBody, Placement, in_callers_generation};
 use crate::api::json::{is_json, replace_body};
 use crate::middleware::record::{self, RequestNotes};
 
@@ -26,25 +27,13 @@ use crate::middleware::record::{self, RequestNotes};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FinishAnswersLayer {
     mode: WireMode,
-    limits: Limits,
 }
 
 impl FinishAnswersLayer {
-    /// Places callers by `mode`; explains bare `503`s by the request `timeout` and
-    /// bare `413`s by the body `limit`.
-    pub(crate) fn new(mode: WireMode, timeout: Duration, limit: usize) -> Self {
-        Self {
-            mode,
-            limits: Limits { timeout, limit },
-        }
+    /// Places callers by `mode`.
+    pub(crate) fn new(mode: WireMode) -> Self {
+        Self { mode }
     }
-}
-
-/// What the body filler needs to explain a bare answer.
-#[derive(Debug, Clone, Copy)]
-struct Limits {
-    timeout: Duration,
-    limit: usize,
 }
 
 impl<S> Layer<S> for FinishAnswersLayer {
@@ -91,7 +80,6 @@ where
             answer: self.inner.call(request),
             placement,
             notes,
-            limits: self.layer.limits,
         }
     }
 }
@@ -103,7 +91,6 @@ pin_project_lite::pin_project! {
         answer: F,
         placement: Placement,
         notes: Option<RequestNotes>,
-        limits: Limits,
     }
 }
 
@@ -118,7 +105,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let response = ready!(this.answer.poll(cx))?;
-        let filled = give_bare_errors_a_body(response, *this.limits);
+        let filled = give_bare_errors_a_body(response);
         let request_id = this.notes.as_ref().map(RequestNotes::id);
         Poll::Ready(Ok(in_callers_generation(
             filled,
@@ -128,27 +115,25 @@ where
     }
 }
 
-/// Gives an error answer without a JSON body (made by a tower-http layer: `413` from
-/// the body limit, `503` from the timeout) an `ApiErrorResponse` body, keeping its
-/// status and other headers, and every `503` a `Retry-After`. Answers that are
-/// already JSON keep their body.
-fn give_bare_errors_a_body<B>(mut response: Response<B>, limits: Limits) -> Response
+/// Gives a bare answer the error body and headers of its [`Cause`], keeping its
+/// status and other headers; an error answer with neither an error body nor a cause
+/// (a rejection of axum's own) gets a body naming its status. Every other answer is
+/// left as it is.
+fn give_bare_errors_a_body<B>(response: Response<B>) -> Response
 where
     B: HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    crate::middleware::retry_after::on_unavailable(&mut response);
+    let response = response.map(Body::new);
+    if response.extensions().get::<ErrorBody>().is_some() {
+        return response;
+    }
+    if let Some(cause) = response.extensions().get::<Cause>().copied() {
+        return replace_body(response, cause.error().into_response());
+    }
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
-        return response.map(Body::new);
+        return response;
     }
-    let error = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ServerError::PayloadTooLarge {
-            limit: limits.limit,
-        },
-        // Handlers answer their 503s in JSON: a bare one is the timeout's.
-        StatusCode::SERVICE_UNAVAILABLE => ServerError::timeout(limits.timeout),
-        status => ServerError::Status { status },
-    };
-    replace_body(response.map(Body::new), error.into_response())
+    replace_body(response, ServerError::Status { status }.into_response())
 }

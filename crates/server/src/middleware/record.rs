@@ -45,6 +45,13 @@ pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-
 /// The prefix of the control plane's routes, which the journal leaves out.
 pub(crate) const CONTROL_PREFIX: &str = "/_collab";
 
+/// Whether `path` is the control plane's: [`CONTROL_PREFIX`] as a whole segment
+/// (`/_collab`, `/_collab/...`), not a path that only begins with its letters.
+pub(crate) fn is_control_path(path: &str) -> bool {
+    path.strip_prefix(CONTROL_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// What the layers and handlers know of a request for its record: its id and
 /// placement, made when it arrives, and what the handlers learn (the authenticated
 /// user, the dataset of its path, its body, the fault rule that fired on it), each set
@@ -315,7 +322,7 @@ where
             path = %request.uri().path(),
             user = tracing::field::Empty,
         );
-        let control = request.uri().path().starts_with(CONTROL_PREFIX);
+        let control = is_control_path(request.uri().path());
         let line = Line {
             method: request.method().clone(),
             uri: request.uri().clone(),
@@ -401,12 +408,21 @@ impl Line {
             access_event!(tracing::Level::INFO);
         }
         if let Some(journal) = &self.journal {
+            let path = self.uri.path();
+            // The dataset the handlers read, else the one the path names (a request
+            // refused before its path was read, such as a 401, names it too).
+            let dataset = notes
+                .dataset
+                .get()
+                .copied()
+                .or_else(|| notes.route.get().map(|ids| ids.dataset))
+                .or_else(|| dataset_named_by(path));
             journal.push(Entry {
                 time: self.arrived,
                 method: &self.method,
-                path: self.uri.path(),
+                path,
                 user: user.map(|user| &**user),
-                dataset: notes.dataset.get().copied(),
+                dataset,
                 list_path: notes.route.get().is_some_and(|ids| ids.config.is_none()),
                 status,
                 generation,
@@ -417,6 +433,14 @@ impl Line {
             });
         }
     }
+}
+
+/// The dataset a path of the API names: `/v1/datasets/{datasetId}` and what follows,
+/// with a valid id.
+fn dataset_named_by(path: &str) -> Option<DatasetId> {
+    let rest = path.strip_prefix("/v1/datasets/")?;
+    let id = rest.split('/').next()?;
+    id.parse().ok()
 }
 
 /// A duration in milliseconds with three decimals, written with integer arithmetic.
@@ -511,6 +535,29 @@ pub(crate) fn note_user(extensions: &axum::http::Extensions, user: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_control_prefix_is_a_whole_segment() {
+        for control in ["/_collab", "/_collab/", "/_collab/state"] {
+            assert!(is_control_path(control), "{control}");
+        }
+        for other in ["/_collabX/state", "/_collab-x", "/v1/_collab/state", "/"] {
+            assert!(!is_control_path(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_path_names_a_dataset_only_with_a_valid_id_in_its_place() {
+        let id = "0123456789abcdef01234567";
+        let named = |path: &str| dataset_named_by(path).map(|d| d.to_string());
+        assert_eq!(
+            named(&format!("/v1/datasets/{id}/collaboration/access")).as_deref(),
+            Some(id)
+        );
+        assert_eq!(named(&format!("/v1/datasets/{id}")).as_deref(), Some(id));
+        assert_eq!(named("/v1/datasets/nope/collaboration/access"), None);
+        assert_eq!(named(&format!("/v2/datasets/{id}")), None);
+    }
 
     #[test]
     fn millis_have_three_decimals() {

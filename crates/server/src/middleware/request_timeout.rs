@@ -16,8 +16,10 @@ use axum::http::{Request, Response, StatusCode};
 use tokio::time::{Instant, Sleep};
 use tower::{Layer, Service};
 
-/// Answers a bare `503` to a request not answered within the timeout; the layer
-/// above gives it its error body and `Retry-After`.
+use crate::api::cause::Cause;
+
+/// Answers a bare `503` marked [`Cause::Timeout`] to a request not answered within
+/// the timeout; the finishing layer gives it its error body and `Retry-After`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RequestTimeoutLayer {
     timeout: Duration,
@@ -64,6 +66,7 @@ where
         TimedAnswer {
             // Counted from the call, whenever the timer is made.
             deadline: Instant::now() + self.timeout,
+            timeout: self.timeout,
             answer: self.inner.call(request),
             timer: None,
         }
@@ -76,6 +79,7 @@ pin_project_lite::pin_project! {
         #[pin]
         answer: F,
         deadline: Instant,
+        timeout: Duration,
         // Made the first time the answer is not ready.
         timer: Option<Pin<Box<Sleep>>>,
     }
@@ -100,6 +104,9 @@ where
         ready!(timer.as_mut().poll(cx));
         let mut response = Response::new(ResBody::default());
         *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        response
+            .extensions_mut()
+            .insert(Cause::Timeout(*this.timeout));
         Poll::Ready(Ok(response))
     }
 }

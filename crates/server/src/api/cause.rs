@@ -1,0 +1,34 @@
+//! Why a layer made an answer that a layer above it finishes: [`Cause`].
+//!
+//! A layer that answers in place of the handlers (the request timeout, a body limit)
+//! makes a bare answer and puts its cause in the answer's extensions; the finishing
+//! layer reads the cause, and only the cause, to give the answer its error body and
+//! headers. A status alone says nothing of which limit applied, or whether a `503`
+//! should tell the client when to retry.
+
+use std::time::Duration;
+
+use crate::api::error::ServerError;
+
+/// On a bare answer: why it was made (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// The request was not answered within the request timeout.
+    Timeout(Duration),
+    /// The body is (or is declared) larger than `limit` bytes, the limit that applied
+    /// to this request.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+}
+
+impl Cause {
+    /// The error this cause answers: its status, body and headers.
+    pub(crate) fn error(self) -> ServerError {
+        match self {
+            Self::Timeout(timeout) => ServerError::Timeout { timeout },
+            Self::TooLarge { limit } => ServerError::PayloadTooLarge { limit },
+        }
+    }
+}
