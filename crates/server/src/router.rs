@@ -12,16 +12,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::api::access_routes::AccessRoutes;
-use crate::api::cause::Cause;
-use crate::api::generation::ErrorBody;
 use crate::api::{handlers, versions};
 use crate::control;
-use crate::control::journal::Journal;
+use crate::http::cause::Cause;
+use crate::http::generation::ErrorBody;
+use crate::journal::Journal;
 use crate::middleware::answers::{FinishAnswers, FinishAnswersLayer};
 use crate::middleware::catch_panic::{CatchPanic, CatchPanicLayer};
 use crate::middleware::declared_length::{DeclaredLength, DeclaredLengthLayer};
-use crate::middleware::record::{CONTROL_PREFIX, Record, RecordLayer};
+use crate::middleware::record::{Record, RecordLayer};
 use crate::middleware::request_timeout::{RequestTimeout, RequestTimeoutLayer};
+use crate::request::path::CONTROL_PREFIX;
 use crate::state::AppState;
 use crate::{RepositoryProvider, ServerConfig};
 

@@ -22,16 +22,7 @@ use axum::routing::future::RouteFuture;
 use collab_core::{AccessConfigId, DatasetId, OBJECT_ID_LEN};
 use tower::Service;
 
-use crate::middleware::record;
-
-/// The ids of a request that [`AccessRoutes`] matched, in its
-/// [`RequestNotes`](crate::middleware::record::RequestNotes).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct AccessIds {
-    pub(crate) dataset: DatasetId,
-    /// The `{accessConfigId}` of a delete.
-    pub(crate) config: Option<AccessConfigId>,
-}
+use crate::request::notes::{self, AccessIds};
 
 /// Which of the three operations a request is, if it is one with valid ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +66,7 @@ impl Service<Request<Body>> for AccessRoutes {
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         // The ids go to the handlers in the request's notes (no router runs without
         // the record layer that makes them).
-        let notes = record::notes(request.extensions());
+        let notes = notes::notes(request.extensions());
         match notes.zip(matched(request.method(), request.uri().path())) {
             Some((notes, (route, ids))) => {
                 notes.note_route(ids);

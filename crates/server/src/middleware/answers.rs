@@ -16,12 +16,13 @@ use axum::http::Request;
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
-use crate::WireMode;
-use crate::api::cause::Cause;
-use crate::api::error::ServerError;
-use crate::api::generation::{ErrorBody, Placement, in_callers_generation};
-use crate::api::json::{is_json, replace_body};
-use crate::middleware::record::{self, RequestNotes};
+use crate::http::cause::Cause;
+use crate::http::error::ServerError;
+use crate::http::generation::WireMode;
+use crate::http::generation::{ErrorBody, Placement, in_callers_generation};
+use crate::http::json::{is_json, replace_body};
+use crate::request::id::IdText;
+use crate::request::notes::{self, RequestNotes};
 
 /// Finishes the answers of the service it wraps (see the module docs).
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +72,7 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         // The record layer placed the caller and named the request; without it (the
         // busy answers), the caller is placed here and the request has no id.
-        let notes = record::notes(request.extensions()).cloned();
+        let notes = notes::notes(request.extensions()).cloned();
         let placement = notes.as_ref().map_or_else(
             || Placement::of(self.layer.mode, request.headers()),
             RequestNotes::placement,
@@ -106,11 +107,16 @@ where
         let this = self.project();
         let response = ready!(this.answer.poll(cx))?;
         let filled = give_bare_errors_a_body(response);
-        let request_id = this.notes.as_ref().map(RequestNotes::id);
+        // Written out only for an error body, the one place it goes.
+        let request_id = this
+            .notes
+            .as_ref()
+            .filter(|_| filled.extensions().get::<ErrorBody>().is_some())
+            .map(|notes| notes.id().text());
         Poll::Ready(Ok(in_callers_generation(
             filled,
             *this.placement,
-            request_id,
+            request_id.as_ref().map(IdText::as_str),
         )))
     }
 }

@@ -13,7 +13,7 @@ use axum::http::Request;
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
-use crate::api::error::ServerError;
+use crate::http::error::ServerError;
 
 /// Answers `500` with an error body when the service it wraps panics, while called
 /// or while answering (see the module docs).

@@ -15,8 +15,8 @@ use std::task::{Context, Poll};
 use axum::http::{Request, Response, StatusCode, header};
 use tower::{Layer, Service};
 
-use crate::api::cause::Cause;
-use crate::middleware::record::is_control_path;
+use crate::http::cause::Cause;
+use crate::request::path::is_control_path;
 
 /// Refuses a declared body over `limit` outside the control plane (see the module docs).
 #[derive(Debug, Clone, Copy)]

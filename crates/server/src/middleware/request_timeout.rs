@@ -16,7 +16,7 @@ use axum::http::{Request, Response, StatusCode};
 use tokio::time::{Instant, Sleep};
 use tower::{Layer, Service};
 
-use crate::api::cause::Cause;
+use crate::http::cause::Cause;
 
 /// Answers a bare `503` marked [`Cause::Timeout`] to a request not answered within
 /// the timeout; the finishing layer gives it its error body and `Retry-After`.

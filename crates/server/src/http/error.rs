@@ -7,8 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use collab_core::{ApiErrorCode, ApiErrorResponse, Error, wire};
 
-use crate::api::generation::ErrorBody;
-use crate::api::json::json_response;
+use crate::http::generation::ErrorBody;
+use crate::http::json::json_response;
 
 /// Why a request failed. Errors of the port ([`Error`]) are mapped by
 /// [`wire::error_to_response`], shared with the HTTP client so the two cannot disagree;

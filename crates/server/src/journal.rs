@@ -12,7 +12,7 @@ use collab_core::wire::WireGeneration;
 use collab_core::{DatasetId, OBJECT_ID_LEN};
 use serde::{Deserialize, Serialize};
 
-use crate::middleware::record::RequestId;
+use crate::request::id::RequestId;
 
 /// How many entries the journal keeps by default (`--journal-size`).
 pub const DEFAULT_JOURNAL_SIZE: usize = 10_000;

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::api::error::ServerError;
+use crate::http::error::ServerError;
 
 /// On a bare answer: why it was made (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,3 +32,9 @@ impl Cause {
         }
     }
 }
+
+/// On a response: close the connection instead of sending it. The connection layer
+/// turns it into an error for hyper, which then closes the connection unanswered; a
+/// router used without that layer sends the `503` it is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoAnswer;

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::error::ServerError;
+use crate::http::error::ServerError;
 
 /// `503` with an error body, `Retry-After` and `Connection: close`, whatever was asked:
 /// the server already serves as many connections as it may.
