@@ -79,7 +79,9 @@
 //! # Inside a larger application
 //!
 //! [`router`] gives the plain axum [`Router`](axum::Router), with its middleware
-//! (logging, timeout, body limit, error bodies), to `merge` or `nest` elsewhere.
+//! (the record, timeout, body limit, error bodies), to mount with `nest_service`
+//! under a prefix of a host application. The connection settings (deadlines, the
+//! connection limit) are [`bind`]'s; a host's server applies its own.
 //!
 //! # Failure rules
 //!

@@ -11,7 +11,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::api::access_routes::AccessRoutes;
+use crate::api::access_routes::{ACCESS_CONFIG_PATH, ACCESS_PATH, AccessRoutes};
 use crate::api::{handlers, versions};
 use crate::control;
 use crate::http::cause::Cause;
@@ -25,12 +25,6 @@ use crate::middleware::request_timeout::{RequestTimeout, RequestTimeoutLayer};
 use crate::request::path::CONTROL_PREFIX;
 use crate::state::AppState;
 use crate::{RepositoryProvider, ServerConfig};
-
-/// Path of the create-or-update and list operations.
-pub(crate) const ACCESS_PATH: &str = "/v1/datasets/{datasetId}/collaboration/access";
-/// Path of the delete operation.
-pub(crate) const ACCESS_CONFIG_PATH: &str =
-    "/v1/datasets/{datasetId}/collaboration/access/{accessConfigId}";
 
 /// The axum [`Router`] serving Lightly's Collaboration API over `config`'s provider.
 ///
@@ -89,7 +83,11 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// while a request is answered.
 ///
 /// Use it to mount the API inside a larger axum application, or [`bind`](crate::bind)
-/// to serve it on its own.
+/// to serve it on its own. Mounted with `nest_service("/prefix", router(config))`,
+/// it answers under the prefix with everything above (tested in `tests/mount.rs`);
+/// the connection settings of [`ServerConfig`] (header, idle and write deadlines,
+/// the connection limit, the lingering close, the shutdown grace) are
+/// [`bind`](crate::bind)'s, and the host's server applies its own instead.
 pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
     Router::new().fallback_service(layered_router_and_journal(config).0)
 }
