@@ -6,7 +6,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get};
 use tower::ServiceBuilder;
+use tower::util::{MapResponse, MapResponseLayer};
+use tower_http::catch_panic::{CatchPanic, CatchPanicLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{Timeout, TimeoutLayer};
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -18,10 +21,10 @@ use crate::http::cause::Cause;
 use crate::http::generation::ErrorBody;
 use crate::journal::Journal;
 use crate::middleware::answers::{FinishAnswers, FinishAnswersLayer};
-use crate::middleware::catch_panic::{CatchPanic, CatchPanicLayer};
 use crate::middleware::declared_length::{DeclaredLength, DeclaredLengthLayer};
+use crate::middleware::panic::answer_panic;
 use crate::middleware::record::{Record, RecordLayer};
-use crate::middleware::request_timeout::{RequestTimeout, RequestTimeoutLayer};
+use crate::middleware::timeout::mark_timeout;
 use crate::request::path::CONTROL_PREFIX;
 use crate::state::AppState;
 use crate::{RepositoryProvider, ServerConfig};
@@ -140,9 +143,13 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
     // generation. The API's body extractors read within `limit` themselves.
     let layered = ServiceBuilder::new()
         .layer(RecordLayer::new(Some(Arc::clone(&journal)), wire_mode))
-        .layer(FinishAnswersLayer::new(wire_mode))
-        .layer(CatchPanicLayer)
-        .layer(RequestTimeoutLayer::new(timeout))
+        .layer(FinishAnswersLayer::new(wire_mode, timeout))
+        .layer(CatchPanicLayer::custom(answer_panic as PanicAnswer))
+        .layer(MapResponseLayer::new(mark_timeout as MarkTimeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
         .layer(DeclaredLengthLayer::new(limit))
         .service(routes);
     (layered, journal)
@@ -150,8 +157,17 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
 
 /// The router inside the layers every request passes, as
 /// [`layered_router_and_journal`] makes it.
-pub(crate) type LayeredRouter =
-    Record<FinishAnswers<CatchPanic<RequestTimeout<DeclaredLength<AccessRoutes>>>>>;
+pub(crate) type LayeredRouter = Record<
+    FinishAnswers<
+        CatchPanic<MapResponse<Timeout<DeclaredLength<AccessRoutes>>, MarkTimeout>, PanicAnswer>,
+    >,
+>;
+
+/// The answer to a panic, as tower-http's `CatchPanic` takes it.
+type PanicAnswer = fn(Box<dyn std::any::Any + Send + 'static>) -> Response;
+
+/// The marking of the timeout's answer, as tower's `MapResponse` takes it.
+type MarkTimeout = fn(Response) -> Response;
 
 /// The largest body the control plane accepts (`PUT /_collab/state` of a large state):
 /// 64 MiB.

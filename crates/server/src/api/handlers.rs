@@ -14,7 +14,7 @@ use crate::api::faults::{self, ArmedFaults};
 use crate::api::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
 use crate::http::error::ServerError;
 use crate::http::generation::AnsweredIn;
-use crate::http::json::{APPLICATION_JSON, json_bytes_response, json_response};
+use crate::http::json::{APPLICATION_JSON, json_response};
 use crate::provider::RepositoryProvider;
 use crate::request::notes::RequestNotes;
 
@@ -60,9 +60,7 @@ pub(crate) async fn list<P: RepositoryProvider>(
     let call = (Operation::List, &dataset, &*caller.user);
     faults::around(&faults, &notes, call, async {
         match caller.repository.list(&dataset).await {
-            Ok(configs) => {
-                json_bytes_response(StatusCode::OK, generation.on_wire(&*configs).to_json())
-            }
+            Ok(configs) => json_response(StatusCode::OK, &generation.on_wire(&*configs)),
             Err(error) => ServerError::from(error).into_response(),
         }
     })

@@ -14,7 +14,7 @@ use crate::http::error::ServerError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cause {
     /// The request was not answered within the request timeout.
-    Timeout(Duration),
+    Timeout,
     /// The body is (or is declared) larger than `limit` bytes, the limit that applied
     /// to this request.
     TooLarge {
@@ -24,10 +24,11 @@ pub(crate) enum Cause {
 }
 
 impl Cause {
-    /// The error this cause answers: its status, body and headers.
-    pub(crate) fn error(self) -> ServerError {
+    /// The error this cause answers (its status, body and headers), on a server whose
+    /// request timeout is `timeout`.
+    pub(crate) fn error(self, timeout: Duration) -> ServerError {
         match self {
-            Self::Timeout(timeout) => ServerError::Timeout { timeout },
+            Self::Timeout => ServerError::Timeout { timeout },
             Self::TooLarge { limit } => ServerError::PayloadTooLarge { limit },
         }
     }

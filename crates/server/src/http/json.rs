@@ -26,7 +26,7 @@ pub(crate) fn json_response(status: StatusCode, value: &(impl Serialize + ?Sized
 }
 
 /// A response whose body is already JSON.
-pub(crate) fn json_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+fn json_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
     // A boxed slice becomes `Bytes` without an allocation of its own; a `Vec` with
     // room to spare would need one.
     let body = Body::from(axum::body::Bytes::from(body.into_boxed_slice()));

@@ -10,6 +10,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use axum::body::{Body, HttpBody};
 use axum::http::Request;
@@ -28,12 +29,13 @@ use crate::request::notes::{self, RequestNotes};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FinishAnswersLayer {
     mode: WireMode,
+    timeout: Duration,
 }
 
 impl FinishAnswersLayer {
-    /// Places callers by `mode`.
-    pub(crate) fn new(mode: WireMode) -> Self {
-        Self { mode }
+    /// Places callers by `mode`; the request `timeout` is named in a timeout's body.
+    pub(crate) fn new(mode: WireMode, timeout: Duration) -> Self {
+        Self { mode, timeout }
     }
 }
 
@@ -81,6 +83,7 @@ where
             answer: self.inner.call(request),
             placement,
             notes,
+            timeout: self.layer.timeout,
         }
     }
 }
@@ -92,6 +95,7 @@ pin_project_lite::pin_project! {
         answer: F,
         placement: Placement,
         notes: Option<RequestNotes>,
+        timeout: Duration,
     }
 }
 
@@ -106,7 +110,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let response = ready!(this.answer.poll(cx))?;
-        let filled = give_bare_errors_a_body(response);
+        let filled = give_bare_errors_a_body(response, *this.timeout);
         // Written out only for an error body, the one place it goes.
         let request_id = this
             .notes
@@ -125,7 +129,7 @@ where
 /// status and other headers; an error answer with neither an error body nor a cause
 /// (a rejection of axum's own) gets a body naming its status. Every other answer is
 /// left as it is.
-fn give_bare_errors_a_body<B>(response: Response<B>) -> Response
+fn give_bare_errors_a_body<B>(response: Response<B>, timeout: Duration) -> Response
 where
     B: HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
@@ -135,7 +139,7 @@ where
         return response;
     }
     if let Some(cause) = response.extensions().get::<Cause>().copied() {
-        return replace_body(response, cause.error().into_response());
+        return replace_body(response, cause.error(timeout).into_response());
     }
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {

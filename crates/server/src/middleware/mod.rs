@@ -3,7 +3,7 @@
 //! of bare answers, by their cause; error bodies in the caller's generation), and the request timeout.
 
 pub(crate) mod answers;
-pub(crate) mod catch_panic;
 pub(crate) mod declared_length;
+pub(crate) mod panic;
 pub(crate) mod record;
-pub(crate) mod request_timeout;
+pub(crate) mod timeout;
