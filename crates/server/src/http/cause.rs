@@ -1,7 +1,8 @@
 //! Why a layer made an answer that a layer above it finishes: [`Cause`].
 //!
 //! A layer that answers in place of the handlers (the request timeout, a body limit)
-//! makes a bare answer and puts its cause in the answer's extensions; the finishing
+//! makes a bare answer, and its cause is put in the answer's extensions (by the layer
+//! itself, or right outside it when the layer is tower-http's); the finishing
 //! layer reads the cause, and only the cause, to give the answer its error body and
 //! headers. A status alone says nothing of which limit applied, or whether a `503`
 //! should tell the client when to retry.
