@@ -260,7 +260,7 @@ async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
         for rule in [
             r#"{"operation": "list", "status": 500, "times": 1}"#,
             r#"{"operation": "list", "status": 403, "code": "USER_ACCOUNT_BLOCKED", "times": 1}"#,
-            r#"{"operation": "list", "status": 503, "times": 1}"#,
+            r#"{"operation": "list", "status": 503, "retryAfter": 1, "times": 1}"#,
         ] {
             ids.push(
                 control

@@ -1,7 +1,6 @@
 //! Properties of the domain: ids, serde round trips, and the sharing algebra.
 
 use collab_core::sharing::{granted, revoked};
-use collab_core::wire::WireGeneration;
 use collab_core::{
     AccessConfig, AccessConfigId, ApiErrorCode, ApiErrorResponse, CreateEntityResponse, DatasetId,
     ObjectId, ParseIdError, ShareRequest, SharedAccessType, Timestamp,
@@ -215,35 +214,6 @@ fn every_spec_code_round_trips_through_its_text() {
     assert_eq!(since_2022, 55);
     for code in ApiErrorCode::ALL {
         assert_eq!(&code.as_str().parse::<ApiErrorCode>().unwrap(), code);
-    }
-}
-
-/// Strings with what JSON escapes and what it does not: quotes, backslashes, control
-/// characters, DEL, non-ASCII.
-fn any_text() -> impl Strategy<Value = String> {
-    prop::string::string_regex("(.|[\"\\\\\u{0}-\u{1f}\u{7f}é€😀]){0,12}").unwrap()
-}
-
-proptest! {
-    #[test]
-    fn a_list_written_directly_is_what_serde_writes(
-        configs in prop::collection::vec(access_config(), 0..4),
-        odd in prop::collection::vec((any_text(), any_text()), 0..3),
-        old in any::<bool>(),
-    ) {
-        let mut configs = configs;
-        // Names, addresses and teams the API would refuse, as a store could still hold.
-        for (config, (owner, team)) in configs.iter_mut().zip(odd) {
-            config.owner = owner;
-            config.users.push(team.clone());
-            config.teams.push(team);
-        }
-        let generation = if old { WireGeneration::V2022 } else { WireGeneration::Current };
-        let on_wire = generation.on_wire(&configs[..]);
-        prop_assert_eq!(
-            String::from_utf8(on_wire.to_json()).unwrap(),
-            serde_json::to_string(&on_wire).unwrap()
-        );
     }
 }
 

@@ -10,8 +10,9 @@ use collab_core::fixtures::Fixtures;
 use collab_faults::FaultRule;
 use secrecy::SecretString;
 
-use crate::WireMode;
-use crate::control::journal::DEFAULT_JOURNAL_SIZE;
+use crate::http::credentials::UserToken;
+use crate::http::generation::WireMode;
+use crate::journal::DEFAULT_JOURNAL_SIZE;
 
 /// The largest request body accepted by default: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -134,13 +135,6 @@ impl Default for ControlSettings {
 pub(crate) struct StateSettings {
     pub(crate) admin: Arc<dyn StateAdmin>,
     pub(crate) start: Fixtures,
-}
-
-/// One user the server knows, with the token that authenticates them.
-#[derive(Clone)]
-pub(crate) struct UserToken {
-    pub(crate) name: String,
-    pub(crate) token: SecretString,
 }
 
 impl<P> ServerConfig<P> {

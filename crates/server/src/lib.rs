@@ -72,13 +72,16 @@
 //! | shutdown grace | [`DEFAULT_SHUTDOWN_GRACE`] (10 s) | on shutdown: stop accepting, answer the requests in flight with `Connection: close`, close idle connections; what is left when the grace period ends is closed |
 //! | request body | [`DEFAULT_BODY_LIMIT`] (1 MiB) | `413` |
 //!
-//! Every `503` carries `Retry-After`. [`ServerHandle::open_connections`] tells how
+//! The server's own `503`s carry `Retry-After: 1` (a fault rule's, only when the rule
+//! sets `retryAfter`). [`ServerHandle::open_connections`] tells how
 //! many connections the server holds.
 //!
 //! # Inside a larger application
 //!
 //! [`router`] gives the plain axum [`Router`](axum::Router), with its middleware
-//! (logging, timeout, body limit, error bodies), to `merge` or `nest` elsewhere.
+//! (the record, timeout, body limit, error bodies), to mount with `nest_service`
+//! under a prefix of a host application. The connection settings (deadlines, the
+//! connection limit) are [`bind`]'s; a host's server applies its own.
 //!
 //! # Failure rules
 //!
@@ -94,29 +97,42 @@
 //! string.
 #![warn(missing_docs, unreachable_pub)]
 
-mod api;
+// The modules by rank, lowest first: a module imports only its own rank and those
+// below, and `api` and `control` never each other (`docs/architecture.md`, "The
+// server, by concern"; `tests/layers.rs` checks it).
+// 0, 1: the wire's vocabulary, then the request's context.
+mod http;
+mod request;
+// 2, 3, 4: the journal and the provider port, the configuration, the shared state.
+mod journal;
+mod provider;
+
 mod config;
-mod connection;
-mod control;
-mod middleware;
-mod router;
+
 mod state;
+// 5: the layers every request passes.
+mod middleware;
+// 6: the API and the control plane, side by side.
+mod api;
+mod control;
+// 7, 8, 9: the router, serving sockets, the test server.
+mod router;
+
+mod serve;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use api::generation::WireMode;
 pub use api::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
-pub use api::provider::RepositoryProvider;
 pub use api::versions::{LATEST_CLIENT_VERSION, MINIMUM_CLIENT_VERSION};
 pub use config::{
     ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_LINGER_BYTES, DEFAULT_LINGER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, ServerConfig,
 };
-pub use connection::serve::{BoundServer, ServerHandle, bind};
-pub use control::journal::{
-    DEFAULT_JOURNAL_SIZE, JOURNAL_BODY_BUDGET, JOURNAL_BODY_LIMIT, RecordedRequest,
-};
 pub use control::routes::CONTROL_OPENAPI_JSON;
+pub use http::generation::WireMode;
+pub use journal::{DEFAULT_JOURNAL_SIZE, JOURNAL_BODY_BUDGET, JOURNAL_BODY_LIMIT, RecordedRequest};
 pub use middleware::record::ACCESS_LOG_TARGET;
+pub use provider::RepositoryProvider;
 pub use router::router;
+pub use serve::bind::{BoundServer, ServerHandle, bind};

@@ -6,25 +6,28 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get};
 use tower::ServiceBuilder;
+use tower::util::{MapResponse, MapResponseLayer};
+use tower_http::catch_panic::{CatchPanic, CatchPanicLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{Timeout, TimeoutLayer};
 
-use crate::api::access_routes::AccessRoutes;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::api::access_routes::{ACCESS_CONFIG_PATH, ACCESS_PATH, AccessRoutes};
 use crate::api::{handlers, versions};
 use crate::control;
-use crate::control::journal::Journal;
+use crate::http::cause::Cause;
+use crate::http::generation::ErrorBody;
+use crate::journal::Journal;
 use crate::middleware::answers::{FinishAnswers, FinishAnswersLayer};
-use crate::middleware::catch_panic::{CatchPanic, CatchPanicLayer};
 use crate::middleware::declared_length::{DeclaredLength, DeclaredLengthLayer};
-use crate::middleware::record::{CONTROL_PREFIX, Record, RecordLayer};
-use crate::middleware::request_timeout::{RequestTimeout, RequestTimeoutLayer};
+use crate::middleware::panic::answer_panic;
+use crate::middleware::record::{Record, RecordLayer};
+use crate::middleware::timeout::mark_timeout;
+use crate::request::path::CONTROL_PREFIX;
 use crate::state::AppState;
 use crate::{RepositoryProvider, ServerConfig};
-
-/// Path of the create-or-update and list operations.
-pub(crate) const ACCESS_PATH: &str = "/v1/datasets/{datasetId}/collaboration/access";
-/// Path of the delete operation.
-pub(crate) const ACCESS_CONFIG_PATH: &str =
-    "/v1/datasets/{datasetId}/collaboration/access/{accessConfigId}";
 
 /// The axum [`Router`] serving Lightly's Collaboration API over `config`'s provider.
 ///
@@ -66,7 +69,9 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// is a body not complete within [`ServerConfig::body_read_timeout`]; missing
 /// credentials `401`, a body not declared as JSON `415`, a body over the limit `413`,
 /// an unknown path `404`, a known path with another method `405`, a request over the
-/// timeout `503`, and a panic in the backend `500`. Every `503` carries `Retry-After`.
+/// timeout `503`, and a panic in the backend `500`. The server's own `503`s (timeout,
+/// connection limit, an unavailable backend) carry `Retry-After: 1`; a fault rule's
+/// answer carries it only when the rule sets `retryAfter`.
 ///
 /// Only requests that hyper can parse reach the router. Those it rejects at the
 /// protocol level (a malformed request line or header, a URI or header section over
@@ -81,7 +86,11 @@ pub(crate) const ACCESS_CONFIG_PATH: &str =
 /// while a request is answered.
 ///
 /// Use it to mount the API inside a larger axum application, or [`bind`](crate::bind)
-/// to serve it on its own.
+/// to serve it on its own. Mounted with `nest_service("/prefix", router(config))`,
+/// it answers under the prefix with everything above (tested in `tests/mount.rs`);
+/// the connection settings of [`ServerConfig`] (header, idle and write deadlines,
+/// the connection limit, the lingering close, the shutdown grace) are
+/// [`bind`](crate::bind)'s, and the host's server applies its own instead.
 pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
     Router::new().fallback_service(layered_router_and_journal(config).0)
 }
@@ -107,8 +116,11 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
         .route("/v1/versions/pip/latest", get(versions::latest));
     // A state document of many configs is larger than any API request: the control
     // plane has a limit of its own.
+    // tower-http's limit answers a bare `413`; the layer around it says which limit
+    // applied, for the finishing layer to name.
     let control = control::routes::routes::<P>().layer(
         ServiceBuilder::new()
+            .layer(axum::middleware::map_response(mark_control_limit))
             .layer(RequestBodyLimitLayer::new(CONTROL_BODY_LIMIT))
             .layer(DefaultBodyLimit::max(CONTROL_BODY_LIMIT)),
     );
@@ -131,9 +143,13 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
     // generation. The API's body extractors read within `limit` themselves.
     let layered = ServiceBuilder::new()
         .layer(RecordLayer::new(Some(Arc::clone(&journal)), wire_mode))
-        .layer(FinishAnswersLayer::new(wire_mode, timeout, limit))
-        .layer(CatchPanicLayer)
-        .layer(RequestTimeoutLayer::new(timeout))
+        .layer(FinishAnswersLayer::new(wire_mode, timeout))
+        .layer(CatchPanicLayer::custom(answer_panic as PanicAnswer))
+        .layer(MapResponseLayer::new(mark_timeout as MarkTimeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
         .layer(DeclaredLengthLayer::new(limit))
         .service(routes);
     (layered, journal)
@@ -141,9 +157,30 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
 
 /// The router inside the layers every request passes, as
 /// [`layered_router_and_journal`] makes it.
-pub(crate) type LayeredRouter =
-    Record<FinishAnswers<CatchPanic<RequestTimeout<DeclaredLength<AccessRoutes>>>>>;
+pub(crate) type LayeredRouter = Record<
+    FinishAnswers<
+        CatchPanic<MapResponse<Timeout<DeclaredLength<AccessRoutes>>, MarkTimeout>, PanicAnswer>,
+    >,
+>;
+
+/// The answer to a panic, as tower-http's `CatchPanic` takes it.
+type PanicAnswer = fn(Box<dyn std::any::Any + Send + 'static>) -> Response;
+
+/// The marking of the timeout's answer, as tower's `MapResponse` takes it.
+type MarkTimeout = fn(Response) -> Response;
 
 /// The largest body the control plane accepts (`PUT /_collab/state` of a large state):
 /// 64 MiB.
 pub(crate) const CONTROL_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Marks the bare `413` of the control plane's body limit with the limit that applied.
+async fn mark_control_limit<B>(mut response: Response<B>) -> Response<B> {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && response.extensions().get::<ErrorBody>().is_none()
+    {
+        response.extensions_mut().insert(Cause::TooLarge {
+            limit: CONTROL_BODY_LIMIT,
+        });
+    }
+    response
+}

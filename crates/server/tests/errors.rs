@@ -171,6 +171,48 @@ async fn a_body_without_a_json_content_type_answers_415() {
     .await;
 }
 
+/// Issue 25, defect 1: the content type is a MIME type, not a prefix. `application/jsonx`
+/// is not JSON (axum's `Json` answers `415`); `application/json` and `application/*+json`
+/// are, with parameters.
+#[tokio::test]
+async fn a_content_type_that_only_begins_like_json_answers_415_and_writes_nothing() {
+    let server = TestServer::start().await;
+    let valid = r#"{"accessType": "WRITE", "users": ["ann@example.com"]}"#;
+    let post = |content_type: &'static str| {
+        server
+            .client
+            .post(server.access_url(DATASET))
+            .bearer_auth(ALICE)
+            .header("content-type", content_type)
+            .body(valid)
+            .send()
+    };
+    for wrong in ["application/jsonx", "application/json-patch", "text/json"] {
+        let response = post(wrong).await.expect("request");
+        expect_error(
+            response,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiErrorCode::BadRequest,
+        )
+        .await;
+    }
+    assert_eq!(
+        server.store.configs(&server.dataset),
+        Some(Vec::new()),
+        "nothing was written"
+    );
+    for right in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/vnd.lightly+json",
+    ] {
+        let response = post(right).await.expect("request");
+        assert_eq!(response.status(), StatusCode::CREATED, "{right}");
+    }
+    server.handle.shutdown().await;
+}
+
 #[tokio::test]
 async fn an_unknown_route_answers_404_not_found() {
     let server = TestServer::start().await;

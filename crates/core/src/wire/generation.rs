@@ -168,9 +168,6 @@ pub struct OnWire<'a, T: ?Sized> {
     pub(super) value: &'a T,
 }
 
-// `OnWire::to_json` (list_json.rs) writes the same fields in the same order, without
-// serde; the property test `a_list_written_directly_is_what_serde_writes` keeps them
-// equal.
 impl Serialize for OnWire<'_, AccessConfig> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let config = self.value;

@@ -7,7 +7,6 @@
 
 mod errors;
 pub mod generation;
-mod list_json;
 
 pub use errors::{CallTarget, RetryAfter, error_from_response, error_to_response};
 pub use generation::{IncomingShareRequest, OnWire, UnknownGeneration, WireGeneration};

@@ -9,6 +9,10 @@
 //! the same handlers with its ids already parsed ([`AccessIds`]). Anything else (a
 //! malformed or percent-encoded id, `HEAD`, another method, any other path) goes to
 //! axum's router, which answers it as it always has.
+//!
+//! The paths are written once, here ([`ACCESS_PATH`], [`ACCESS_CONFIG_PATH`]): the
+//! router routes them, and the matcher's prefix and suffix are cut from the same
+//! strings when it is made.
 
 use std::convert::Infallible;
 use std::task::{Context, Poll};
@@ -22,15 +26,33 @@ use axum::routing::future::RouteFuture;
 use collab_core::{AccessConfigId, DatasetId, OBJECT_ID_LEN};
 use tower::Service;
 
-use crate::middleware::record;
+use crate::request::notes::{self, AccessIds};
 
-/// The ids of a request that [`AccessRoutes`] matched, in its
-/// [`RequestNotes`](crate::middleware::record::RequestNotes).
+/// Path of the create-or-update and list operations.
+pub(crate) const ACCESS_PATH: &str = "/v1/datasets/{datasetId}/collaboration/access";
+/// Path of the delete operation: [`ACCESS_PATH`], then the config's id.
+pub(crate) const ACCESS_CONFIG_PATH: &str =
+    "/v1/datasets/{datasetId}/collaboration/access/{accessConfigId}";
+
+/// The dataset's parameter in [`ACCESS_PATH`].
+const DATASET_PARAMETER: &str = "{datasetId}";
+
+/// [`ACCESS_PATH`] around its dataset id: what comes before and after it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct AccessIds {
-    pub(crate) dataset: DatasetId,
-    /// The `{accessConfigId}` of a delete.
-    pub(crate) config: Option<AccessConfigId>,
+struct Shape {
+    before: &'static str,
+    after: &'static str,
+}
+
+impl Shape {
+    /// The shape of [`ACCESS_PATH`]; [`ACCESS_CONFIG_PATH`] must be it and one more
+    /// segment (checked by a test).
+    fn of_access_path() -> Self {
+        let (before, after) = ACCESS_PATH
+            .split_once(DATASET_PARAMETER)
+            .unwrap_or((ACCESS_PATH, ""));
+        Self { before, after }
+    }
 }
 
 /// Which of the three operations a request is, if it is one with valid ids.
@@ -51,6 +73,7 @@ pub(crate) struct AccessRoutes {
     config: MethodRouter,
     /// Every route, these included.
     router: Router,
+    shape: Shape,
 }
 
 impl AccessRoutes {
@@ -59,6 +82,7 @@ impl AccessRoutes {
             access,
             config,
             router,
+            shape: Shape::of_access_path(),
         }
     }
 }
@@ -75,8 +99,8 @@ impl Service<Request<Body>> for AccessRoutes {
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         // The ids go to the handlers in the request's notes (no router runs without
         // the record layer that makes them).
-        let notes = record::notes(request.extensions());
-        match notes.zip(matched(request.method(), request.uri().path())) {
+        let notes = notes::notes(request.extensions());
+        match notes.zip(matched(self.shape, request.method(), request.uri().path())) {
             Some((notes, (route, ids))) => {
                 notes.note_route(ids);
                 match route {
@@ -89,14 +113,11 @@ impl Service<Request<Body>> for AccessRoutes {
     }
 }
 
-const DATASETS: &str = "/v1/datasets/";
-const ACCESS: &str = "/collaboration/access";
-
 /// The operation and ids of a request of one of the three operations with valid ids.
-fn matched(method: &Method, path: &str) -> Option<(AccessRoute, AccessIds)> {
-    let rest = path.strip_prefix(DATASETS)?;
+fn matched(shape: Shape, method: &Method, path: &str) -> Option<(AccessRoute, AccessIds)> {
+    let rest = path.strip_prefix(shape.before)?;
     let dataset = rest.get(..OBJECT_ID_LEN)?.parse::<DatasetId>().ok()?;
-    let rest = rest[OBJECT_ID_LEN..].strip_prefix(ACCESS)?;
+    let rest = rest[OBJECT_ID_LEN..].strip_prefix(shape.after)?;
     match rest.strip_prefix('/') {
         None if rest.is_empty() && (method == Method::GET || method == Method::POST) => Some((
             AccessRoute::Access,
@@ -124,7 +145,7 @@ mod tests {
     const C: &str = "aaaaaaaaaaaaaaaaaaaaaaaa";
 
     fn route(method: Method, path: &str) -> Option<AccessRoute> {
-        matched(&method, path).map(|(route, _)| route)
+        matched(Shape::of_access_path(), &method, path).map(|(route, _)| route)
     }
 
     #[test]
@@ -133,9 +154,22 @@ mod tests {
         let delete = format!("{list}/{C}");
         assert_eq!(route(Method::GET, &list), Some(AccessRoute::Access));
         assert_eq!(route(Method::POST, &list), Some(AccessRoute::Access));
-        let (_, ids) = matched(&Method::DELETE, &delete).expect("matched");
+        let (_, ids) = matched(Shape::of_access_path(), &Method::DELETE, &delete).expect("matched");
         assert_eq!(ids.dataset.to_string(), D);
         assert_eq!(ids.config.map(|c| c.to_string()).as_deref(), Some(C));
+    }
+
+    #[test]
+    fn the_matcher_has_the_shape_of_the_routes_the_router_has() {
+        let shape = Shape::of_access_path();
+        assert_eq!(
+            (shape.before, shape.after),
+            ("/v1/datasets/", "/collaboration/access")
+        );
+        assert_eq!(
+            ACCESS_CONFIG_PATH,
+            format!("{ACCESS_PATH}/{{accessConfigId}}")
+        );
     }
 
     #[test]

@@ -1,127 +1,14 @@
-//! Who is calling: the credentials of a request, and the repository acting as them.
-
-use std::borrow::Cow;
+//! Who is calling: the repository acting as a request's authenticated user.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
 use collab_core::Error;
-use secrecy::{ExposeSecret, SecretString};
-use subtle::ConstantTimeEq;
 
-use crate::RepositoryProvider;
-use crate::api::error::ServerError;
-use crate::config::UserToken;
+use crate::http::credentials::presented_token;
+use crate::http::error::ServerError;
+use crate::provider::RepositoryProvider;
+use crate::request::notes::note_user;
 use crate::state::AppState;
-
-/// The users the server knows, looked up by token in constant time.
-pub(crate) struct Users {
-    users: Vec<UserToken>,
-}
-
-impl Users {
-    pub(crate) fn new(users: Vec<UserToken>) -> Self {
-        Self { users }
-    }
-
-    /// These users and `user`, in place of a user of the same name.
-    pub(crate) fn with(&self, user: UserToken) -> Self {
-        let mut users: Vec<UserToken> = self
-            .users
-            .iter()
-            .filter(|known| known.name != user.name)
-            .cloned()
-            .collect();
-        users.push(user);
-        Self { users }
-    }
-
-    /// The user whose token is `presented`, if any.
-    ///
-    /// Compares against every user's token with [`ConstantTimeEq`] and does not stop
-    /// at a match, so the time taken does not tell an attacker how much of a token
-    /// was right (only, as for any such comparison, whether the lengths matched).
-    pub(crate) fn find(&self, presented: &str) -> Option<&str> {
-        let mut found = None;
-        for user in &self.users {
-            if is_token(&user.token, presented) && found.is_none() {
-                found = Some(user.name.as_str());
-            }
-        }
-        found
-    }
-}
-
-/// Whether `presented` is `token`, compared in constant time (the time taken tells
-/// nothing of how much of it was right, only, as for any such comparison, whether the
-/// lengths matched).
-pub(crate) fn is_token(token: &SecretString, presented: &str) -> bool {
-    token
-        .expose_secret()
-        .as_bytes()
-        .ct_eq(presented.as_bytes())
-        .into()
-}
-
-/// The token a request carries: the `token` query parameter (Lightly's `ApiKeyAuth`)
-/// if present, else an `Authorization: Bearer` header (`auth0Bearer`).
-///
-/// Error messages never repeat what was sent. A token that needs no decoding is
-/// borrowed from the request.
-pub(crate) fn presented_token(parts: &Parts) -> Result<Cow<'_, str>, Error> {
-    let query = parts.uri.query().unwrap_or_default();
-    match first_two_values(query, "token") {
-        (Some(_), Some(_)) => Err(Error::Unauthorized {
-            message: "the token query parameter is given more than once".into(),
-        }),
-        (Some(token), None) if token.is_empty() => Err(Error::Unauthorized {
-            message: "the token query parameter is empty".into(),
-        }),
-        (Some(token), None) => Ok(token),
-        (None, _) => bearer_token(&parts.headers),
-    }
-}
-
-/// The first two values of `key` in `query`, decoded as a form. A query with nothing
-/// to decode (no `%`, no `+`), as a token's usually is, is read in one pass over its
-/// bytes, without copying.
-fn first_two_values<'q>(query: &'q str, key: &str) -> (Option<Cow<'q, str>>, Option<Cow<'q, str>>) {
-    if query.bytes().any(|byte| matches!(byte, b'%' | b'+')) {
-        let mut values = form_urlencoded::parse(query.as_bytes())
-            .filter(|(name, _)| name == key)
-            .map(|(_, value)| value);
-        return (values.next(), values.next());
-    }
-    let mut values = query.split('&').filter_map(|pair| {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (name == key).then_some(Cow::Borrowed(value))
-    });
-    (values.next(), values.next())
-}
-
-fn bearer_token(headers: &HeaderMap) -> Result<Cow<'_, str>, Error> {
-    let unauthorized = |message: &str| Error::Unauthorized {
-        message: message.into(),
-    };
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(unauthorized(
-            "no credentials: send ?token=<API token> or Authorization: Bearer <token>",
-        ));
-    };
-    let value = value
-        .to_str()
-        .map_err(|_| unauthorized("the Authorization header is not text"))?;
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(Cow::Borrowed(token.trim()))
-        }
-        _ => Err(unauthorized(
-            "the Authorization header is not of the form Bearer <token>",
-        )),
-    }
-}
 
 /// The repository acting as the authenticated caller of a request, and the caller's
 /// name.
@@ -130,7 +17,7 @@ fn bearer_token(headers: &HeaderMap) -> Result<Cow<'_, str>, Error> {
 /// Records the user's name (never the token) in the request's log span.
 pub(crate) struct Caller<R> {
     pub(crate) repository: R,
-    /// The caller's own copy of the name (see [`RequestNotes`](crate::middleware::record::RequestNotes)).
+    /// The caller's own copy of the name (see [`RequestNotes`](crate::request::notes::RequestNotes)).
     pub(crate) user: Box<str>,
 }
 
@@ -146,116 +33,10 @@ impl<P: RepositoryProvider> FromRequestParts<AppState<P>> for Caller<P::Reposito
         let user = users.find(&token).ok_or_else(|| Error::Unauthorized {
             message: "the token is not known".into(),
         })?;
-        crate::middleware::record::note_user(&parts.extensions, user);
+        note_user(&parts.extensions, user);
         Ok(Self {
             repository: state.provider().for_user(user),
             user: user.into(),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn users() -> Users {
-        Users::new(vec![
-            UserToken {
-                name: "alice".into(),
-                token: "a-token".into(),
-            },
-            UserToken {
-                name: "bob".into(),
-                token: "b-token".into(),
-            },
-            UserToken {
-                name: "carol".into(),
-                token: "a-token".into(),
-            },
-        ])
-    }
-
-    #[test]
-    fn finds_the_user_of_a_token_and_no_one_for_others() {
-        let users = users();
-        assert_eq!(users.find("b-token"), Some("bob"));
-        assert_eq!(users.find("b-toke"), None);
-        assert_eq!(users.find("b-token "), None);
-        assert_eq!(users.find(""), None);
-    }
-
-    #[test]
-    fn a_shared_token_belongs_to_the_user_added_first() {
-        assert_eq!(users().find("a-token"), Some("alice"));
-    }
-
-    fn parts(uri: &str, authorization: Option<&str>) -> Parts {
-        let mut request = axum::http::Request::builder().uri(uri);
-        if let Some(value) = authorization {
-            request = request.header(header::AUTHORIZATION, value);
-        }
-        request.body(()).expect("valid request").into_parts().0
-    }
-
-    fn unauthorized_message(result: Result<Cow<'_, str>, Error>) -> String {
-        match result {
-            Err(Error::Unauthorized { message }) => message,
-            other => panic!("expected Unauthorized, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_plain_query_is_split_as_a_form_would_decode_it() {
-        for query in [
-            "token=abc",
-            "a=1&token=abc&b",
-            "token=&x=1",
-            "token",
-            "&&token=abc&&",
-            "x=1&token=a=b",
-            "token=one&token=two&token=three",
-            "tok%65n=abc",
-            "token=a+b%2Fc",
-            "",
-        ] {
-            let (first, second) = first_two_values(query, "token");
-            let ours: Vec<String> = first
-                .into_iter()
-                .chain(second)
-                .map(Cow::into_owned)
-                .collect();
-            let form: Vec<String> = form_urlencoded::parse(query.as_bytes())
-                .filter(|(name, _)| name == "token")
-                .map(|(_, value)| value.into_owned())
-                .take(2)
-                .collect();
-            assert_eq!(ours, form, "{query:?}");
-        }
-    }
-
-    #[test]
-    fn reads_the_query_token_first_then_the_bearer_header() {
-        let both = parts("/x?a=1&token=q%2Btok", Some("Bearer h-tok"));
-        assert_eq!(presented_token(&both).expect("token"), "q+tok");
-        let header_only = parts("/x", Some("bearer  h-tok "));
-        assert_eq!(presented_token(&header_only).expect("token"), "h-tok");
-    }
-
-    #[test]
-    fn missing_empty_or_foreign_credentials_are_unauthorized_without_echo() {
-        let missing = unauthorized_message(presented_token(&parts("/x", None)));
-        assert!(missing.contains("no credentials"), "{missing}");
-        let empty = unauthorized_message(presented_token(&parts("/x?token=", None)));
-        assert!(empty.contains("empty"), "{empty}");
-        let basic = unauthorized_message(presented_token(&parts("/x", Some("Basic c2VjcmV0"))));
-        assert!(
-            basic.contains("Bearer <token>") && !basic.contains("c2VjcmV0"),
-            "{basic}"
-        );
-        let twice = unauthorized_message(presented_token(&parts("/x?token=s1&token=s2", None)));
-        assert!(
-            twice.contains("more than once") && !twice.contains("s1") && !twice.contains("s2"),
-            "{twice}"
-        );
     }
 }

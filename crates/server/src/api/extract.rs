@@ -10,12 +10,12 @@ use axum::http::request::Parts;
 use collab_core::{AccessConfigId, DatasetId, Error};
 use serde::de::DeserializeOwned;
 
-use crate::RepositoryProvider;
-use crate::api::access_routes::AccessIds;
-use crate::api::error::ServerError;
-use crate::api::json::is_json;
 use crate::api::object_only::ObjectBody;
-use crate::middleware::record::{self, RequestNotes};
+use crate::http::error::ServerError;
+use crate::http::json::is_json;
+use crate::provider::RepositoryProvider;
+use crate::request::notes::AccessIds;
+use crate::request::notes::{self, RequestNotes};
 use crate::state::AppState;
 
 /// The `{datasetId}` of the path, parsed; a malformed id answers `400` naming it. A
@@ -70,7 +70,7 @@ impl<S: Send + Sync> FromRequestParts<S> for DatasetPath {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let dataset = match record::notes(&parts.extensions).and_then(RequestNotes::route) {
+        let dataset = match notes::notes(&parts.extensions).and_then(RequestNotes::route) {
             Some(ids) => ids.dataset,
             None => {
                 let params = path_params(parts, state).await?;
@@ -89,7 +89,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ConfigPath {
         if let Some(AccessIds {
             dataset,
             config: Some(config),
-        }) = record::notes(&parts.extensions).and_then(RequestNotes::route)
+        }) = notes::notes(&parts.extensions).and_then(RequestNotes::route)
         {
             note_dataset(parts, dataset);
             return Ok(Self { dataset, config });
@@ -105,7 +105,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ConfigPath {
 
 /// Notes the dataset of the path for the request's record.
 fn note_dataset(parts: &Parts, dataset: DatasetId) {
-    if let Some(notes) = record::notes(&parts.extensions) {
+    if let Some(notes) = notes::notes(&parts.extensions) {
         notes.note_dataset(dataset);
     }
 }
@@ -153,7 +153,7 @@ async fn read_noted_body<P: RepositoryProvider>(
 ) -> Result<Bytes, ServerError> {
     // The limit is the extractors' own: the API's routes have no limiting layer.
     DefaultBodyLimit::max(state.body_limit()).apply(&mut request);
-    let notes = record::notes(request.extensions()).cloned();
+    let notes = notes::notes(request.extensions()).cloned();
     let bytes = within_body_read_timeout(state, async {
         Bytes::from_request(request, state)
             .await

@@ -13,16 +13,11 @@ use axum::response::{IntoResponse, Response};
 use collab_core::DatasetId;
 use collab_faults::{Call, DropMode, FaultAction, Faults, Operation};
 
-use crate::RepositoryProvider;
-use crate::api::error::ServerError;
-use crate::middleware::record::RequestNotes;
+use crate::http::cause::NoAnswer;
+use crate::http::error::ServerError;
+use crate::provider::RepositoryProvider;
+use crate::request::notes::RequestNotes;
 use crate::state::AppState;
-
-/// On a response: close the connection instead of sending it. The connection layer
-/// turns it into an error for hyper, which then closes the connection unanswered; a
-/// router used without that layer sends the `503` it is.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct NoAnswer;
 
 /// The fault rules an API request is checked against: none when no rule is armed as
 /// it arrives, as in most runs, which then costs one atomic load and nothing the

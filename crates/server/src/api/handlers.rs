@@ -8,15 +8,15 @@ use collab_core::{AccessConfigRepository, CreateEntityResponse};
 
 use collab_faults::Operation;
 
-use crate::RepositoryProvider;
 use crate::api::auth::Caller;
-use crate::api::error::ServerError;
 use crate::api::extract::{ConfigPath, DatasetPath, IgnoredBody, JsonBody};
 use crate::api::faults::{self, ArmedFaults};
-use crate::api::generation::AnsweredIn;
-use crate::api::json::{APPLICATION_JSON, json_bytes_response, json_response};
 use crate::api::openapi::{OPENAPI_2022_JSON, OPENAPI_JSON};
-use crate::middleware::record::RequestNotes;
+use crate::http::error::ServerError;
+use crate::http::generation::AnsweredIn;
+use crate::http::json::{APPLICATION_JSON, json_response};
+use crate::provider::RepositoryProvider;
+use crate::request::notes::RequestNotes;
 
 /// `POST /v1/datasets/{datasetId}/collaboration/access`: `201` with `{"id": ...}`.
 /// Either generation's spelling is accepted; a caller nothing else placed is answered
@@ -60,9 +60,7 @@ pub(crate) async fn list<P: RepositoryProvider>(
     let call = (Operation::List, &dataset, &*caller.user);
     faults::around(&faults, &notes, call, async {
         match caller.repository.list(&dataset).await {
-            Ok(configs) => {
-                json_bytes_response(StatusCode::OK, generation.on_wire(&*configs).to_json())
-            }
+            Ok(configs) => json_response(StatusCode::OK, &generation.on_wire(&*configs)),
             Err(error) => ServerError::from(error).into_response(),
         }
     })

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::api::json::json_response;
+use crate::http::json::json_response;
 
 /// What `GET /v1/versions/pip/minimum` answers: the oldest `lightly` release that may
 /// talk to this server. Every official client generation served (1.2.30 on) is above it.

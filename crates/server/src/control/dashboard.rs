@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 
-use crate::middleware::record::CONTROL_PREFIX;
+use crate::request::path::CONTROL_PREFIX;
 
 /// Where the page is: the control plane's prefix, with its slash.
 const PAGE: &str = "/_collab/";

@@ -7,7 +7,7 @@ use collab_core::admin::AdminError;
 use collab_core::fixtures::FixtureError;
 use serde::Serialize;
 
-use crate::api::json::json_response;
+use crate::http::json::json_response;
 
 /// Why a control request was refused. Nothing changed in any case.
 #[derive(Debug, thiserror::Error)]

@@ -14,12 +14,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::RepositoryProvider;
-use crate::api::auth::presented_token;
-use crate::api::json::{APPLICATION_JSON, json_response};
 use crate::control::error::ControlError;
-use crate::control::journal::Filter;
-use crate::middleware::record::CONTROL_PREFIX;
+use crate::http::credentials::presented_token;
+use crate::http::json::{APPLICATION_JSON, json_response};
+use crate::journal::Filter;
+use crate::provider::RepositoryProvider;
+use crate::request::path::CONTROL_PREFIX;
 use crate::state::AppState;
 
 /// The OpenAPI document of the control plane (`GET /_collab/openapi.json`).

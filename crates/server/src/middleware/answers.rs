@@ -1,10 +1,11 @@
 //! The layer that finishes every answer: [`FinishAnswersLayer`].
 //!
 //! It places each request in a generation of the wire before the handlers run, and
-//! on the way back gives the bare error answers of the layers below it (tower-http's
-//! `413` and `503`) an `ApiErrorResponse` body, adds `Retry-After` to every `503`,
-//! and writes error bodies in the caller's generation. One hand-written service with
-//! no boxed future, because it runs on every request.
+//! on the way back gives the bare answers of the layers below it the error body and
+//! headers of their [`Cause`] (the request timeout's `503` with `Retry-After`, a body
+//! limit's `413` naming that limit), and writes error bodies in the caller's
+//! generation. It reads what made an answer from the answer's extensions, never from
+//! its status, and adds no header of its own.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,39 +13,30 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::body::{Body, HttpBody};
-use axum::http::{Request, StatusCode};
+use axum::http::Request;
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
-use crate::WireMode;
-use crate::api::error::ServerError;
-use crate::api::generation::{Placement, in_callers_generation};
-use crate::api::json::{is_json, replace_body};
-use crate::middleware::record::{self, RequestNotes};
+use crate::http::cause::Cause;
+use crate::http::error::ServerError;
+use crate::http::generation::WireMode;
+use crate::http::generation::{ErrorBody, Placement, in_callers_generation};
+use crate::http::json::{is_json, replace_body};
+use crate::request::id::IdText;
+use crate::request::notes::{self, RequestNotes};
 
 /// Finishes the answers of the service it wraps (see the module docs).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FinishAnswersLayer {
     mode: WireMode,
-    limits: Limits,
+    timeout: Duration,
 }
 
 impl FinishAnswersLayer {
-    /// Places callers by `mode`; explains bare `503`s by the request `timeout` and
-    /// bare `413`s by the body `limit`.
-    pub(crate) fn new(mode: WireMode, timeout: Duration, limit: usize) -> Self {
-        Self {
-            mode,
-            limits: Limits { timeout, limit },
-        }
+    /// Places callers by `mode`; the request `timeout` is named in a timeout's body.
+    pub(crate) fn new(mode: WireMode, timeout: Duration) -> Self {
+        Self { mode, timeout }
     }
-}
-
-/// What the body filler needs to explain a bare answer.
-#[derive(Debug, Clone, Copy)]
-struct Limits {
-    timeout: Duration,
-    limit: usize,
 }
 
 impl<S> Layer<S> for FinishAnswersLayer {
@@ -82,7 +74,7 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         // The record layer placed the caller and named the request; without it (the
         // busy answers), the caller is placed here and the request has no id.
-        let notes = record::notes(request.extensions()).cloned();
+        let notes = notes::notes(request.extensions()).cloned();
         let placement = notes.as_ref().map_or_else(
             || Placement::of(self.layer.mode, request.headers()),
             RequestNotes::placement,
@@ -91,7 +83,7 @@ where
             answer: self.inner.call(request),
             placement,
             notes,
-            limits: self.layer.limits,
+            timeout: self.layer.timeout,
         }
     }
 }
@@ -103,7 +95,7 @@ pin_project_lite::pin_project! {
         answer: F,
         placement: Placement,
         notes: Option<RequestNotes>,
-        limits: Limits,
+        timeout: Duration,
     }
 }
 
@@ -118,37 +110,40 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let response = ready!(this.answer.poll(cx))?;
-        let filled = give_bare_errors_a_body(response, *this.limits);
-        let request_id = this.notes.as_ref().map(RequestNotes::id);
+        let filled = give_bare_errors_a_body(response, *this.timeout);
+        // Written out only for an error body, the one place it goes.
+        let request_id = this
+            .notes
+            .as_ref()
+            .filter(|_| filled.extensions().get::<ErrorBody>().is_some())
+            .map(|notes| notes.id().text());
         Poll::Ready(Ok(in_callers_generation(
             filled,
             *this.placement,
-            request_id,
+            request_id.as_ref().map(IdText::as_str),
         )))
     }
 }
 
-/// Gives an error answer without a JSON body (made by a tower-http layer: `413` from
-/// the body limit, `503` from the timeout) an `ApiErrorResponse` body, keeping its
-/// status and other headers, and every `503` a `Retry-After`. Answers that are
-/// already JSON keep their body.
-fn give_bare_errors_a_body<B>(mut response: Response<B>, limits: Limits) -> Response
+/// Gives a bare answer the error body and headers of its [`Cause`], keeping its
+/// status and other headers; an error answer with neither an error body nor a cause
+/// (a rejection of axum's own) gets a body naming its status. Every other answer is
+/// left as it is.
+fn give_bare_errors_a_body<B>(response: Response<B>, timeout: Duration) -> Response
 where
     B: HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    crate::middleware::retry_after::on_unavailable(&mut response);
+    let response = response.map(Body::new);
+    if response.extensions().get::<ErrorBody>().is_some() {
+        return response;
+    }
+    if let Some(cause) = response.extensions().get::<Cause>().copied() {
+        return replace_body(response, cause.error(timeout).into_response());
+    }
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
-        return response.map(Body::new);
+        return response;
     }
-    let error = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ServerError::PayloadTooLarge {
-            limit: limits.limit,
-        },
-        // Handlers answer their 503s in JSON: a bare one is the timeout's.
-        StatusCode::SERVICE_UNAVAILABLE => ServerError::timeout(limits.timeout),
-        status => ServerError::Status { status },
-    };
-    replace_body(response.map(Body::new), error.into_response())
+    replace_body(response, ServerError::Status { status }.into_response())
 }

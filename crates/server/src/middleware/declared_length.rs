@@ -15,7 +15,8 @@ use std::task::{Context, Poll};
 use axum::http::{Request, Response, StatusCode, header};
 use tower::{Layer, Service};
 
-use crate::middleware::record::CONTROL_PREFIX;
+use crate::http::cause::Cause;
+use crate::request::path::is_control_path;
 
 /// Refuses a declared body over `limit` outside the control plane (see the module docs).
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +65,9 @@ where
         if declares_over(&request, self.limit) {
             let mut refusal = Response::new(ResBody::default());
             *refusal.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+            refusal
+                .extensions_mut()
+                .insert(Cause::TooLarge { limit: self.limit });
             return Checked::Refused {
                 refusal: Some(refusal),
             };
@@ -110,7 +114,7 @@ fn declares_over<B>(request: &Request<B>, limit: usize) -> bool {
         .ok()
         .and_then(|text| text.parse::<u64>().ok());
     declared.is_some_and(|declared| declared > limit as u64)
-        && !request.uri().path().starts_with(CONTROL_PREFIX)
+        && !is_control_path(request.uri().path())
 }
 
 #[cfg(test)]
@@ -131,5 +135,6 @@ mod tests {
         assert!(!declares_over(&request("/v1/x", Some("10")), 10));
         assert!(!declares_over(&request("/v1/x", None), 10));
         assert!(!declares_over(&request("/_collab/state", Some("11")), 10));
+        assert!(declares_over(&request("/_collabX/state", Some("11")), 10));
     }
 }

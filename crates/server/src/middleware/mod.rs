@@ -1,10 +1,12 @@
 //! The layers every request passes: the record of each request (its id, the access
-//! log's event, the request journal's entry), the finishing of answers (error bodies
-//! in the caller's generation, `Retry-After`), and the request timeout.
+//! log's event, the request journal's entry), the finishing of answers (the error
+//! bodies of bare answers, by their cause; error bodies in the caller's generation),
+//! the answer to a panic and the marking of the timeout's answer (for tower-http's
+//! `CatchPanic` and `Timeout`), and the declared body length. Imports only the layers
+//! below: `http`, `request`, the journal.
 
 pub(crate) mod answers;
-pub(crate) mod catch_panic;
 pub(crate) mod declared_length;
+pub(crate) mod panic;
 pub(crate) mod record;
-pub(crate) mod request_timeout;
-pub(crate) mod retry_after;
+pub(crate) mod timeout;

@@ -16,243 +16,25 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
-use axum::body::Bytes;
-use axum::http::{HeaderName, HeaderValue, Method, Request, Response, Uri};
-use collab_core::DatasetId;
+use axum::http::{Method, Request, Response, Uri};
 use collab_core::wire::WireGeneration;
 use tower::{Layer, Service};
-use tracing::Span;
 use tracing::instrument::Instrumented;
 
-use crate::WireMode;
-use crate::api::access_routes::AccessIds;
-use crate::api::faults::NoAnswer;
-use crate::api::generation::{Placement, answered_in};
-use crate::control::journal::{Entry, Journal};
+use crate::http::cause::NoAnswer;
+use crate::http::generation::{Placement, WireMode, answered_in};
+use crate::journal::{Entry, Journal};
+use crate::request::id::{IdText, RequestId, X_REQUEST_ID};
+use crate::request::notes::RequestNotes;
+use crate::request::path::{dataset_named_by, is_control_path};
 
 /// The target of the access log's events: filter it on its own with, say,
 /// `RUST_LOG=info,collab_server::access=off`.
 pub const ACCESS_LOG_TARGET: &str = "collab_server::access";
-
-/// The header that carries a request's id, both ways.
-pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The prefix of the control plane's routes, which the journal leaves out.
-pub(crate) const CONTROL_PREFIX: &str = "/_collab";
-
-/// What the layers and handlers know of a request for its record: its id and
-/// placement, made when it arrives, and what the handlers learn (the authenticated
-/// user, the dataset of its path, its body, the fault rule that fired on it), each set
-/// at most once. One request extension, so that a request pays for one.
-#[derive(Debug, Clone)]
-pub(crate) struct RequestNotes(Arc<Notes>);
-
-#[derive(Debug)]
-struct Notes {
-    id: RequestId,
-    placement: Placement,
-    /// The request's own copy: a name shared by every request would be a reference
-    /// count that the server's threads contend for.
-    user: OnceLock<Box<str>>,
-    dataset: OnceLock<DatasetId>,
-    /// The ids of a request that the API's routes matched before the router.
-    route: OnceLock<AccessIds>,
-    body: OnceLock<Bytes>,
-    fault: OnceLock<u64>,
-}
-
-impl RequestNotes {
-    /// The notes of a request that arrived with `id`, placed at `placement`.
-    fn new(id: RequestId, placement: Placement) -> Self {
-        Self(Arc::new(Notes {
-            id,
-            placement,
-            user: OnceLock::new(),
-            dataset: OnceLock::new(),
-            route: OnceLock::new(),
-            body: OnceLock::new(),
-            fault: OnceLock::new(),
-        }))
-    }
-
-    /// The request's id.
-    pub(crate) fn id(&self) -> &RequestId {
-        &self.0.id
-    }
-
-    /// Where the request was placed before its body was read.
-    pub(crate) fn placement(&self) -> Placement {
-        self.0.placement
-    }
-
-    /// Notes `user` as the caller of the request.
-    pub(crate) fn note_user(&self, user: &str) {
-        let _ = self.0.user.set(user.into());
-    }
-
-    /// Notes the ids of a request that the API's routes matched.
-    pub(crate) fn note_route(&self, ids: AccessIds) {
-        let _ = self.0.route.set(ids);
-    }
-
-    /// The ids the API's routes matched, if they did.
-    pub(crate) fn route(&self) -> Option<AccessIds> {
-        self.0.route.get().copied()
-    }
-
-    /// Notes the dataset the request's path names.
-    pub(crate) fn note_dataset(&self, dataset: DatasetId) {
-        let _ = self.0.dataset.set(dataset);
-    }
-
-    /// Notes the request's body as received.
-    pub(crate) fn note_body(&self, body: &Bytes) {
-        let _ = self.0.body.set(body.clone());
-    }
-
-    /// Notes the fault rule that fired on the request.
-    pub(crate) fn note_fault(&self, rule: u64) {
-        let _ = self.0.fault.set(rule);
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestNotes {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        // Without the record layer (a router used in an unusual way), notes go nowhere
-        // and the request is answered in today's generation.
-        Ok(notes(&parts.extensions).cloned().unwrap_or_else(|| {
-            Self::new(
-                RequestId::fresh(),
-                Placement::of(WireMode::Pinned(WireGeneration::Current), &parts.headers),
-            )
-        }))
-    }
-}
-
-/// The notes of a request, if the record layer runs (a router used without it has none).
-pub(crate) fn notes(extensions: &axum::http::Extensions) -> Option<&RequestNotes> {
-    extensions.get::<RequestNotes>()
-}
-
-/// How long a fresh request id is: 8 hexadecimal digits, `-`, 16 more.
-const FRESH_ID_LEN: usize = 25;
-
-/// The id of a request: in the `X-Request-Id` of its answer, in today's error bodies,
-/// its log line and its journal entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RequestId {
-    /// Made by the server: this process's prefix, then this number (see
-    /// [`RequestId::fresh`]). Kept as the number, written out when shown.
-    Fresh(u64),
-    /// The caller's own. A copy: the header's bytes are a slice of hyper's read
-    /// buffer, which the journal must not keep alive.
-    Given(Box<str>),
-}
-
-impl RequestId {
-    /// The id's text.
-    pub(crate) fn text(&self) -> IdText<'_> {
-        match self {
-            Self::Fresh(number) => IdText::Fresh(fresh_id_text(*number)),
-            Self::Given(text) => IdText::Given(text),
-        }
-    }
-
-    /// The caller's id when it is a sane token, else a fresh one.
-    pub(crate) fn of(request_headers: &axum::http::HeaderMap) -> Self {
-        match request_headers
-            .get(&X_REQUEST_ID)
-            .and_then(|given| given.to_str().ok())
-        {
-            Some(given) if is_sane_request_id(given.as_bytes()) => Self::Given(given.into()),
-            _ => Self::fresh(),
-        }
-    }
-
-    /// A new id: this process's prefix, then a counter, in hexadecimal.
-    pub(crate) fn fresh() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        Self::Fresh(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
-/// The text of a [`RequestId`], written out on the stack.
-pub(crate) enum IdText<'a> {
-    Fresh([u8; FRESH_ID_LEN]),
-    Given(&'a str),
-}
-
-impl IdText<'_> {
-    /// The id as the value of an `X-Request-Id` header.
-    fn header_value(&self) -> HeaderValue {
-        HeaderValue::from_bytes(self.as_bytes()).unwrap_or(HeaderValue::from_static("0"))
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Self::Fresh(text) => text,
-            Self::Given(text) => text.as_bytes(),
-        }
-    }
-
-    /// The text (always ASCII).
-    pub(crate) fn as_str(&self) -> &str {
-        match self {
-            Self::Fresh(text) => std::str::from_utf8(text).unwrap_or_default(),
-            Self::Given(text) => text,
-        }
-    }
-}
-
-/// The text of the fresh id numbered `number`.
-fn fresh_id_text(number: u64) -> [u8; FRESH_ID_LEN] {
-    let mut text = [0u8; FRESH_ID_LEN];
-    write_hex(&mut text[..8], u64::from(process_prefix()));
-    text[8] = b'-';
-    write_hex(&mut text[9..], number);
-    text
-}
-
-/// A request id sent by a caller is kept when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`:
-/// enough for UUIDs and trace ids, nothing that could break a log line or a header.
-fn is_sane_request_id(id: &[u8]) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
-}
-
-/// 32 bits that differ between processes (the start time's nanoseconds, mixed with the
-/// process id), so that ids of two runs do not repeat each other.
-fn process_prefix() -> u32 {
-    static PREFIX: OnceLock<u32> = OnceLock::new();
-    *PREFIX.get_or_init(|| {
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |since| since.as_nanos() as u64);
-        let mixed = (nanos ^ u64::from(std::process::id()).rotate_left(32))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (mixed >> 32) as u32
-    })
-}
-
-fn write_hex(out: &mut [u8], mut value: u64) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for slot in out.iter_mut().rev() {
-        *slot = DIGITS[(value & 0xf) as usize];
-        value >>= 4;
-    }
-}
 
 /// Records each request answered by the service it wraps (see the module docs).
 #[derive(Debug, Clone)]
@@ -315,7 +97,7 @@ where
             path = %request.uri().path(),
             user = tracing::field::Empty,
         );
-        let control = request.uri().path().starts_with(CONTROL_PREFIX);
+        let control = is_control_path(request.uri().path());
         let line = Line {
             method: request.method().clone(),
             uri: request.uri().clone(),
@@ -374,9 +156,9 @@ impl Line {
 
     fn record(&self, status: u16, generation: WireGeneration, request_id: &IdText<'_>) {
         let latency = self.started.elapsed();
-        let notes = &self.notes.0;
-        let user = notes.user.get();
-        let fault = notes.fault.get().copied();
+        let notes = &self.notes;
+        let user = notes.user();
+        let fault = notes.fault();
         // The control plane's requests (a dashboard polls every second) are logged at
         // DEBUG, so that the INFO log is the API's traffic.
         macro_rules! access_event {
@@ -401,17 +183,25 @@ impl Line {
             access_event!(tracing::Level::INFO);
         }
         if let Some(journal) = &self.journal {
+            let path = self.uri.path();
+            // The dataset the handlers read, else the one the path names (a request
+            // refused before its path was read, such as a 401, names it too).
+            let route = notes.route();
+            let dataset = notes
+                .dataset()
+                .or_else(|| route.map(|ids| ids.dataset))
+                .or_else(|| dataset_named_by(path));
             journal.push(Entry {
                 time: self.arrived,
                 method: &self.method,
-                path: self.uri.path(),
-                user: user.map(|user| &**user),
-                dataset: notes.dataset.get().copied(),
-                list_path: notes.route.get().is_some_and(|ids| ids.config.is_none()),
+                path,
+                user,
+                dataset,
+                list_path: route.is_some_and(|ids| ids.config.is_none()),
                 status,
                 generation,
-                body: notes.body.get(),
-                request_id: &notes.id,
+                body: notes.body(),
+                request_id: notes.id(),
                 latency,
                 fault,
             });
@@ -497,17 +287,6 @@ where
     }
 }
 
-/// Notes `user` for the record and in the current `request` span.
-pub(crate) fn note_user(extensions: &axum::http::Extensions, user: &str) {
-    if let Some(notes) = notes(extensions) {
-        notes.note_user(user);
-    }
-    // The `request` span is a `DEBUG` one: below that, finding it would be wasted.
-    if tracing::enabled!(tracing::Level::DEBUG) {
-        Span::current().record("user", tracing::field::display(user));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -525,33 +304,5 @@ mod tests {
             format!("{}.000", u64::MAX)
         );
         assert_eq!(Millis(Duration::from_nanos(999)).to_string(), "0.000");
-    }
-
-    #[test]
-    fn a_sane_caller_id_is_kept_and_anything_else_replaced() {
-        let mut headers = axum::http::HeaderMap::new();
-        headers.insert(&X_REQUEST_ID, HeaderValue::from_static("trace-42:a.b_c"));
-        assert_eq!(RequestId::of(&headers).text().as_str(), "trace-42:a.b_c");
-        for bad in ["", "has space", "semi;colon", &"x".repeat(129)] {
-            headers.insert(&X_REQUEST_ID, HeaderValue::from_str(bad).unwrap());
-            let id = RequestId::of(&headers);
-            let text = id.text();
-            assert_ne!(text.as_str(), bad);
-            assert_eq!(text.as_str().len(), 25, "{}", text.as_str());
-        }
-    }
-
-    #[test]
-    fn fresh_ids_differ_and_are_hexadecimal() {
-        let (a, b) = (RequestId::fresh(), RequestId::fresh());
-        assert_ne!(a.text().as_str(), b.text().as_str());
-        let text = a.text();
-        assert_eq!(text.as_str().len(), FRESH_ID_LEN);
-        assert_eq!(&text.as_str()[8..9], "-");
-        assert!(
-            text.as_str()
-                .bytes()
-                .all(|c| c.is_ascii_hexdigit() || c == b'-')
-        );
     }
 }

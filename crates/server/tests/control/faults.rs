@@ -39,7 +39,9 @@ async fn a_503_once_fails_the_next_list_then_lets_calls_through_and_the_journal_
     .await;
     let failed = list(&server, "curl/8").await;
     assert_eq!(failed.status(), 503);
-    assert_eq!(failed.headers()["retry-after"], "1");
+    // The rule sets no `retryAfter`: a client that retries on its own when told to
+    // (urllib3 does, for GET) must see this 503.
+    assert_eq!(failed.headers().get("retry-after"), None);
     let header = failed.headers()["x-request-id"]
         .to_str()
         .unwrap()
@@ -252,4 +254,27 @@ async fn rules_are_disarmed_one_or_all_and_a_reset_arms_the_start_rules_again() 
     assert_eq!(armed[0]["operation"], "delete");
     assert_eq!(armed[0]["matched"], 0);
     assert_eq!(list(&server, "curl/8").await.status(), 200);
+}
+
+/// Issue 25, defect 5: a fault's answer carries `Retry-After` only when its rule sets
+/// `retryAfter`, on a `503` as on any other status.
+#[tokio::test]
+async fn a_fault_503_carries_retry_after_only_when_its_rule_sets_it() {
+    let server = server().await;
+    arm(
+        &server,
+        json!({"operation": "list", "status": 503, "times": 1}),
+    )
+    .await;
+    let bare = list(&server, "curl/8").await;
+    assert_eq!(bare.status(), 503);
+    assert_eq!(bare.headers().get("retry-after"), None);
+    arm(
+        &server,
+        json!({"operation": "list", "status": 503, "times": 1, "retryAfter": 4}),
+    )
+    .await;
+    let told = list(&server, "curl/8").await;
+    assert_eq!(told.status(), 503);
+    assert_eq!(told.headers()["retry-after"], "4");
 }

@@ -280,3 +280,109 @@ async fn a_connection_refused_over_the_limit_is_journaled_too() {
         (None, header.as_str())
     );
 }
+
+/// Issue 25, defect 2: a request refused before its handler ran (a `401` on the list
+/// or create route) is journaled with its path as received and the dataset it names,
+/// so that a filter by path or dataset finds it.
+#[tokio::test]
+async fn a_401_on_the_list_and_create_routes_is_journaled_with_its_path_and_dataset() {
+    let server = server().await;
+    let client = Client::new();
+    let url = server.access_url(&server.dataset());
+    let listed = client
+        .get(&url)
+        .bearer_auth("not-a-known-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 401);
+    let created = client
+        .post(&url)
+        .json(&json!({"accessType": "WRITE", "users": ["ann@example.com"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 401);
+
+    let path = format!("/v1/datasets/{}/collaboration/access", server.dataset());
+    let entries = server
+        .control()
+        .requests(&RequestFilter::new().path(&path))
+        .await
+        .unwrap();
+    let seen: Vec<(&str, u16, &str, Option<String>)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.method.as_str(),
+                e.status,
+                e.path.as_str(),
+                e.dataset.map(|d| d.to_string()),
+            )
+        })
+        .collect();
+    let dataset = Some(server.dataset().to_string());
+    assert_eq!(
+        seen,
+        [
+            ("GET", 401, path.as_str(), dataset.clone()),
+            ("POST", 401, path.as_str(), dataset.clone()),
+        ]
+    );
+    let by_dataset = server
+        .control()
+        .requests(&RequestFilter::new().dataset(&server.dataset()))
+        .await
+        .unwrap();
+    assert_eq!(by_dataset.len(), 2);
+}
+
+/// Issue 25, defect 4: the control prefix is a whole path segment. `/_collabX/...` is
+/// an ordinary unknown API path: journaled, and its declared body length checked
+/// against the API's limit before a byte of it is read.
+#[tokio::test]
+async fn a_path_that_only_begins_like_the_control_prefix_is_an_ordinary_api_path() {
+    let server = TestServer::builder()
+        .configure(|config| config.with_body_limit(1024))
+        .start()
+        .await
+        .unwrap();
+    let client = Client::new();
+    let unknown = client
+        .get(format!("{}/_collabX/health", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let large = client
+        .put(format!("{}/_collabX/state", server.url()))
+        .bearer_auth(server.admin_token())
+        .header("content-type", "application/json")
+        .body(vec![b' '; 4096])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(large.status(), 413);
+    let body: serde_json::Value = large.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap_or_default().contains("1024"),
+        "{body}"
+    );
+
+    let entries = server
+        .control()
+        .requests(&RequestFilter::new())
+        .await
+        .unwrap();
+    let seen: Vec<(&str, &str, u16)> = entries
+        .iter()
+        .map(|e| (e.method.as_str(), e.path.as_str(), e.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("GET", "/_collabX/health", 404),
+            ("PUT", "/_collabX/state", 413)
+        ]
+    );
+}

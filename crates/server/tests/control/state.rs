@@ -214,3 +214,38 @@ async fn each_test_gets_a_dataset_of_its_own() {
     assert_eq!(status, 400);
     assert_eq!(body["path"], "id");
 }
+
+/// Issue 25, defect 3: a control-plane body declared over the control plane's own
+/// limit (64 MiB) is refused with a `413` that names that limit, not the API's.
+#[tokio::test]
+async fn a_state_declared_over_the_control_limit_is_refused_naming_that_limit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let server = server().await;
+    let mut stream = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    let declared = 64 * 1024 * 1024 + 1;
+    let head = format!(
+        "PUT /_collab/state HTTP/1.1\r\nhost: test\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\ncontent-length: {declared}\r\n\r\n",
+        server.admin_token()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // The answer comes before any of the body is sent; the server then closes.
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&received).contains("bytes") {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&chunk[..n]),
+            }
+        }
+    });
+    read.await.expect("an answer within 30 s");
+    let answer = String::from_utf8_lossy(&received);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("67108864"), "{answer}");
+    assert!(!answer.contains("1048576"), "{answer}");
+}

@@ -7,8 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use collab_core::{ApiErrorCode, ApiErrorResponse, Error, wire};
 
-use crate::api::generation::ErrorBody;
-use crate::api::json::json_response;
+use crate::http::generation::ErrorBody;
+use crate::http::json::json_response;
 
 /// Why a request failed. Errors of the port ([`Error`]) are mapped by
 /// [`wire::error_to_response`], shared with the HTTP client so the two cannot disagree;
@@ -57,6 +57,19 @@ pub(crate) enum ServerError {
         /// The rule's `retryAfter`, in seconds.
         retry_after: Option<u64>,
     },
+    /// The request was not answered within the request timeout: the port's
+    /// "unavailable", so that clients retry it like any other transient failure.
+    #[error("request took longer than {} ms", .timeout.as_millis())]
+    Timeout {
+        /// The request timeout.
+        timeout: Duration,
+    },
+    /// The server already serves as many connections as it may.
+    #[error("the server is serving its limit of {max_connections} connections: try again shortly")]
+    Busy {
+        /// The connection limit.
+        max_connections: usize,
+    },
     /// Any other failure that a layer answered with a bare status.
     #[error("request failed: {status}")]
     Status {
@@ -69,15 +82,6 @@ pub(crate) enum ServerError {
 const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
 
 impl ServerError {
-    /// The answer for a request that took longer than `timeout`: the port's
-    /// "unavailable", so that clients retry it like any other transient failure.
-    pub(crate) fn timeout(timeout: Duration) -> Self {
-        Self::Api(Error::Unavailable {
-            message: format!("request took longer than {} ms", timeout.as_millis()),
-            source: None,
-        })
-    }
-
     /// The status and body of this error.
     pub(crate) fn status_and_body(&self) -> (StatusCode, ApiErrorResponse) {
         let (status, code) = match self {
@@ -101,6 +105,14 @@ impl ServerError {
                 ApiErrorCode::Unknown(INTERNAL_SERVER_ERROR.into()),
             ),
             Self::Injected { status, body, .. } => return (*status, body.clone()),
+            // The port's "unavailable", mapped as the port's errors are.
+            Self::Timeout { .. } | Self::Busy { .. } => {
+                return Self::Api(Error::Unavailable {
+                    message: self.to_string(),
+                    source: None,
+                })
+                .status_and_body();
+            }
             Self::Status { status } if status.is_server_error() => {
                 (*status, ApiErrorCode::Unknown(INTERNAL_SERVER_ERROR.into()))
             }
@@ -110,21 +122,37 @@ impl ServerError {
     }
 }
 
+/// The wait a `503` of the server's own (a timeout, the connection limit, an
+/// unavailable backend) asks for, in seconds: the causes are short-lived, and clients
+/// back off further on their own.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
+
+impl ServerError {
+    /// The `Retry-After` of this error's answer, in whole seconds, if its cause sets
+    /// one: a rate limit's own wait, a fault rule's `retryAfter`, and a short wait
+    /// for the server's own unavailability. Nothing else has one.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            // Whole seconds, rounded up so a client never retries too early.
+            Self::Api(error @ Error::RateLimited { .. }) => error
+                .retry_after()
+                .map(|wait| wait.as_secs() + u64::from(wait.subsec_nanos() > 0)),
+            Self::Api(Error::Unavailable { .. }) | Self::Timeout { .. } | Self::Busy { .. } => {
+                Some(UNAVAILABLE_RETRY_AFTER_SECS)
+            }
+            Self::Injected { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let (status, body) = self.status_and_body();
         let mut response = json_response(status, &body);
         // The placing layer writes the body again for a caller of another generation.
         response.extensions_mut().insert(ErrorBody(body));
-        let retry_after = match &self {
-            // Whole seconds, rounded up so a client never retries too early.
-            Self::Api(error) => error
-                .retry_after()
-                .map(|wait| wait.as_secs() + u64::from(wait.subsec_nanos() > 0)),
-            Self::Injected { retry_after, .. } => *retry_after,
-            _ => None,
-        };
-        if let Some(seconds) = retry_after {
+        if let Some(seconds) = self.retry_after() {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -150,7 +178,10 @@ mod tests {
 
     #[test]
     fn a_timeout_is_a_retryable_503() {
-        let (status, body) = ServerError::timeout(Duration::from_millis(50)).status_and_body();
+        let timeout = ServerError::Timeout {
+            timeout: Duration::from_millis(50),
+        };
+        let (status, body) = timeout.status_and_body();
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(body.message.contains("50 ms"), "{}", body.message);
     }

@@ -27,7 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
 use crate::config::ConnectionLimits;
-use crate::connection::in_flight::Activity;
+use crate::serve::in_flight::Activity;
 
 /// The socket `I` of one connection, with the deadlines of [`ConnectionLimits`].
 #[derive(Debug)]

@@ -12,7 +12,7 @@ use collab_core::wire::WireGeneration;
 use collab_core::{DatasetId, OBJECT_ID_LEN};
 use serde::{Deserialize, Serialize};
 
-use crate::middleware::record::RequestId;
+use crate::request::id::RequestId;
 
 /// How many entries the journal keeps by default (`--journal-size`).
 pub const DEFAULT_JOURNAL_SIZE: usize = 10_000;
@@ -349,11 +349,11 @@ impl Stored {
         if method == OTHER_METHOD {
             rare.method = Some(entry.method.clone());
         }
-        if !(entry.list_path
-            || entry
-                .dataset
-                .is_some_and(|dataset| is_list_path(entry.path, &dataset)))
-        {
+        // The path is left out only when the dataset writes it out again.
+        let dataset_writes_path = entry
+            .dataset
+            .is_some_and(|dataset| entry.list_path || is_list_path(entry.path, &dataset));
+        if !dataset_writes_path {
             rare.path = Some(entry.path.into());
         }
         let request_number = match entry.request_id {

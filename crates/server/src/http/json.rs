@@ -26,7 +26,7 @@ pub(crate) fn json_response(status: StatusCode, value: &(impl Serialize + ?Sized
 }
 
 /// A response whose body is already JSON.
-pub(crate) fn json_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+fn json_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
     // A boxed slice becomes `Bytes` without an allocation of its own; a `Vec` with
     // room to spare would need one.
     let body = Body::from(axum::body::Bytes::from(body.into_boxed_slice()));
@@ -39,12 +39,31 @@ pub(crate) fn json_bytes_response(status: StatusCode, body: Vec<u8>) -> Response
     response
 }
 
-/// Whether a response (or request) declares a JSON body.
+/// Whether a response (or request) declares a JSON body: a `Content-Type` of
+/// `application/json` or `application/*+json`, with any parameters, as axum's `Json`
+/// reads it.
 pub(crate) fn is_json(headers: &axum::http::HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with(APPLICATION_JSON))
+        .is_some_and(is_json_media_type)
+}
+
+/// Whether `content_type` (a header's value) names a JSON media type.
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.trim_end();
+    kind.trim_start().eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype
+                .len()
+                .checked_sub("+json".len())
+                .and_then(|at| subtype.get(at..))
+                .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json"))
+                && subtype.len() > "+json".len())
 }
 
 /// `old` with the body (and the body's headers and extensions) of `new`: the status,
@@ -57,4 +76,33 @@ pub(crate) fn replace_body<B>(old: Response<B>, new: Response) -> Response {
     parts.headers.extend(new_parts.headers);
     parts.extensions.extend(new_parts.extensions);
     Response::from_parts(parts, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_application_json_or_a_json_suffix_with_any_parameters() {
+        for json in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/vnd.api+json",
+            "application/problem+json;charset=utf-8",
+        ] {
+            assert!(is_json_media_type(json), "{json}");
+        }
+        for other in [
+            "application/jsonx",
+            "application/json-patch",
+            "application/+json",
+            "text/json",
+            "json",
+            "",
+            "application/x-www-form-urlencoded",
+        ] {
+            assert!(!is_json_media_type(other), "{other}");
+        }
+    }
 }

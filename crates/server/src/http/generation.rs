@@ -15,8 +15,7 @@ use axum::response::Response;
 use collab_core::ApiErrorResponse;
 use collab_core::wire::{UnknownGeneration, WireGeneration};
 
-use crate::api::json::{json_response, replace_body};
-use crate::middleware::record::RequestId;
+use crate::http::json::{json_response, replace_body};
 
 /// How the server chooses the generation of the wire it answers in.
 ///
@@ -108,14 +107,14 @@ pub(crate) struct ErrorBody(pub(crate) ApiErrorResponse);
 pub(crate) fn in_callers_generation(
     response: Response,
     placement: Placement,
-    request_id: Option<&RequestId>,
+    request_id: Option<&str>,
 ) -> Response {
     let generation = answered_in(&response, placement);
     match response.extensions().get::<ErrorBody>() {
         Some(ErrorBody(body)) => {
             let body = match request_id {
                 Some(id) if generation == WireGeneration::Current => {
-                    body.clone().with_request_id(id.text().as_str())
+                    body.clone().with_request_id(id)
                 }
                 _ => body.clone(),
             };

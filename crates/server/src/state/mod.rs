@@ -1,4 +1,8 @@
-//! What every request handler shares: [`AppState`].
+//! What every request handler shares: [`AppState`], and what the control plane holds
+//! ([`ControlPlane`](control_plane::ControlPlane)), which both the API (its fault
+//! gate) and the control plane's routes read.
+
+pub(crate) mod control_plane;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,9 +11,9 @@ use arc_swap::{ArcSwap, Guard};
 use collab_core::fixtures::{Fixtures, UserFixture};
 use secrecy::SecretString;
 
-use crate::api::auth::Users;
-use crate::config::UserToken;
-use crate::control::plane::ControlPlane;
+use crate::http::credentials::UserToken;
+use crate::http::credentials::Users;
+use crate::state::control_plane::ControlPlane;
 use crate::{RepositoryProvider, ServerConfig};
 
 /// The router's state: the provider, the users, the body's limits and the control

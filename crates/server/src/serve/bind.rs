@@ -19,13 +19,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 use tower::{Layer, Service};
 
-use crate::api::faults::NoAnswer;
 use crate::config::ConnectionLimits;
-use crate::connection::busy::answer_busy;
-use crate::connection::in_flight::{Activity, InFlightBody, WatchedRequestBody};
-use crate::connection::watched_io::WatchedIo;
+use crate::http::cause::NoAnswer;
 use crate::middleware::record::RecordLayer;
 use crate::router::{LayeredRouter, layered_router_and_journal};
+use crate::serve::busy::answer_busy;
+use crate::serve::in_flight::{Activity, InFlightBody, WatchedRequestBody};
+use crate::serve::watched_io::WatchedIo;
 use crate::{RepositoryProvider, ServerConfig};
 
 /// How many connections over [`ServerConfig::max_connections`] are answered `503`

@@ -7,9 +7,9 @@ use collab_core::fixtures::Fixtures;
 use collab_faults::{FaultRule, Faults};
 use secrecy::SecretString;
 
-use crate::api::auth::is_token;
 use crate::config::{ControlSettings, StateSettings};
-use crate::control::journal::Journal;
+use crate::http::credentials::is_token;
+use crate::journal::Journal;
 
 /// The control plane's credential, the store's administrative side with the state to
 /// reset to, the journal, and the lock that keeps changes of the state in order.
