@@ -11,3 +11,4 @@ pub(crate) mod error;
 pub(crate) mod journal;
 pub(crate) mod plane;
 pub(crate) mod routes;
+pub(crate) mod verify;
