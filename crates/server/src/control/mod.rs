@@ -11,4 +11,5 @@ pub(crate) mod error;
 pub(crate) mod journal;
 pub(crate) mod plane;
 pub(crate) mod routes;
+pub(crate) mod snapshots;
 pub(crate) mod verify;
