@@ -33,6 +33,13 @@ pub enum AdminError {
         /// What is wrong.
         message: String,
     },
+    /// The call names a saved state (a snapshot) the store does not have: nothing
+    /// changed.
+    #[error("{message}")]
+    NotFound {
+        /// What is missing, by name.
+        message: String,
+    },
     /// The store could not do it (a disk error, say): nothing changed.
     #[error("the store failed: {message}")]
     Unavailable {
@@ -76,6 +83,107 @@ pub trait StateAdmin: Send + Sync {
     /// Adds a dataset without configs; refused when its owner is no user or its id is
     /// taken ([`check_new_dataset`]).
     async fn add_dataset(&self, dataset: DatasetId, owner: &str) -> Result<(), AdminError>;
+
+    /// Saves the whole state, as [`export`](Self::export) reads it, under `name`
+    /// (replacing a snapshot of that name). A durable store keeps its snapshots beside
+    /// the state, in the same file, so that they survive a restart.
+    async fn save_snapshot(&self, name: &SnapshotName) -> Result<SnapshotInfo, AdminError>;
+
+    /// The saved snapshots, by name.
+    async fn snapshots(&self) -> Result<Vec<SnapshotInfo>, AdminError>;
+
+    /// Makes the snapshot `name` the state (its ids and times as saved), all or
+    /// nothing, and returns it; [`AdminError::NotFound`] when there is none of that name.
+    async fn restore_snapshot(&self, name: &SnapshotName) -> Result<Fixtures, AdminError>;
+
+    /// Forgets the snapshot `name`; [`AdminError::NotFound`] when there is none.
+    async fn forget_snapshot(&self, name: &SnapshotName) -> Result<(), AdminError>;
+}
+
+/// The name of a saved state: 1 to 64 letters, digits, `.`, `_` or `-` (so that it is
+/// a path segment as it stands), checked when it is made.
+///
+/// ```
+/// use collab_core::admin::SnapshotName;
+///
+/// let name: SnapshotName = "before-migration".parse()?;
+/// assert_eq!(name.as_str(), "before-migration");
+/// assert!("two words".parse::<SnapshotName>().is_err());
+/// # Ok::<(), collab_core::admin::AdminError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SnapshotName(String);
+
+/// The most characters a [`SnapshotName`] has.
+pub const SNAPSHOT_NAME_MAX: usize = 64;
+
+impl SnapshotName {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for SnapshotName {
+    type Err = AdminError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if name.is_empty() || name.len() > SNAPSHOT_NAME_MAX || !name.chars().all(allowed) {
+            return Err(AdminError::Invalid {
+                message: format!(
+                    "snapshot name {name:?}: expected 1 to {SNAPSHOT_NAME_MAX} letters, digits, '.', '_' or '-'"
+                ),
+            });
+        }
+        Ok(Self(name.to_owned()))
+    }
+}
+
+impl std::fmt::Display for SnapshotName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A saved snapshot as a listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotInfo {
+    /// Its name.
+    pub name: String,
+    /// When it was saved, in milliseconds since the Unix epoch.
+    pub saved_at: u64,
+    /// The size of its document (the state's JSON), in bytes.
+    pub size: usize,
+}
+
+impl SnapshotInfo {
+    /// The listing of a snapshot of `state` named `name`, saved at `saved_at`: its
+    /// size is that of the state's JSON document.
+    pub fn of(name: &SnapshotName, saved_at: u64, state: &Fixtures) -> Self {
+        Self {
+            name: name.0.clone(),
+            saved_at,
+            size: serde_json::to_vec(state).map_or(0, |document| document.len()),
+        }
+    }
+}
+
+/// The refusal for a snapshot a store does not have, worded once for every store.
+pub fn no_snapshot(name: &SnapshotName) -> AdminError {
+    AdminError::NotFound {
+        message: format!("no snapshot named {:?}", name.as_str()),
+    }
+}
+
+/// Milliseconds since the Unix epoch, now: when a snapshot is saved.
+pub fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 /// What adding a user means to a store that has `existing` (the user of that name and

@@ -44,10 +44,10 @@ use crate::{AccessConfig, AccessConfigId, DatasetId, ShareRequest, SharedAccessT
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     /// Users, with the tokens that authenticate them to a server.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub users: Vec<UserFixture>,
     /// Datasets, with their owners and configs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub datasets: Vec<DatasetFixture>,
 }
 
@@ -141,7 +141,7 @@ pub struct DatasetFixture {
     /// The user who owns it.
     pub owner: String,
     /// Its configs, at most one per access type.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub configs: Vec<ConfigFixture>,
 }
 

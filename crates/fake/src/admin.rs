@@ -3,7 +3,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use collab_core::admin::{AdminError, StateAdmin, UserAddition, check_new_dataset, check_new_user};
+use collab_core::admin::{
+    AdminError, SnapshotInfo, SnapshotName, StateAdmin, UserAddition, check_new_dataset,
+    check_new_user, no_snapshot, now_millis,
+};
 use collab_core::fixtures::{ConfigFixture, DatasetFixture, Fixtures, UserFixture};
 use collab_core::{AccessConfig, DatasetId, async_trait};
 
@@ -52,6 +55,34 @@ impl StateAdmin for InMemoryStore {
         )?;
         datasets.insert(dataset, new_dataset(owner, Vec::new()));
         Ok(())
+    }
+
+    async fn save_snapshot(&self, name: &SnapshotName) -> Result<SnapshotInfo, AdminError> {
+        let state = self.export().await?;
+        let info = SnapshotInfo::of(name, now_millis(), &state);
+        lock(self.saved_snapshots()).insert(name.clone(), (info.clone(), state));
+        Ok(info)
+    }
+
+    async fn snapshots(&self) -> Result<Vec<SnapshotInfo>, AdminError> {
+        let saved = lock(self.saved_snapshots());
+        Ok(saved.values().map(|(info, _)| info.clone()).collect())
+    }
+
+    async fn restore_snapshot(&self, name: &SnapshotName) -> Result<Fixtures, AdminError> {
+        let state = lock(self.saved_snapshots())
+            .get(name)
+            .map(|(_, state)| state.clone())
+            .ok_or_else(|| no_snapshot(name))?;
+        self.restore(&state);
+        Ok(state)
+    }
+
+    async fn forget_snapshot(&self, name: &SnapshotName) -> Result<(), AdminError> {
+        lock(self.saved_snapshots())
+            .remove(name)
+            .map(drop)
+            .ok_or_else(|| no_snapshot(name))
     }
 }
 

@@ -1,10 +1,11 @@
 //! The shared in-memory state and its administrative side (users, datasets).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use collab_core::fixtures::UserFixture;
+use collab_core::admin::{SnapshotInfo, SnapshotName};
+use collab_core::fixtures::{Fixtures, UserFixture};
 use collab_core::{AccessConfig, AccessConfigList, DatasetId, Timestamp, rules};
 
 use crate::clock::{Clock, SystemClock};
@@ -55,6 +56,8 @@ struct State {
     /// Users by name, with their tokens (which only a control plane reads).
     users: RwLock<Map<String, UserFixture>>,
     datasets: RwLock<Map<DatasetId, Arc<Mutex<Dataset>>>>,
+    /// Saved states by name (the control plane's snapshots), with their listings.
+    snapshots: Mutex<BTreeMap<SnapshotName, (SnapshotInfo, Fixtures)>>,
 }
 
 impl Default for State {
@@ -63,6 +66,7 @@ impl Default for State {
             clock: Arc::new(SystemClock),
             users: RwLock::default(),
             datasets: RwLock::default(),
+            snapshots: Mutex::default(),
         }
     }
 }
@@ -194,6 +198,12 @@ impl InMemoryStore {
 
     pub(crate) fn users(&self) -> &RwLock<Map<String, UserFixture>> {
         &self.state.users
+    }
+
+    pub(crate) fn saved_snapshots(
+        &self,
+    ) -> &Mutex<BTreeMap<SnapshotName, (SnapshotInfo, Fixtures)>> {
+        &self.state.snapshots
     }
 
     pub(crate) fn datasets(&self) -> &RwLock<Map<DatasetId, Arc<Mutex<Dataset>>>> {

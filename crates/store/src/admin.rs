@@ -3,7 +3,10 @@
 //! durably, like any write.
 
 use collab_core::DatasetId;
-use collab_core::admin::{AdminError, StateAdmin, UserAddition, check_new_dataset, check_new_user};
+use collab_core::admin::{
+    AdminError, SnapshotInfo, SnapshotName, StateAdmin, UserAddition, check_new_dataset,
+    check_new_user, no_snapshot, now_millis,
+};
 use collab_core::async_trait;
 use collab_core::fixtures::{Fixtures, UserFixture};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -33,6 +36,33 @@ impl StateAdmin for DurableStore {
         let (store, owner) = (self.clone(), owner.to_owned());
         on_blocking_pool(move || store.add_checked_dataset(dataset, &owner)).await
     }
+
+    async fn save_snapshot(&self, name: &SnapshotName) -> Result<SnapshotInfo, AdminError> {
+        let (store, name) = (self.clone(), name.clone());
+        on_blocking_pool(move || store.save_snapshot(&name)).await
+    }
+
+    async fn snapshots(&self) -> Result<Vec<SnapshotInfo>, AdminError> {
+        let store = self.clone();
+        on_blocking_pool(move || store.snapshots()).await
+    }
+
+    async fn restore_snapshot(&self, name: &SnapshotName) -> Result<Fixtures, AdminError> {
+        let (store, wanted) = (self.clone(), name.clone());
+        on_blocking_pool(move || store.restore_snapshot(&wanted))
+            .await?
+            .ok_or_else(|| no_snapshot(name))
+    }
+
+    async fn forget_snapshot(&self, name: &SnapshotName) -> Result<(), AdminError> {
+        let (store, wanted) = (self.clone(), name.clone());
+        let forgotten = on_blocking_pool(move || store.forget_snapshot(&wanted)).await?;
+        if forgotten {
+            Ok(())
+        } else {
+            Err(no_snapshot(name))
+        }
+    }
 }
 
 impl DurableStore {
@@ -45,6 +75,82 @@ impl DurableStore {
             self.seed_in(tx, serial, state).map(drop)
         })
         .map_err(|error| self.refused_or_failed(error, "replacing the state"))
+    }
+
+    /// Saves the whole state under `name` in the store's file (replacing a snapshot
+    /// of that name): on disk when this returns.
+    pub fn save_snapshot(&self, name: &SnapshotName) -> Result<SnapshotInfo, StoreError> {
+        let state = self.export()?;
+        let info = SnapshotInfo::of(name, now_millis(), &state);
+        let document = serde_json::to_string(&state)
+            .map_err(|e| self.corrupt(format!("the state cannot be written as JSON: {e}")))?;
+        let mut db = self.lock();
+        db.transact(|tx, _| {
+            tx.execute(
+                "INSERT OR REPLACE INTO snapshots (name, saved_at, size, state) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    name.as_str(),
+                    i64::try_from(info.saved_at).unwrap_or(i64::MAX),
+                    i64::try_from(info.size).unwrap_or(i64::MAX),
+                    document
+                ],
+            )?;
+            Ok(())
+        })
+        .map_err(|error| self.refused_or_failed(error, "saving a snapshot"))?;
+        Ok(info)
+    }
+
+    /// The snapshots the file holds, by name.
+    pub fn snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
+        let mut db = self.lock();
+        db.transact(|tx, _| {
+            let mut statement =
+                tx.prepare("SELECT name, saved_at, size FROM snapshots ORDER BY name")?;
+            let rows = statement.query_map([], |row| {
+                Ok(SnapshotInfo {
+                    name: row.get(0)?,
+                    saved_at: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+                    size: usize::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .map_err(|error| self.refused_or_failed(error, "listing the snapshots"))
+    }
+
+    /// Makes the snapshot `name` the state, in one transaction, and returns it; `None`
+    /// when the file has no snapshot of that name (nothing changed).
+    pub fn restore_snapshot(&self, name: &SnapshotName) -> Result<Option<Fixtures>, StoreError> {
+        let mut db = self.lock();
+        db.transact(|tx, serial| {
+            let document: Option<String> = tx
+                .query_row(
+                    "SELECT state FROM snapshots WHERE name = ?1",
+                    [name.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let Some(document) = document else {
+                return Ok(None);
+            };
+            let state = Fixtures::from_json(&document, "a snapshot").map_err(|e| {
+                TransactError::Refused(self.corrupt(format!("snapshot {name}: {e}")))
+            })?;
+            tx.execute_batch("DELETE FROM configs; DELETE FROM datasets; DELETE FROM users;")?;
+            self.seed_in(tx, serial, &state)?;
+            Ok(Some(state))
+        })
+        .map_err(|error| self.refused_or_failed(error, "restoring a snapshot"))
+    }
+
+    /// Forgets the snapshot `name`; whether there was one.
+    pub fn forget_snapshot(&self, name: &SnapshotName) -> Result<bool, StoreError> {
+        let mut db = self.lock();
+        db.transact(|tx, _| {
+            Ok(tx.execute("DELETE FROM snapshots WHERE name = ?1", [name.as_str()])? > 0)
+        })
+        .map_err(|error| self.refused_or_failed(error, "forgetting a snapshot"))
     }
 
     fn add_checked_user(&self, user: &UserFixture) -> Result<(), StoreError> {

@@ -41,6 +41,13 @@ const MIGRATIONS: &[&str] = &[
          value INTEGER NOT NULL
      ) WITHOUT ROWID;
      INSERT INTO counters (name, value) VALUES ('config_serial', 0);",
+    // 1 -> 2: the control plane's named snapshots, each a whole state as JSON.
+    "CREATE TABLE snapshots (
+         name     TEXT PRIMARY KEY NOT NULL,
+         saved_at INTEGER NOT NULL,
+         size     INTEGER NOT NULL,
+         state    TEXT NOT NULL
+     ) WITHOUT ROWID;",
 ];
 
 /// Opens (or creates) the store at `path` and takes it for this process alone.

@@ -38,10 +38,12 @@ pub mod conformance;
 pub mod fake;
 mod fixture;
 pub mod model;
+pub mod snapshots;
 pub mod strategies;
 
 pub use callsites::keep_every_callsite_interested;
 pub use conformance::run_conformance;
 pub use fixture::{Fixture, OWNER, STRANGER, dataset_ids, unknown_config_id};
 pub use model::check_against_model;
+pub use snapshots::check_snapshots;
 pub use strategies::proptest_async;

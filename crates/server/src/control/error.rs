@@ -101,6 +101,7 @@ impl From<AdminError> for ControlError {
                 path: None,
                 message,
             },
+            AdminError::NotFound { message } => Self::NotFound(message),
             other => Self::Unavailable(other.to_string()),
         }
     }

@@ -12,3 +12,5 @@
 pub(crate) mod dashboard;
 pub(crate) mod error;
 pub(crate) mod routes;
+pub(crate) mod snapshots;
+pub(crate) mod verify;

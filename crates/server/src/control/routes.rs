@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::control::error::ControlError;
+use crate::control::snapshots::{
+    forget_snapshot, list_snapshots, restore_snapshot, save_snapshot, verify_requests,
+};
 use crate::http::credentials::presented_token;
 use crate::http::json::{APPLICATION_JSON, json_response};
 use crate::journal::Filter;
@@ -47,12 +50,19 @@ pub(crate) fn routes<P: RepositoryProvider>() -> Router<AppState<P>> {
                 .delete(disarm_all::<P>),
         )
         .route("/faults/{id}", delete(disarm_fault::<P>))
+        .route("/requests/verify", post(verify_requests::<P>))
+        .route("/snapshots", get(list_snapshots::<P>))
+        .route(
+            "/snapshots/{name}",
+            post(save_snapshot::<P>).delete(forget_snapshot::<P>),
+        )
+        .route("/snapshots/{name}/restore", post(restore_snapshot::<P>))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
 }
 
 /// A request that presented the admin token.
-struct Admin;
+pub(crate) struct Admin;
 
 impl<P: Send + Sync> FromRequestParts<AppState<P>> for Admin {
     type Rejection = ControlError;
@@ -100,7 +110,7 @@ where
 }
 
 /// The body as text (refused when it is not UTF-8).
-async fn body_text<P: Send + Sync>(
+pub(crate) async fn body_text<P: Send + Sync>(
     request: Request,
     state: &AppState<P>,
 ) -> Result<String, ControlError> {

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::RecordedRequest;
+use crate::testing::verify::{RequestPattern, Verdict};
 
 /// The control plane of a server (a [`TestServer`](super::TestServer) or a
 /// `collab serve` process) at a base URL such as `http://127.0.0.1:8080`, with its
@@ -236,6 +237,65 @@ impl ControlClient {
     /// `DELETE /_collab/faults`: disarms every rule.
     pub async fn disarm_all_faults(&self) -> Result<(), ControlClientError> {
         self.call::<serde_json::Value>(Method::DELETE, "/faults", None, &[])
+            .await
+            .map(drop)
+    }
+
+    /// `POST /_collab/requests/verify`: checks `pattern` and its count against the
+    /// journal.
+    pub async fn verify(&self, pattern: &RequestPattern) -> Result<Verdict, ControlClientError> {
+        self.call(
+            Method::POST,
+            "/requests/verify",
+            Some(pattern.to_value()),
+            &[],
+        )
+        .await
+    }
+
+    /// Asserts that the journal holds what `pattern` says.
+    ///
+    /// # Panics
+    ///
+    /// When it does not, with the expectation, the count and the nearest entries with
+    /// the fields in which each differs ([`Verdict::explain`]); or when the control
+    /// plane cannot be asked.
+    pub async fn assert_requests(&self, pattern: &RequestPattern) {
+        match self.verify(pattern).await {
+            Ok(verdict) if verdict.held => {}
+            Ok(verdict) => panic!("{}", verdict.explain(pattern)),
+            Err(error) => panic!("the journal could not be verified: {error}"),
+        }
+    }
+
+    /// `POST /_collab/snapshots/{name}`: saves the whole state under `name`; returns
+    /// its listing (`name`, `savedAt`, `size`).
+    pub async fn save_snapshot(&self, name: &str) -> Result<serde_json::Value, ControlClientError> {
+        self.call(Method::POST, &format!("/snapshots/{name}"), None, &[])
+            .await
+    }
+
+    /// `GET /_collab/snapshots`: the saved snapshots' listings, by name.
+    pub async fn snapshots(&self) -> Result<Vec<serde_json::Value>, ControlClientError> {
+        let answer: serde_json::Value = self.call(Method::GET, "/snapshots", None, &[]).await?;
+        Ok(answer["snapshots"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// `POST /_collab/snapshots/{name}/restore`: makes the snapshot the state.
+    pub async fn restore_snapshot(&self, name: &str) -> Result<(), ControlClientError> {
+        self.call::<serde_json::Value>(
+            Method::POST,
+            &format!("/snapshots/{name}/restore"),
+            None,
+            &[],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `DELETE /_collab/snapshots/{name}`: forgets the snapshot.
+    pub async fn forget_snapshot(&self, name: &str) -> Result<(), ControlClientError> {
+        self.call::<serde_json::Value>(Method::DELETE, &format!("/snapshots/{name}"), None, &[])
             .await
             .map(drop)
     }

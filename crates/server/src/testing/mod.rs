@@ -29,6 +29,8 @@
 
 mod client;
 mod server;
+mod verify;
 
 pub use client::{ControlClient, ControlClientError, NewUser, RequestFilter};
 pub use server::{Sessions, TestServer, TestServerBuilder};
+pub use verify::{Difference, NearMiss, RequestPattern, Times, Verdict};

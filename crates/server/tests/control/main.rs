@@ -2,6 +2,7 @@
 //! datasets, and the request journal, over the fake and the durable store.
 
 mod access;
+mod assertions;
 mod dashboard;
 mod durable;
 mod faults;
