@@ -2,7 +2,7 @@
 //! bounded ring ([`Journal`]), and the shape a test reads them in ([`RecordedRequest`]).
 
 use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -12,7 +12,9 @@ use collab_core::wire::WireGeneration;
 use collab_core::{DatasetId, OBJECT_ID_LEN};
 use serde::{Deserialize, Serialize};
 
+use crate::http::credentials::kept_header_pairs;
 use crate::request::id::RequestId;
+use crate::request::path::operation_of;
 
 /// How many entries the journal keeps by default (`--journal-size`).
 pub const DEFAULT_JOURNAL_SIZE: usize = 10_000;
@@ -31,8 +33,9 @@ const UPFRONT_ENTRIES: usize = 100_000;
 pub const JOURNAL_BODY_BUDGET: usize = 16 * 1024 * 1024;
 
 /// One request as the journal shows it (`GET /_collab/requests`): what was asked,
-/// by whom, and how it was answered. No token, admin or user, is ever in it: the path
-/// is kept without its query, and headers are not kept at all.
+/// by whom, and how it was answered, and why when it failed. No token, admin or user,
+/// is ever in it: the path is kept without its query, and credentials in the headers
+/// are redacted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -40,18 +43,29 @@ pub struct RecordedRequest {
     /// Increasing with every request the server journals; never reused, even after
     /// the journal is emptied.
     pub seq: u64,
-    /// When the request arrived, in milliseconds since the Unix epoch.
+    /// When the entry was journaled (its answer was ready), in milliseconds since the
+    /// Unix epoch: taken with its `seq`, so that both order entries the same.
     pub time: u64,
     /// The method, such as `POST`.
     pub method: String,
-    /// The path, without the query string.
+    /// The path as received, without the query string.
     pub path: String,
+    /// The operation of the API asked for: `list`, `createOrUpdate`, `delete`,
+    /// `versions`, `openapi`, or none for any other route.
+    pub operation: Option<String>,
     /// The authenticated user, if the request got that far.
     pub user: Option<String>,
     /// The dataset of the path, if it named a valid one.
     pub dataset: Option<DatasetId>,
     /// The status answered.
     pub status: u16,
+    /// For a `4xx` or `5xx` answer: the rule that answered, in one sentence with the
+    /// values involved (the answer's own body stays the API's).
+    pub reason: Option<String>,
+    /// The request's headers, names in lower case, credentials redacted
+    /// (`Authorization` keeps its scheme: `Bearer [REDACTED]`).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
     /// The generation of the wire the answer was written in: `"2022"` or `"current"`.
     pub generation: String,
     /// The request body as received: its JSON, a string when it is not JSON (or was
@@ -70,7 +84,6 @@ pub struct RecordedRequest {
 /// What the record layer knows of a request once it is answered, lent to
 /// [`Journal::push`], which copies what it keeps.
 pub(crate) struct Entry<'a> {
-    pub(crate) time: SystemTime,
     pub(crate) method: &'a Method,
     pub(crate) path: &'a str,
     pub(crate) user: Option<&'a str>,
@@ -84,12 +97,18 @@ pub(crate) struct Entry<'a> {
     pub(crate) request_id: &'a RequestId,
     pub(crate) latency: Duration,
     pub(crate) fault: Option<u64>,
+    /// Why a `4xx` or `5xx` was answered.
+    pub(crate) reason: Option<&'a str>,
+    /// The request's headers as [`kept_headers`](crate::http::credentials::kept_headers)
+    /// keeps them.
+    pub(crate) headers: Option<Box<str>>,
 }
 
 /// Which entries a reader wants (the query of `GET /_collab/requests`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Filter {
+    pub(crate) operation: Option<String>,
     pub(crate) method: Option<String>,
     pub(crate) path: Option<String>,
     pub(crate) dataset: Option<String>,
@@ -116,6 +135,8 @@ struct Ring {
     /// Oldest first; the `seq` of the first is `first_seq`, and each next one's is one more.
     entries: VecDeque<Stored>,
     first_seq: u64,
+    /// The time of the newest entry: a next one's is never less, whatever the clock.
+    last_time_ms: u64,
     body_bytes: usize,
     /// The names of the users of the entries, each kept once (entries hold an index):
     /// as many as the server has authenticated since the journal was last emptied.
@@ -201,6 +222,8 @@ struct Rare {
     body: Option<Bytes>,
     body_truncated: bool,
     fault: Option<u64>,
+    reason: Option<Box<str>>,
+    headers: Option<Box<str>>,
 }
 
 /// The methods an entry keeps as an index.
@@ -258,10 +281,14 @@ impl Journal {
         if !self.is_on() {
             return;
         }
-        let mut stored = Stored::of(&entry);
+        let user = entry.user;
+        let mut stored = Stored::of(entry);
         let body_len = stored.body().map_or(0, Bytes::len);
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
-        stored.user = entry.user.map(|user| ring.users.index_of(user));
+        // The time is taken with the seq, under the lock, so that both order the same.
+        ring.last_time_ms = now_ms().max(ring.last_time_ms);
+        stored.time_ms = ring.last_time_ms;
+        stored.user = user.map(|user| ring.users.index_of(user));
         // A full ring drops its oldest entry first, so that the new one is written
         // where it was: one slot's memory touched, not two. It is freed once the lock
         // is let go (its rare part, if any), not while other requests wait.
@@ -316,6 +343,9 @@ impl Journal {
 impl Filter {
     fn passes(&self, seq: u64, stored: &Stored, users: &UserNames) -> bool {
         self.since.is_none_or(|since| seq > since)
+            && self.operation.as_deref().is_none_or(|operation| {
+                operation_of(stored.method().as_str(), &stored.path()) == Some(operation)
+            })
             && self
                 .method
                 .as_deref()
@@ -340,7 +370,7 @@ impl Stored {
     /// What the journal keeps of `entry`: its body cut to [`JOURNAL_BODY_LIMIT`] and,
     /// like everything it keeps, copied (the request's own bytes are slices of hyper's
     /// read buffer, which an entry must not keep alive).
-    fn of(entry: &Entry<'_>) -> Self {
+    fn of(entry: Entry<'_>) -> Self {
         let method = STANDARD_METHODS
             .iter()
             .position(|standard| standard == entry.method)
@@ -369,16 +399,18 @@ impl Stored {
             rare.body_truncated = truncated;
         }
         rare.fault = entry.fault;
+        rare.reason = entry.reason.map(Box::from);
+        rare.headers = entry.headers.filter(|headers| !headers.is_empty());
         let is_rare = rare.path.is_some()
             || rare.method.is_some()
             || rare.request_id.is_some()
             || rare.body.is_some()
-            || rare.fault.is_some();
+            || rare.fault.is_some()
+            || rare.reason.is_some()
+            || rare.headers.is_some();
         Self {
-            time_ms: entry
-                .time
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |since| since.as_millis() as u64),
+            // Set when it is pushed, with its seq.
+            time_ms: 0,
             request_number,
             user: None,
             rare: is_rare.then(|| Box::new(rare)),
@@ -426,11 +458,14 @@ impl Stored {
                 .to_owned(),
         };
         let body_truncated = rare.is_some_and(|rare| rare.body_truncated);
+        let method = self.method();
+        let path = self.path();
         RecordedRequest {
             seq,
             time: self.time_ms,
-            method: self.method().to_string(),
-            path: self.path().into_owned(),
+            operation: operation_of(method.as_str(), &path).map(str::to_owned),
+            method: method.to_string(),
+            path: path.into_owned(),
             user: self
                 .user
                 .and_then(|index| users.name(index))
@@ -443,8 +478,26 @@ impl Stored {
             request_id,
             latency_ms: f64::from(self.latency_micros) / 1000.0,
             fault: rare.and_then(|rare| rare.fault),
+            reason: rare
+                .and_then(|rare| rare.reason.as_deref())
+                .map(str::to_owned),
+            headers: rare
+                .and_then(|rare| rare.headers.as_deref())
+                .map(|kept| {
+                    kept_header_pairs(kept)
+                        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
+}
+
+/// Now, in milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64)
 }
 
 /// The path of the list of `dataset`'s configs.
@@ -503,7 +556,6 @@ mod tests {
     ) {
         let body = body.map(Bytes::from_static);
         journal.push(Entry {
-            time: SystemTime::now(),
             method,
             path,
             user: Some("alice"),
@@ -517,6 +569,8 @@ mod tests {
             request_id,
             latency: Duration::from_micros(1500),
             fault: None,
+            reason: None,
+            headers: None,
         });
     }
 

@@ -40,3 +40,8 @@ impl Cause {
 /// router used without that layer sends the `503` it is.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NoAnswer;
+
+/// On an error answer: the rule that answered, in one sentence with the values
+/// involved, for the request journal (`reason`). The answer's own body stays the API's.
+#[derive(Debug, Clone)]
+pub(crate) struct Reason(pub(crate) Box<str>);

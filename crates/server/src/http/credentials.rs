@@ -230,3 +230,86 @@ mod tests {
         );
     }
 }
+
+/// The most bytes of a request's headers the journal keeps.
+pub(crate) const KEPT_HEADERS_LIMIT: usize = 8 * 1024;
+
+/// What stands for a credential in what the server keeps.
+pub(crate) const REDACTED: &str = "[REDACTED]";
+
+/// A request's headers as the journal keeps them: `name`, NUL, `value`, NUL, ...,
+/// names in lower case, credentials redacted (`Authorization` keeps its scheme, so a
+/// test can tell how a token was sent; cookies, API keys and anything named like a
+/// token show [`REDACTED`]), at most [`KEPT_HEADERS_LIMIT`] bytes.
+pub(crate) fn kept_headers(headers: &HeaderMap) -> Box<str> {
+    let mut kept = String::new();
+    for (name, value) in headers {
+        let name = name.as_str();
+        let value = String::from_utf8_lossy(value.as_bytes());
+        let shown: Cow<'_, str> = if name == header::AUTHORIZATION.as_str()
+            || name == header::PROXY_AUTHORIZATION.as_str()
+        {
+            match value.split_once(' ') {
+                Some((scheme, _)) => Cow::Owned(format!("{scheme} {REDACTED}")),
+                None => Cow::Borrowed(REDACTED),
+            }
+        } else if name == header::COOKIE.as_str()
+            || name.contains("token")
+            || name.contains("api-key")
+            || name.contains("secret")
+        {
+            Cow::Borrowed(REDACTED)
+        } else {
+            value
+        };
+        if kept.len() + name.len() + shown.len() + 2 > KEPT_HEADERS_LIMIT {
+            break;
+        }
+        kept.push_str(name);
+        kept.push('\0');
+        kept.push_str(&shown);
+        kept.push('\0');
+    }
+    kept.into_boxed_str()
+}
+
+/// The pairs of [`kept_headers`], in order.
+pub(crate) fn kept_header_pairs(kept: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut parts = kept.split('\0');
+    std::iter::from_fn(move || Some((parts.next().filter(|name| !name.is_empty())?, parts.next()?)))
+}
+
+#[cfg(test)]
+mod kept_header_tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn credentials_are_redacted_and_the_rest_kept() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer tok-secret-1"),
+        );
+        headers.insert(
+            header::USER_AGENT,
+            HeaderValue::from_static("OpenAPI-Generator/1.0.0/python"),
+        );
+        headers.insert("x-lightly-token", HeaderValue::from_static("tok-secret-2"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("session=tok-secret-3"),
+        );
+        let kept = kept_headers(&headers);
+        assert!(!kept.contains("tok-secret"), "{kept:?}");
+        let pairs: Vec<_> = kept_header_pairs(&kept).collect();
+        assert!(
+            pairs.contains(&("authorization", "Bearer [REDACTED]")),
+            "{pairs:?}"
+        );
+        assert!(pairs.contains(&("user-agent", "OpenAPI-Generator/1.0.0/python")));
+        assert!(pairs.contains(&("x-lightly-token", REDACTED)));
+        assert!(pairs.contains(&("cookie", REDACTED)));
+        assert_eq!(pairs.len(), 4);
+    }
+}

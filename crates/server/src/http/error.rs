@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use collab_core::{ApiErrorCode, ApiErrorResponse, Error, wire};
 
+use crate::http::cause::Reason;
 use crate::http::generation::ErrorBody;
 use crate::http::json::json_response;
 
@@ -150,6 +151,9 @@ impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let (status, body) = self.status_and_body();
         let mut response = json_response(status, &body);
+        response
+            .extensions_mut()
+            .insert(Reason(self.to_string().into_boxed_str()));
         // The placing layer writes the body again for a caller of another generation.
         response.extensions_mut().insert(ErrorBody(body));
         if let Some(seconds) = self.retry_after() {

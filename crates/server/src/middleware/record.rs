@@ -18,14 +18,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use axum::http::{Method, Request, Response, Uri};
 use collab_core::wire::WireGeneration;
 use tower::{Layer, Service};
 use tracing::instrument::Instrumented;
 
-use crate::http::cause::NoAnswer;
+use crate::http::cause::{NoAnswer, Reason};
+use crate::http::credentials::kept_headers;
 use crate::http::generation::{Placement, WireMode, answered_in};
 use crate::journal::{Entry, Journal};
 use crate::request::id::{IdText, RequestId, X_REQUEST_ID};
@@ -98,14 +99,16 @@ where
             user = tracing::field::Empty,
         );
         let control = is_control_path(request.uri().path());
+        let journal = self.journal.clone().filter(|_| !control);
+        let headers = journal.as_ref().map(|_| kept_headers(request.headers()));
         let line = Line {
             method: request.method().clone(),
             uri: request.uri().clone(),
             control,
             notes,
             started: Instant::now(),
-            arrived: SystemTime::now(),
-            journal: self.journal.clone().filter(|_| !control),
+            journal,
+            headers,
         };
         let answer = {
             let _entered = span.enter();
@@ -126,8 +129,9 @@ struct Line {
     control: bool,
     notes: RequestNotes,
     started: Instant,
-    arrived: SystemTime,
     journal: Option<Arc<Journal>>,
+    /// The request's headers as the journal keeps them, when there is a journal.
+    headers: Option<Box<str>>,
 }
 
 impl Line {
@@ -145,16 +149,32 @@ impl Line {
         response
             .headers_mut()
             .insert(X_REQUEST_ID.clone(), request_id.header_value());
-        self.record(status, generation, &request_id);
+        let reason = response
+            .extensions()
+            .get::<Reason>()
+            .map(|reason| &*reason.0);
+        self.record(status, generation, &request_id, reason);
     }
 
     /// Records a request whose answer was never made: the client went away (or a
     /// fault hung the request) before it was ready.
     fn abandoned(self) {
-        self.record(NO_ANSWER, WireGeneration::Current, &self.notes.id().text());
+        let request_id = self.notes.id().text();
+        self.record(
+            NO_ANSWER,
+            WireGeneration::Current,
+            &request_id,
+            Some("the connection ended before the answer was ready"),
+        );
     }
 
-    fn record(&self, status: u16, generation: WireGeneration, request_id: &IdText<'_>) {
+    fn record(
+        self,
+        status: u16,
+        generation: WireGeneration,
+        request_id: &IdText<'_>,
+        reason: Option<&str>,
+    ) {
         let latency = self.started.elapsed();
         let notes = &self.notes;
         let user = notes.user();
@@ -191,8 +211,8 @@ impl Line {
                 .dataset()
                 .or_else(|| route.map(|ids| ids.dataset))
                 .or_else(|| dataset_named_by(path));
+            let reason = failure_reason(status, reason, user, fault);
             journal.push(Entry {
-                time: self.arrived,
                 method: &self.method,
                 path,
                 user,
@@ -204,12 +224,35 @@ impl Line {
                 request_id: notes.id(),
                 latency,
                 fault,
+                reason: reason.as_deref(),
+                headers: self.headers,
             });
         }
     }
 }
 
 /// A duration in milliseconds with three decimals, written with integer arithmetic.
+/// The journal's `reason` of an answer: none for a success; else the one the answer
+/// carries (naming the user where the rule is about them), or the fault rule that fired.
+fn failure_reason(
+    status: u16,
+    carried: Option<&str>,
+    user: Option<&str>,
+    fault: Option<u64>,
+) -> Option<String> {
+    if let Some(fault) = fault {
+        return Some(format!("fault rule {fault} fired"));
+    }
+    if (200..400).contains(&status) {
+        return None;
+    }
+    let reason = carried.map_or_else(|| format!("answered {status} by the server"), str::to_owned);
+    Some(match (status, user) {
+        (403, Some(user)) => format!("user {user}: {reason}"),
+        _ => reason,
+    })
+}
+
 struct Millis(Duration);
 
 impl std::fmt::Display for Millis {

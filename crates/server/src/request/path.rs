@@ -21,9 +21,55 @@ pub(crate) fn dataset_named_by(path: &str) -> Option<DatasetId> {
     id.parse().ok()
 }
 
+/// The operation of the API a request of `method` on `path` asks for, as the journal
+/// names it: `list`, `createOrUpdate`, `delete`, `versions`, `openapi`, or none for
+/// anything else (whatever its answer was).
+pub(crate) fn operation_of(method: &str, path: &str) -> Option<&'static str> {
+    if let Some(rest) = path.strip_prefix("/v1/datasets/") {
+        let mut segments = rest.split('/');
+        let named = segments.next().is_some_and(|id| !id.is_empty());
+        let access = segments.next() == Some("collaboration") && segments.next() == Some("access");
+        if !(named && access) {
+            return None;
+        }
+        return match (segments.next(), segments.next(), method) {
+            (None, _, "GET") => Some("list"),
+            (None, _, "POST") => Some("createOrUpdate"),
+            (Some(config), None, "DELETE") if !config.is_empty() => Some("delete"),
+            _ => None,
+        };
+    }
+    match (method, path) {
+        ("GET", "/openapi.json" | "/openapi-2022.json") => Some("openapi"),
+        ("GET", versions) if versions.starts_with("/v1/versions/") => Some("versions"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_names_its_operation_by_method_and_path() {
+        let list = "/v1/datasets/0123456789abcdef01234567/collaboration/access";
+        let config = format!("{list}/65a000000000000000000001");
+        for (method, path, operation) in [
+            ("GET", list, Some("list")),
+            ("POST", list, Some("createOrUpdate")),
+            ("DELETE", config.as_str(), Some("delete")),
+            ("DELETE", list, None),
+            ("PUT", list, None),
+            ("GET", config.as_str(), None),
+            ("GET", "/v1/versions/pip/minimum", Some("versions")),
+            ("GET", "/openapi.json", Some("openapi")),
+            ("GET", "/openapi-2022.json", Some("openapi")),
+            ("GET", "/v1/datasets//collaboration/access", None),
+            ("GET", "/elsewhere", None),
+        ] {
+            assert_eq!(operation_of(method, path), operation, "{method} {path}");
+        }
+    }
 
     #[test]
     fn the_control_prefix_is_a_whole_segment() {

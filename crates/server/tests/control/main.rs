@@ -5,6 +5,7 @@ mod access;
 mod assertions;
 mod dashboard;
 mod durable;
+mod explained;
 mod faults;
 mod journal;
 mod state;

@@ -186,7 +186,9 @@
       const row = el("tr", { className: entry.fault != null ? "faulted" : "" },
         el("th", { scope: "row" }, open), cell(clockTime(entry.time)), cell(entry.method),
         cell(entry.path, { className: "mono path" }), cell(entry.user),
-        cell(entry.status === 0 ? "no answer" : entry.status, { className: failed ? "num failed" : "num" }),
+        el("td", { className: failed ? "num failed" : "num", title: entry.reason || "" },
+          entry.status === 0 ? "no answer" : String(entry.status),
+          ...(entry.reason ? [el("span", { className: "reason" }, entry.reason)] : [])),
         cell(entry.generation), cell(typeof entry.latencyMs === "number" ? entry.latencyMs.toFixed(2) : null,
           { className: "num" }),
         cell(entry.fault != null ? "⚡ rule " + entry.fault : ""));
