@@ -137,7 +137,7 @@ struct Line {
 impl Line {
     /// Logs the line, journals the entry (before the answer leaves) and gives the
     /// answer its request id.
-    fn finish<T>(self, response: &mut Response<T>) {
+    fn finish<T>(mut self, response: &mut Response<T>) {
         // A connection dropped on purpose sends nothing: journaled and logged as 0.
         let status = if response.extensions().get::<NoAnswer>().is_some() {
             NO_ANSWER
@@ -145,6 +145,7 @@ impl Line {
             response.status().as_u16()
         };
         let generation = answered_in(response, self.notes.placement());
+        let headers = self.headers.take();
         let request_id = self.notes.id().text();
         response
             .headers_mut()
@@ -153,27 +154,30 @@ impl Line {
             .extensions()
             .get::<Reason>()
             .map(|reason| &*reason.0);
-        self.record(status, generation, &request_id, reason);
+        self.record(status, generation, &request_id, reason, headers);
     }
 
     /// Records a request whose answer was never made: the client went away (or a
     /// fault hung the request) before it was ready.
-    fn abandoned(self) {
+    fn abandoned(mut self) {
+        let headers = self.headers.take();
         let request_id = self.notes.id().text();
         self.record(
             NO_ANSWER,
             WireGeneration::Current,
             &request_id,
             Some("the connection ended before the answer was ready"),
+            headers,
         );
     }
 
     fn record(
-        self,
+        &self,
         status: u16,
         generation: WireGeneration,
         request_id: &IdText<'_>,
         reason: Option<&str>,
+        headers: Option<Box<str>>,
     ) {
         let latency = self.started.elapsed();
         let notes = &self.notes;
@@ -225,7 +229,7 @@ impl Line {
                 latency,
                 fault,
                 reason: reason.as_deref(),
-                headers: self.headers,
+                headers,
             });
         }
     }
