@@ -22,7 +22,7 @@ def test_the_fixture_gives_a_user_dataset_and_environment_of_the_test(collab, co
     assert os.environ["LIGHTLY_SERVER_LOCATION"] == collab.url
     assert os.environ["LIGHTLY_TOKEN"] == collab.token
     state = collab.control.state()
-    assert {"id": collab.dataset_id, "owner": collab.user} in state["datasets"]
+    assert {"id": collab.dataset_id, "owner": collab.user, "configs": []} in state["datasets"]
     assert collab.calls() == []
     # A call of the test's own, seen in its journal with the body as a Python value.
     url = f"{collab.url}/v1/datasets/{collab.dataset_id}/collaboration/access?token={collab.token}"
