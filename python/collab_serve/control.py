@@ -158,10 +158,14 @@ class Control:
         status: Optional[int] = None,
         since: Optional[int] = None,
         limit: Optional[int] = None,
+        operation: Optional[str] = None,
     ) -> List[Dict[str, Any]]:
         """``GET /_collab/requests``: the journal, oldest first, filtered;
-        ``since=SEQ`` keeps entries with a larger ``seq``, ``limit=N`` the newest N."""
+        ``operation=`` (``list``, ``createOrUpdate``, ``delete``, ``versions``,
+        ``openapi``), ``since=SEQ`` keeps entries with a larger ``seq``, ``limit=N`` the
+        newest N."""
         query = {
+            "operation": operation,
             "method": method,
             "path": path,
             "dataset": dataset,
