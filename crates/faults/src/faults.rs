@@ -5,12 +5,14 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use collab_core::DatasetId;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::rule::{FaultAction, FaultRule, Operation};
+use crate::draw::{Stream, draw, garbage, unit_interval};
+use crate::rule::{DropMode, FaultAction, FaultRule, Operation};
 
 /// The id of an armed rule: a small integer (`1`, `2`, ...), a JSON number on the
 /// wire, never reused within one [`Faults`].
@@ -50,13 +52,90 @@ pub struct Call<'a> {
     pub user: Option<&'a str>,
 }
 
-/// What fired on a call: the rule's id and its action.
+/// One request as a rule sees it, on any route: its path, and the operation, dataset
+/// and user when it has them. A rule with an `operation` matches only requests of
+/// that operation; a rule with a `path` only requests whose path it matches (a request
+/// without a path matches only rules without one).
+///
+/// ```
+/// use collab_faults::{FaultAction, FaultRule, Faults, Operation, RequestInfo};
+/// let faults = Faults::from_rules([FaultRule::on_path("/v1/versions/*".parse()?, FaultAction::status(500))]);
+/// assert!(faults.check_request(&RequestInfo::new("/v1/versions/pip/minimum")).is_some());
+/// let list = RequestInfo::new("/v1/datasets/0123456789abcdef01234567/collaboration/access")
+///     .with_operation(Operation::List);
+/// assert!(faults.check_request(&list).is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestInfo<'a> {
+    /// The port call it is, if any (never [`Operation::Any`]).
+    pub operation: Option<Operation>,
+    /// Its path (the query, if any, is ignored), if known.
+    pub path: Option<&'a str>,
+    /// The dataset it is about, if known.
+    pub dataset: Option<&'a DatasetId>,
+    /// The user making it, if known.
+    pub user: Option<&'a str>,
+}
+
+impl<'a> RequestInfo<'a> {
+    /// A request for `path`, of no operation, dataset or user.
+    pub fn new(path: &'a str) -> Self {
+        Self {
+            path: Some(path),
+            ..Self::default()
+        }
+    }
+
+    /// The same request, as the port call `operation`.
+    #[must_use]
+    pub fn with_operation(mut self, operation: Operation) -> Self {
+        self.operation = Some(operation);
+        self
+    }
+
+    /// The same request, about `dataset`.
+    #[must_use]
+    pub fn on_dataset(mut self, dataset: &'a DatasetId) -> Self {
+        self.dataset = Some(dataset);
+        self
+    }
+
+    /// The same request, made as `user`.
+    #[must_use]
+    pub fn as_user(mut self, user: &'a str) -> Self {
+        self.user = Some(user);
+        self
+    }
+}
+
+/// A call without a path: it matches only rules without a `path`.
+impl<'a> From<&Call<'a>> for RequestInfo<'a> {
+    fn from(call: &Call<'a>) -> Self {
+        Self {
+            operation: Some(call.operation),
+            path: None,
+            dataset: call.dataset,
+            user: call.user,
+        }
+    }
+}
+
+/// What fired on a call: the rule's id, its action, and what it drew for this call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fired {
     /// The rule that fired.
     pub rule: FaultId,
-    /// What to do.
+    /// What to do, as the rule says.
     pub action: FaultAction,
+    /// How long to wait first: the rule's `delayMs`, or the delay drawn from its
+    /// `delay` for this call (from the rule's seed and the call's index among its
+    /// matching calls); `None`: no wait.
+    pub delay: Option<Duration>,
+    /// With `drop: garbage`, the bytes to send (16 to 256, drawn from the rule's seed
+    /// and the call's index, never starting as `HTTP/`); else `None`.
+    pub garbage: Option<Vec<u8>>,
 }
 
 /// An armed rule with its counters: `{"id": 1, "matched": 3, "fired": 1, ...the
@@ -109,6 +188,9 @@ pub struct Faults {
 struct Shared {
     /// Whether any rule is armed: the lock-free fast path of `check`.
     any_armed: AtomicBool,
+    /// Whether an armed rule has a `path`: the decorator builds its calls' paths only
+    /// then.
+    any_path: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -140,12 +222,16 @@ impl Faults {
         let mut state = self.lock();
         state.last_id += 1;
         let id = FaultId(state.last_id);
+        let has_path = rule.path.is_some();
         state.rules.push(ArmedRule {
             id,
             rule,
             matched: 0,
             fired: 0,
         });
+        if has_path {
+            self.shared.any_path.store(true, Ordering::Release);
+        }
         self.shared.any_armed.store(true, Ordering::Release);
         id
     }
@@ -159,6 +245,8 @@ impl Faults {
         self.shared
             .any_armed
             .store(!state.rules.is_empty(), Ordering::Release);
+        let any_path = state.rules.iter().any(|armed| armed.rule.path.is_some());
+        self.shared.any_path.store(any_path, Ordering::Release);
         removed
     }
 
@@ -167,6 +255,7 @@ impl Faults {
         let mut state = self.lock();
         state.rules.clear();
         self.shared.any_armed.store(false, Ordering::Release);
+        self.shared.any_path.store(false, Ordering::Release);
     }
 
     /// Whether any rule is armed: when none is, [`check`](Self::check) answers `None`
@@ -174,6 +263,11 @@ impl Faults {
     #[inline]
     pub fn any_armed(&self) -> bool {
         self.shared.any_armed.load(Ordering::Acquire)
+    }
+
+    /// Whether an armed rule has a `path` (a request's path matters only then).
+    pub(crate) fn any_path(&self) -> bool {
+        self.shared.any_path.load(Ordering::Acquire)
     }
 
     /// The armed rules in arming order, with their counters.
@@ -184,24 +278,52 @@ impl Faults {
     /// Decides for one call, counting it: the first rule in arming order that fires
     /// on it, or `None`. Every rule whose scope matches counts the call, whether or
     /// not an earlier rule fired on it (see the [crate docs](crate#when-a-rule-fires)).
+    /// The call has no path: rules with a `path` do not match it (see
+    /// [`check_request`](Self::check_request)).
+    #[inline]
     pub fn check(&self, call: &Call<'_>) -> Option<Fired> {
         if !self.any_armed() {
             return None;
         }
+        self.decide(&RequestInfo::from(call), Scope::Wire)
+    }
+
+    /// Decides for one request on any route (the server's API, version and OpenAPI
+    /// routes, unknown routes), counting it, as [`check`](Self::check) does for a
+    /// call: rules match by `operation` and/or `path`, then `dataset` and `user`.
+    /// One atomic load while no rule is armed.
+    #[inline]
+    pub fn check_request(&self, request: &RequestInfo<'_>) -> Option<Fired> {
+        if !self.any_armed() {
+            return None;
+        }
+        self.decide(request, Scope::Wire)
+    }
+
+    /// [`check_request`](Self::check_request) for a repository's call: rules that
+    /// only a connection can express ([`FaultAction::is_wire_only`]) are out of its
+    /// scope (neither matched nor fired).
+    pub(crate) fn check_in_process(&self, request: &RequestInfo<'_>) -> Option<Fired> {
+        if !self.any_armed() {
+            return None;
+        }
+        self.decide(request, Scope::InProcess)
+    }
+
+    fn decide(&self, request: &RequestInfo<'_>, scope: Scope) -> Option<Fired> {
         let mut state = self.lock();
         let mut fired = None;
         for armed in &mut state.rules {
-            if !in_scope(&armed.rule, call) {
+            if !in_scope(&armed.rule, request)
+                || (scope == Scope::InProcess && armed.rule.action.is_wire_only())
+            {
                 continue;
             }
             let k = armed.matched;
             armed.matched += 1;
             if fired.is_none() && fires(&armed.rule, k, armed.fired) {
                 armed.fired += 1;
-                fired = Some(Fired {
-                    rule: armed.id,
-                    action: armed.rule.action.clone(),
-                });
+                fired = Some(firing(armed, k));
             }
         }
         fired
@@ -225,10 +347,41 @@ impl fmt::Debug for Faults {
     }
 }
 
-/// Whether `call` is in the rule's scope: its operation, and its dataset and user
-/// when the rule names them.
-fn in_scope(rule: &FaultRule, call: &Call<'_>) -> bool {
-    rule.operation.matches(call.operation)
+/// Who decides: the server (every rule) or a repository's decorator (not the rules
+/// only a connection can express).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Wire,
+    InProcess,
+}
+
+/// What the rule `armed` does on its `k`-th matching call.
+fn firing(armed: &ArmedRule, k: u64) -> Fired {
+    let rule = &armed.rule;
+    let action = &rule.action;
+    let delay = match action.delay_distribution {
+        Some(distribution) => Some(distribution.draw(rule.seed, k)),
+        None => action.delay,
+    };
+    Fired {
+        rule: armed.id,
+        action: action.clone(),
+        delay,
+        garbage: (action.drop == Some(DropMode::Garbage)).then(|| garbage(rule.seed, k)),
+    }
+}
+
+/// Whether `call` is in the rule's scope: its operation and its path when the rule
+/// names them (a rule with neither, built by hand, matches every request), and its
+/// dataset and user when the rule names them.
+fn in_scope(rule: &FaultRule, call: &RequestInfo<'_>) -> bool {
+    rule.operation.is_none_or(|operation| {
+        call.operation
+            .is_some_and(|called| operation.matches(called))
+    }) && rule
+        .path
+        .as_ref()
+        .is_none_or(|path| call.path.is_some_and(|called| path.matches(called)))
         && rule
             .dataset
             .as_ref()
@@ -244,38 +397,6 @@ fn in_scope(rule: &FaultRule, call: &Call<'_>) -> bool {
 fn fires(rule: &FaultRule, k: u64, fired: u64) -> bool {
     k >= rule.after
         && rule.times.is_none_or(|times| fired < times)
-        && (rule.probability >= 1.0 || unit_interval(splitmix64(rule.seed, k)) < rule.probability)
-}
-
-/// The `k`-th output (from 0) of the SplitMix64 generator seeded with `seed`: a
-/// function of the two alone, so the same seed picks the same calls in every run.
-pub(crate) fn splitmix64(seed: u64, k: u64) -> u64 {
-    let mut z = seed.wrapping_add(k.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// The top 53 bits of `bits` as a number in `[0, 1)`.
-fn unit_interval(bits: u64) -> f64 {
-    (bits >> 11) as f64 / (1u64 << 53) as f64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splitmix64_is_the_reference_sequence() {
-        // SplitMix64 seeded with 1234567: the published reference outputs. Pinned, because
-        // a change would change which calls fire for every seed users wrote down.
-        assert_eq!(splitmix64(1_234_567, 0), 6_457_827_717_110_365_317);
-        assert_eq!(splitmix64(1_234_567, 1), 3_203_168_211_198_807_973);
-    }
-
-    #[test]
-    fn unit_interval_spans_zero_to_below_one() {
-        assert_eq!(unit_interval(0), 0.0);
-        assert!(unit_interval(u64::MAX) < 1.0);
-    }
+        && (rule.probability >= 1.0
+            || unit_interval(draw(rule.seed, Stream::Fire, k, 0)) < rule.probability)
 }

@@ -33,34 +33,45 @@
 //!
 //! # A rule
 //!
-//! One JSON object (or TOML table); only `operation` and one of `status`, `delayMs`,
-//! `drop` are required:
+//! One JSON object (or TOML table, spelled alike); `operation` or `path` (or both) and
+//! at least one of `status`, `delayMs`, `delay`, `drop`, `dribble` are required:
 //!
 //! | field | meaning | default |
 //! |---|---|---|
-//! | `operation` | `"list"`, `"createOrUpdate"`, `"delete"` or `"any"` | required |
+//! | `operation` | `"list"`, `"createOrUpdate"`, `"delete"` or `"any"` (of the three) | required unless `path` |
+//! | `path` | only requests for this path: exact, or a prefix ending in `*` ([`PathPattern`]); any route | every path |
 //! | `dataset` | only calls on this dataset (a 24-hex id) | every dataset |
 //! | `user` | only calls made as this user (a name) | every user |
 //! | `after` | let this many matching calls through first | `0` |
 //! | `times` | fire at most this many times | `null`: no limit |
 //! | `probability` | the share of eligible calls that fire, `0` to `1` | `1` |
-//! | `seed` | picks which eligible calls fire | `0` |
-//! | `status` | answer this status (400..=599) with an `ApiErrorResponse`; not applied | |
-//! | `code` | the error's `ApiErrorCode` (with `status`) | [`default_code`] of the status |
-//! | `retryAfter` | `Retry-After`, in seconds (with `status`) | |
-//! | `applied` | apply the operation, then answer `status` | `false` |
+//! | `seed` | picks which eligible calls fire; draws `delay`s and `garbage` | `0` |
+//! | `status` | answer this status (200..=599): a 4xx/5xx with an `ApiErrorResponse` unless `body`; not applied | |
+//! | `code` | the error's `ApiErrorCode` (with a 4xx/5xx, not with `body`) | [`default_code`] of the status |
+//! | `retryAfter` | `Retry-After`, in seconds (with `status`): its only source | none |
+//! | `body` | answer this body (with `status`): a string as it is, another JSON value as JSON ([`FaultBody`]) | |
+//! | `headers` | answer these headers (with `status`), an object of names to strings | |
+//! | `applied` | apply the operation, then answer `status` (a 4xx/5xx) | `false` |
 //! | `delayMs` | wait this long first (alone: then answer normally) | |
-//! | `drop` | `"reset"` (close, no answer) or `"hang"` (never answer); not with `status` | |
+//! | `delay` | wait a drawn delay first: `{"uniform": [LO, HI]}` or `{"lognormal": {"medianMs": M, "sigma": S}}` ([`DelayDistribution`]); not with `delayMs` | |
+//! | `drop` | `"reset"`, `"hang"`, `"empty"`, `"truncate"` or `"garbage"` ([`DropMode`]); alone or with a delay | |
+//! | `dribble` | send the answer's body in pieces: `{"chunks": N, "overMs": T}` ([`Dribble`]) | |
 //!
 //! Rules are checked whole when parsed ([`FaultRule::from_json`], [`parse_rules`]):
-//! unknown fields, wrong types, values out of range and contradictions (`applied`
-//! without `status`, `drop` with it) are refused, and the [`RuleError`] names the
-//! field (`faults[1].status: must be 400..=599, found 200`).
+//! unknown fields, wrong types, values out of range and what makes no sense together
+//! (`applied` without a status or with a 2xx, `drop` with `status` or `body`, `delayMs`
+//! with `delay`, a `content-length` header, ...; see [`FaultRule::from_value`]) are
+//! refused, and the [`RuleError`] names the field, a part of one by its path
+//! (`faults[1].delay.uniform: [LO, HI] with LO <= HI, found [500, 100]`).
 //!
 //! # When a rule fires
 //!
-//! - A call is **in a rule's scope** when its operation matches (`any` matches all
-//!   three) and, when the rule names them, its dataset and its user.
+//! - A call is **in a rule's scope** when, as far as the rule names them, its
+//!   operation matches (`any` matches all three; a request of none of them, such as
+//!   the version routes, matches only by `path`), its path matches, and its dataset and
+//!   its user are the rule's. The server describes each request with a
+//!   [`RequestInfo`] ([`Faults::check_request`]); a [`Call`] has no path
+//!   ([`Faults::check`]), so rules with a `path` do not match it.
 //! - Rules are consulted **in arming order**, and **every rule whose scope holds the
 //!   call counts it** (`matched`), whether or not an earlier rule fired on it. So a
 //!   rule's count of matching calls depends on its scope and the calls alone, never
@@ -73,17 +84,24 @@
 //!   fire the same way in every run, in a fresh [`Faults`] too.
 //! - **The first eligible rule that fires answers the call**; the later ones still
 //!   count it as matched but do not fire (nor spend their `times`).
+//! - A `delay` distribution and `drop: "garbage"`'s bytes are drawn from the seed and
+//!   `k` too, from streams of their own ([`Fired::delay`], [`Fired::garbage`]): the
+//!   same rules and calls wait the same delays and send the same bytes.
 //! - Concurrent calls are decided one at a time (a lock, taken only while a rule is
 //!   armed): each gets a distinct `k`; which call gets which `k` is the order they
 //!   reached the decision, so reproducible runs make their calls in a fixed order.
 //!
 //! # What a firing rule does
 //!
-//! In-process, see [`FaultyRepository`]: a `status` becomes exactly the [`Error`]
-//! `collab-http` returns for that answer (core's one mapping,
-//! [`collab_core::wire::error_from_response`], `Retry-After` included), via
-//! [`FaultAction::to_error`]; [`FaultAction::error_response`] is the status and body
-//! the server answers.
+//! In-process, see [`FaultyRepository`]: a 4xx/5xx `status` becomes exactly the
+//! [`Error`] `collab-http` returns for that answer (core's one mapping,
+//! [`collab_core::wire::error_from_response`], a `retry_after` only from
+//! `retryAfter`), via [`FaultAction::to_error`]. What only a connection can do
+//! ([`FaultAction::is_wire_only`]: the drops `empty`, `truncate` and `garbage`,
+//! `dribble`, a status below 400, `body`, `headers`) the decorator ignores; `collab
+//! serve` answers it. [`FaultAction::answer`] is the exact answer the server sends:
+//! the status, the rule's headers (and `Retry-After` only from `retryAfter`), the
+//! rule's body or the API error body ([`FaultAction::error_response`]).
 //!
 //! # Recipes
 //!
@@ -159,6 +177,33 @@
 //! # Ok::<(), collab_faults::RuleError>(())
 //! ```
 //!
+//! **Fail the version check** (over the wire: a rule by `path` matches any route):
+//! `{"path": "/v1/versions/*", "status": 500}`.
+//!
+//! **Answer slowly, varying, the same in every run:**
+//!
+//! ```
+//! # use collab_core::{AccessConfigRepository, DatasetId};
+//! # use collab_faults::{Faults, FaultyRepository, FaultRule};
+//! # use std::time::Duration;
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dataset: DatasetId = "0123456789abcdef01234567".parse()?;
+//! # let store = collab_fake::InMemoryStore::new();
+//! # store.add_dataset(dataset, "alice");
+//! # let faults = Faults::new();
+//! # let repo = FaultyRepository::new(store.session("alice"), faults.clone());
+//! faults.arm(FaultRule::from_json(
+//!     r#"{"operation": "list", "delay": {"uniform": [100, 900]}, "seed": 1}"#,
+//! )?);
+//! let started = tokio::time::Instant::now();
+//! repo.list(&dataset).await?;
+//! let waited = started.elapsed();
+//! assert!(Duration::from_millis(100) <= waited && waited <= Duration::from_millis(900));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! **Hang the delete:** `{"operation": "delete", "drop": "hang"}`. The call never
 //! answers, so the caller needs a timeout:
 //!
@@ -196,21 +241,34 @@
 //! operation = "createOrUpdate"
 //! status = 503
 //! applied = true
+//!
+//! [[faults]]
+//! path = "/v1/versions/*"
+//! status = 200
+//! body = "<html>down for maintenance</html>"
+//! headers = { "content-type" = "text/html" }
+//! delay = { lognormal = { medianMs = 80, sigma = 0.5 } }
 //! ```
 //!
 //! [`AccessConfigRepository`]: collab_core::AccessConfigRepository
 //! [`Error`]: collab_core::Error
 
 mod answer;
+mod check;
+mod delay;
+mod draw;
 mod error;
 mod faults;
 mod parse;
+mod path;
 mod repository;
 mod rule;
 
-pub use answer::default_code;
+pub use answer::{AnswerBody, FaultAnswer, default_code};
+pub use delay::{DelayDistribution, MAX_DELAY_MS};
 pub use error::RuleError;
-pub use faults::{ArmedRule, Call, FaultId, Faults, Fired};
+pub use faults::{ArmedRule, Call, FaultId, Faults, Fired, RequestInfo};
 pub use parse::parse_rules;
+pub use path::{PathPattern, PathPatternError};
 pub use repository::FaultyRepository;
-pub use rule::{DropMode, FaultAction, FaultRule, Operation};
+pub use rule::{Dribble, DropMode, FaultAction, FaultBody, FaultRule, Operation};

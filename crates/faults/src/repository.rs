@@ -9,7 +9,7 @@ use collab_core::{
     ShareRequest,
 };
 
-use crate::faults::{Call, Faults, Fired};
+use crate::faults::{Faults, Fired, RequestInfo};
 use crate::rule::{DropMode, Operation};
 
 /// The future every port method returns (what `async_trait` makes of an `async fn`).
@@ -19,12 +19,15 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// armed [`Faults`] say, the way `collab serve` answers the same rules over the wire.
 ///
 /// Each call is checked against the rules when it is made (when the method is called,
-/// before its future is first polled), as operation, dataset, and the user given by
-/// [`with_user`](Self::with_user). When no rule fires the inner repository's own
-/// future is returned: no allocation, no lock (one atomic load while no rule is
-/// armed). When one fires, its action runs, in this order:
+/// before its future is first polled), as operation, dataset, the user given by
+/// [`with_user`](Self::with_user), and the path `collab-http` requests for it
+/// (`/v1/datasets/{datasetId}/collaboration/access[/{accessConfigId}]`, so a rule's
+/// `path` matches as it does on the server). When no rule fires the inner
+/// repository's own future is returned: no allocation, no lock (one atomic load while
+/// no rule is armed). When one fires, its action runs, in this order:
 ///
-/// 1. `delay`: waits with [`tokio::time::sleep`] (paused-time tests control it);
+/// 1. `delayMs`, or a delay drawn from `delay` ([`Fired::delay`]): waits with
+///    [`tokio::time::sleep`] (paused-time tests control it);
 /// 2. `drop: reset`: [`Error::Unavailable`] saying the connection was reset; the
 ///    inner repository is not called;
 /// 3. `drop: hang`: the call never completes and the inner repository is not called.
@@ -35,6 +38,11 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///    inner repository; with `applied`, after calling it: its error if it failed, else
 ///    the fault's error (the write happened, the caller cannot tell);
 /// 5. a delay alone: then the inner repository answers.
+///
+/// **Rules only a connection can express are ignored** (neither matched nor fired
+/// in-process, see [`FaultAction::is_wire_only`](crate::FaultAction::is_wire_only)):
+/// a `drop` of `empty`, `truncate` or `garbage`, a `dribble`, a status below 400, a
+/// `body` or `headers`. `collab serve` answers them over the wire.
 ///
 /// ```
 /// use collab_core::{AccessConfigRepository, DatasetId, Error};
@@ -119,15 +127,29 @@ impl<R> FaultyRepository<R> {
         if !self.faults.any_armed() {
             return inner();
         }
-        let call = Call {
-            operation,
-            dataset: Some(&target.dataset),
-            user: self.user.as_deref(),
-        };
-        match self.faults.check(&call) {
+        // The path is built only when a rule may look at it: one allocation less on
+        // every call while the armed rules are by operation alone.
+        let path = self.faults.any_path().then(|| request_path(&target));
+        let mut request = RequestInfo::default()
+            .with_operation(operation)
+            .on_dataset(&target.dataset);
+        request.path = path.as_deref();
+        request.user = self.user.as_deref();
+        match self.faults.check_in_process(&request) {
             None => inner(),
             Some(fired) => Box::pin(run_action(fired, target, inner)),
         }
+    }
+}
+
+/// The path `collab-http` requests for a call about `target`.
+fn request_path(target: &CallTarget) -> String {
+    match target.config {
+        None => format!("/v1/datasets/{}/collaboration/access", target.dataset),
+        Some(config) => format!(
+            "/v1/datasets/{}/collaboration/access/{config}",
+            target.dataset
+        ),
     }
 }
 
@@ -137,9 +159,14 @@ async fn run_action<T, F>(fired: Fired, target: CallTarget, inner: impl FnOnce()
 where
     F: Future<Output = Result<T>>,
 {
-    let Fired { rule, action } = fired;
+    let Fired {
+        rule,
+        action,
+        delay,
+        ..
+    } = fired;
     tracing::debug!(%rule, dataset = %target.dataset, "fault rule fired");
-    if let Some(delay) = action.delay {
+    if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
     match action.drop {
@@ -149,7 +176,8 @@ where
             )));
         }
         Some(DropMode::Hang) => return std::future::pending().await,
-        None => {}
+        // The wire's own drops never fire in-process (out of the decorator's scope).
+        _ => {}
     }
     let Some(error) = action.to_error(target) else {
         return inner().await;

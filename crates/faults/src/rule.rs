@@ -1,9 +1,14 @@
 //! A fault rule as data: what it matches, when it fires, and what it does.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use collab_core::{ApiErrorCode, DatasetId};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::delay::DelayDistribution;
+use crate::path::PathPattern;
 
 /// Which port call a rule matches. On the wire: `"list"`, `"createOrUpdate"`,
 /// `"delete"`, or `"any"` for all three.
@@ -17,7 +22,9 @@ pub enum Operation {
     CreateOrUpdate,
     /// `delete`: `DELETE .../collaboration/access/{id}`.
     Delete,
-    /// Every call (in a rule only: a [`Call`](crate::Call) is never `Any`).
+    /// Every call of the three (in a rule only: a [`Call`](crate::Call) is never
+    /// `Any`). A request that is none of them (the version routes, the OpenAPI
+    /// document, an unknown route) is matched by a rule's `path` instead.
     Any,
 }
 
@@ -28,43 +35,131 @@ impl Operation {
     }
 }
 
-/// How a connection is dropped: `"reset"` or `"hang"`.
+/// How a connection is dropped: `"reset"`, `"hang"`, `"empty"`, `"truncate"` or
+/// `"garbage"`. The operation is never applied.
+///
+/// Only `reset` and `hang` can be expressed by a repository; the others are the
+/// wire's alone (`collab serve`), and [`FaultyRepository`](crate::FaultyRepository)
+/// ignores rules that use them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum DropMode {
-    /// The connection is closed without an answer; the operation is not applied.
+    /// The connection is closed without an answer.
     /// In-process: [`Error::Unavailable`](collab_core::Error::Unavailable).
     Reset,
     /// No answer, ever: the caller's own timeout (or the server's request deadline)
-    /// ends the call. The operation is not applied.
+    /// ends the call.
     Hang,
+    /// The connection is closed cleanly (no reset), with no answer. Wire only.
+    Empty,
+    /// The answer's status line and headers (with the full `Content-Length`), half its
+    /// body, then the connection is closed. Wire only.
+    Truncate,
+    /// Bytes that are not HTTP, drawn from the rule's seed ([`Fired::garbage`]), then
+    /// the connection is closed. Wire only.
+    ///
+    /// [`Fired::garbage`]: crate::Fired::garbage
+    Garbage,
+}
+
+impl DropMode {
+    /// Whether only a connection can do it (not a repository): `empty`, `truncate`,
+    /// `garbage`.
+    pub fn is_wire_only(self) -> bool {
+        !matches!(self, Self::Reset | Self::Hang)
+    }
+}
+
+/// A rule's `body`: a string sent as it is, or a JSON value sent as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultBody {
+    /// Sent as these bytes (UTF-8), with no `Content-Type` unless the rule's
+    /// `headers` set one (`{"content-type": "text/html"}`).
+    Text(String),
+    /// Sent as this JSON, with `Content-Type: application/json` unless the rule's
+    /// `headers` set another.
+    Json(Value),
+}
+
+impl FaultBody {
+    /// The bytes sent.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            Self::Text(text) => text.as_bytes().to_vec(),
+            Self::Json(value) => value.to_string().into_bytes(),
+        }
+    }
+
+    /// The `Content-Type` it is sent with when the rule's headers set none.
+    pub fn default_content_type(&self) -> Option<&'static str> {
+        match self {
+            Self::Text(_) => None,
+            Self::Json(_) => Some("application/json"),
+        }
+    }
+}
+
+/// A rule's `dribble`: the answer's body sent in `chunks` pieces spread evenly over
+/// `over`. Wire only. Wire form: `{"chunks": N, "overMs": T}`, `1 <= N <= 1000`,
+/// `T <= 3600000`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Dribble {
+    /// How many pieces (at least 1).
+    pub chunks: u32,
+    /// The time from the first piece to the last.
+    pub over: Duration,
+}
+
+impl Dribble {
+    /// The most pieces a body is cut into.
+    pub const MAX_CHUNKS: u32 = 1000;
+
+    /// `chunks` pieces over `over`.
+    pub fn new(chunks: u32, over: Duration) -> Self {
+        Self { chunks, over }
+    }
 }
 
 /// What a firing rule does.
 ///
 /// Wire form (camelCase, every field optional, at least one of `status`, `delayMs`,
-/// `drop`): `"status"` (400..=599), `"code"` (an `ApiErrorCode`), `"retryAfter"`
-/// (seconds), `"applied"` (with `status` only), `"delayMs"`, `"drop"` (`"reset"` or
-/// `"hang"`, not with `status`). A parsed action always holds these rules; one built
-/// by hand that breaks them is answered as far as it makes sense (a `drop` wins over
-/// a `status`; `code`, `retryAfter` and `applied` without `status` do nothing).
+/// `delay`, `drop`, `dribble`): `"status"` (200..=599), `"code"` (an `ApiErrorCode`,
+/// with a 4xx/5xx), `"retryAfter"` (seconds), `"applied"` (with a 4xx/5xx), `"body"`
+/// and `"headers"` (with a status), `"delayMs"` or `"delay"`, `"drop"` (alone or with a
+/// delay), `"dribble"` (see [`FaultRule::from_value`] for every check). A parsed
+/// action always holds these rules; one built by hand that breaks them is answered as
+/// far as it makes sense (a `drop` wins over a `status`; `code`, `retryAfter` and
+/// `applied` without a status do nothing).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FaultAction {
-    /// Answer with this status and an `ApiErrorResponse`.
+    /// Answer with this status: an `ApiErrorResponse` for a 4xx/5xx without `body`,
+    /// an empty body below 400 without `body`.
     pub status: Option<u16>,
     /// The error body's code; without it a default for the status (see
     /// [`FaultAction::error_response`]).
     pub code: Option<ApiErrorCode>,
-    /// `Retry-After`, in seconds.
+    /// `Retry-After`, in seconds: the only source of a fault's `Retry-After`.
     pub retry_after: Option<u64>,
     /// Apply the operation first, then answer the status: the outcome a client
     /// cannot tell from a failure.
     pub applied: bool,
     /// Wait this long first (before the status or the drop, or before answering
-    /// normally when there is neither).
+    /// normally when there is neither): the rule's `delayMs`.
     pub delay: Option<Duration>,
     /// Drop the connection instead of answering.
     pub drop: Option<DropMode>,
+    /// Answer this body (with the status) instead of an `ApiErrorResponse`. Wire only.
+    pub body: Option<FaultBody>,
+    /// Answer these headers (with the status), names in lower case. Wire only.
+    pub headers: BTreeMap<String, String>,
+    /// Send the answer's body in pieces. Wire only.
+    pub dribble: Option<Dribble>,
+    /// Wait a delay drawn from this distribution first (the rule's `delay`; never
+    /// beside [`delay`](Self::delay)). The drawn value is [`Fired::delay`].
+    ///
+    /// [`Fired::delay`]: crate::Fired::delay
+    pub delay_distribution: Option<DelayDistribution>,
 }
 
 /// A fault rule: what it matches, when it fires, and what it does.
@@ -74,16 +169,21 @@ pub struct FaultAction {
 /// ```json
 /// {"operation": "list", "dataset": "0123456789abcdef01234567", "user": "alice",
 ///  "after": 1, "times": 2, "probability": 0.3, "seed": 7, "status": 503, "retryAfter": 1}
+/// {"path": "/v1/versions/*", "status": 200, "body": "<html>busy</html>",
+///  "headers": {"content-type": "text/html"}, "delay": {"uniform": [100, 900]}}
 /// ```
 ///
-/// Matching: `operation`, and when given `dataset` and `user`. Firing: the rule's
+/// Matching: `operation` and/or `path`, and when given `dataset` and `user`. Firing: the rule's
 /// `k`-th matching call (from 0) may fire when `k >= after` and the rule has fired
 /// fewer than `times` times, and then fires when a hash of `(seed, k)` is below
 /// `probability` (see the [crate docs](crate#when-a-rule-fires)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultRule {
-    /// The call it matches.
-    pub operation: Operation,
+    /// The call it matches; `None`: any request, of an operation or not (the rule
+    /// then has a `path`).
+    pub operation: Option<Operation>,
+    /// The request paths it matches; `None`: any path.
+    pub path: Option<PathPattern>,
     /// Only calls on this dataset, when set.
     pub dataset: Option<DatasetId>,
     /// Only calls made as this user, when set.
@@ -112,7 +212,8 @@ impl FaultRule {
     /// ```
     pub fn new(operation: Operation, action: FaultAction) -> Self {
         Self {
-            operation,
+            operation: Some(operation),
+            path: None,
             dataset: None,
             user: None,
             after: 0,
@@ -121,6 +222,30 @@ impl FaultRule {
             seed: 0,
             action,
         }
+    }
+
+    /// A rule on the requests whose path `path` matches, whatever their operation
+    /// (the version routes, the OpenAPI document, unknown routes too), with `action`.
+    ///
+    /// ```
+    /// use collab_faults::{FaultAction, FaultRule};
+    /// let rule = FaultRule::on_path("/v1/versions/*".parse()?, FaultAction::status(500));
+    /// assert_eq!(rule, FaultRule::from_json(r#"{"path":"/v1/versions/*","status":500}"#)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_path(path: PathPattern, action: FaultAction) -> Self {
+        Self {
+            operation: None,
+            path: Some(path),
+            ..Self::new(Operation::Any, action)
+        }
+    }
+
+    /// The same rule, only for requests whose path `path` matches.
+    #[must_use]
+    pub fn with_path(mut self, path: PathPattern) -> Self {
+        self.path = Some(path);
+        self
     }
 
     /// The same rule, only for calls on `dataset`.
@@ -212,5 +337,52 @@ impl FaultAction {
     pub fn with_delay(mut self, delay: Duration) -> Self {
         self.delay = Some(delay);
         self
+    }
+
+    /// The same action, waiting a delay drawn from `distribution` first.
+    #[must_use]
+    pub fn with_delay_distribution(mut self, distribution: DelayDistribution) -> Self {
+        self.delay_distribution = Some(distribution);
+        self
+    }
+
+    /// The same action, answering `body` (with its status).
+    #[must_use]
+    pub fn with_body(mut self, body: FaultBody) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// The same action, answering the header `name` (kept in lower case) with `value`.
+    #[must_use]
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.insert(name.to_ascii_lowercase(), value.into());
+        self
+    }
+
+    /// The same action, sending the answer's body as `dribble` says.
+    #[must_use]
+    pub fn with_dribble(mut self, dribble: Dribble) -> Self {
+        self.dribble = Some(dribble);
+        self
+    }
+
+    /// Whether only a connection can do it, not a repository: a `drop` of `empty`,
+    /// `truncate` or `garbage`, a `dribble`, a status below 400, a `body` or
+    /// `headers`. [`FaultyRepository`](crate::FaultyRepository) ignores such rules;
+    /// `collab serve` answers them.
+    ///
+    /// ```
+    /// use collab_faults::{FaultAction, FaultBody};
+    /// assert!(!FaultAction::status(503).is_wire_only());
+    /// assert!(FaultAction::status(200).is_wire_only());
+    /// assert!(FaultAction::status(503).with_body(FaultBody::Text("<html>".into())).is_wire_only());
+    /// ```
+    pub fn is_wire_only(&self) -> bool {
+        self.drop.is_some_and(DropMode::is_wire_only)
+            || self.dribble.is_some()
+            || self.status.is_some_and(|status| status < 400)
+            || self.body.is_some()
+            || !self.headers.is_empty()
     }
 }

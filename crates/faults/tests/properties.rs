@@ -86,7 +86,8 @@ fn alone(rule: &FaultRule, n: usize) -> Vec<usize> {
 }
 
 fn in_scope(rule: &FaultRule, &(operation, dataset_index, user): &CallSpec) -> bool {
-    rule.operation.matches(OPERATIONS[operation])
+    rule.operation
+        .is_some_and(|op| op.matches(OPERATIONS[operation]))
         && rule.dataset.is_none_or(|d| d == dataset(dataset_index))
         && rule.user.as_deref().is_none_or(|u| u == USERS[user])
 }

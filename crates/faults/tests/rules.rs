@@ -18,7 +18,7 @@ fn a_full_rule_reads_every_field() {
             "retryAfter":1,"applied":true,"delayMs":250}"#,
     )
     .expect("a valid rule");
-    assert_eq!(rule.operation, Operation::List);
+    assert_eq!(rule.operation, Some(Operation::List));
     assert_eq!(
         rule.dataset.map(|d| d.to_string()).as_deref(),
         Some("0123456789abcdef01234567")
@@ -85,8 +85,8 @@ fn the_wire_form_round_trips() {
 /// A bad rule, the field its error must name, and what it must say.
 #[rustfmt::skip]
 const BAD_RULES: &[(&str, &str, &str)] = &[
-    (r#"{"operation":"list","status":200}"#, "status", "must be 400..=599, found 200"),
-    (r#"{"operation":"list","status":600}"#, "status", "must be 400..=599, found 600"),
+    (r#"{"operation":"list","status":199}"#, "status", "must be 200..=599, found 199"),
+    (r#"{"operation":"list","status":600}"#, "status", "must be 200..=599, found 600"),
     (r#"{"operation":"list","status":"503"}"#, "status", "invalid type"),
     (r#"{"operation":"list","status":503,"probability":1.5}"#, "probability", "between 0 and 1"),
     (r#"{"operation":"list","status":503,"probability":-0.1}"#, "probability", "between 0 and 1"),
@@ -103,7 +103,7 @@ const BAD_RULES: &[(&str, &str, &str)] = &[
     (r#"{"operation":"list","status":503,"user":""}"#, "user", "must not be empty"),
     (r#"{"operation":"list","status":503,"after":-1}"#, "after", "invalid value"),
     (r#"{"operation":"list","status":503,"times":1.5}"#, "times", "invalid type"),
-    (r#"{"operation":"list"}"#, "", "at least one of status, delayMs, drop"),
+    (r#"{"operation":"list"}"#, "", "at least one of status, delayMs, delay, drop, dribble"),
     (r#"["operation"]"#, "", "a rule is an object"),
 ];
 
@@ -145,13 +145,13 @@ status = 503
 
 [[faults]]
 operation = "delete"
-status = 200
+status = 600
 "#;
     let error = parse_rules(text, "faults.toml").expect_err("the second rule is bad");
     assert_eq!(error.field(), "faults[1].status");
     assert_eq!(
         error.to_string(),
-        "faults.toml: faults[1].status: must be 400..=599, found 200"
+        "faults.toml: faults[1].status: must be 200..=599, found 600"
     );
 }
 
