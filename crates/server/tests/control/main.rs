@@ -7,6 +7,7 @@ mod durable;
 mod faults;
 mod journal;
 mod state;
+mod wire_faults;
 
 use collab_server::testing::TestServer;
 use reqwest::{Client, Response};
