@@ -29,6 +29,7 @@ async fn server_with(rule: Value) -> ServerHandle {
     let store = InMemoryStore::new();
     store.add_dataset(dataset(), "alice");
     store.add_user("ann@example.com");
+    store.add_user("bob@example.com");
     let session = store.session("alice");
     session
         .create_or_update(
@@ -85,6 +86,7 @@ async fn attempts(server: &ServerHandle) -> u64 {
 /// Lists under `rule`: the outcome, the attempts made, and the time it took (bounded
 /// well past the call's deadline, so that a hang fails the test instead of stalling it).
 async fn list_under(rule: Value) -> (Result<usize, Error>, u64, Duration) {
+    let shown = rule.to_string();
     let server = server_with(rule).await;
     let repo = repo(&server);
     let started = std::time::Instant::now();
@@ -94,6 +96,8 @@ async fn list_under(rule: Value) -> (Result<usize, Error>, u64, Duration) {
     let elapsed = started.elapsed();
     let attempts = attempts(&server).await;
     server.shutdown().await;
+    // What the table of client behaviours in docs/testing.md is written from.
+    println!("{shown}: {outcome:?} after {attempts} attempt(s) in {elapsed:?}");
     (outcome.map(|configs| configs.len()), attempts, elapsed)
 }
 
@@ -200,4 +204,23 @@ async fn a_failed_version_route_does_not_touch_the_repository() {
     let (outcome, attempts, _) = list_under(json!({"path": "/v1/versions/*", "status": 500})).await;
     assert_eq!(outcome.expect("the list"), 1);
     assert_eq!(attempts, 0);
+}
+
+#[tokio::test]
+async fn a_grant_whose_answer_was_cut_is_retried_and_made_once() {
+    let server =
+        server_with(json!({"operation": "createOrUpdate", "drop": "truncate", "times": 1})).await;
+    let request = ShareRequest::write(["bob@example.com"], Vec::<String>::new()).unwrap();
+    let outcome = repo(&server).create_or_update(&dataset(), &request).await;
+    // The cut answer came after the grant was made; createOrUpdate is idempotent, so
+    // collab-http retried it, and the second answer is whole.
+    let id = outcome.expect("the retried grant");
+    assert_eq!(attempts(&server).await, 2);
+    let listed = repo(&server).list(&dataset()).await.expect("the list");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        (listed[0].id, &listed[0].users[..]),
+        (id, &["bob@example.com".to_owned()][..])
+    );
+    server.shutdown().await;
 }

@@ -139,10 +139,10 @@ impl hyper::body::Body for Dribbled {
         if self.pieces_left == 0 {
             return Poll::Ready(None);
         }
-        if let Some(wait) = self.wait.as_mut() {
-            if wait.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
+        if let Some(wait) = self.wait.as_mut()
+            && wait.as_mut().poll(cx).is_pending()
+        {
+            return Poll::Pending;
         }
         let this = &mut *self;
         // The pieces share the rest evenly, the last one taking what is left.

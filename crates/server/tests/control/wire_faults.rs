@@ -429,3 +429,37 @@ async fn journal_marks(server: &TestServer) -> Vec<(u16, Option<u64>)> {
         .map(|entry| (entry.status, entry.fault))
         .collect()
 }
+
+#[tokio::test]
+async fn the_control_planes_openapi_document_names_every_field_an_armed_rule_shows() {
+    let server = server().await;
+    for rule in [
+        json!({"path": "/v1/*", "status": 200, "body": {"a": 1}, "headers": {"x-a": "b"},
+               "delay": {"lognormal": {"medianMs": 5, "sigma": 0.5}}, "dribble": {"chunks": 2, "overMs": 10},
+               "after": 1, "times": 2, "probability": 0.5, "seed": 3, "retryAfter": 1}),
+        json!({"operation": "list", "dataset": server.dataset().to_string(), "user": "alice",
+               "status": 503, "code": "SERVICE_UNAVAILABLE", "applied": true, "delayMs": 5}),
+        json!({"operation": "delete", "drop": "garbage", "delay": {"uniform": [1, 2]}}),
+    ] {
+        arm(&server, rule).await;
+    }
+    let document: Value = reqwest::get(format!("{}/_collab/openapi.json", server.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schema = &document["components"]["schemas"]["FaultRule"]["properties"];
+    for armed in server.control().faults().await.unwrap() {
+        for (field, value) in armed.as_object().unwrap() {
+            assert!(
+                schema.get(field).is_some(),
+                "{field} is not in the document"
+            );
+            if let Some(allowed) = schema[field]["enum"].as_array() {
+                assert!(allowed.contains(value), "{field}: {value}");
+            }
+        }
+    }
+    assert!(document["paths"]["/_collab/faults"]["post"].is_object());
+}
