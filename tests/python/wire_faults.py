@@ -22,7 +22,8 @@ import types
 URL = os.environ["LIGHTLY_SERVER_LOCATION"]
 TOKEN = os.environ["OWNER_TOKEN"]
 DATASET = os.environ["DATASET"]
-TIMEOUT_S = float(os.environ.get("TIMEOUT_S", "3"))
+# A whole number: the 2022 client's rest.py ignores a float `_request_timeout`.
+TIMEOUT_S = int(os.environ.get("TIMEOUT_S", "3"))
 
 if importlib.metadata.version("lightly").startswith("1.2."):
     spec = importlib.util.find_spec("lightly")

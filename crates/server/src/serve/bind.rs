@@ -20,7 +20,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower::{Layer, Service};
 
 use crate::config::ConnectionLimits;
-use crate::http::cause::NoAnswer;
+use crate::http::cause::{Delivery, NoAnswer};
 use crate::middleware::record::RecordLayer;
 use crate::router::{LayeredRouter, layered_router_and_journal};
 use crate::serve::busy::answer_busy;
@@ -296,7 +296,12 @@ impl Served {
                     }
                     return Err(DroppedByFault);
                 }
-                let response = deliver(response).await;
+                // Only a fault rule's answer has a delivery of its own.
+                let response = if response.extensions().get::<Delivery>().is_some() {
+                    deliver(response).await
+                } else {
+                    response
+                };
                 Ok(response.map(|body| InFlightBody::new(body, in_flight)))
             }
         });
