@@ -328,3 +328,88 @@ async fn both_official_clients_raise_their_own_error_on_a_fault_rule() {
     }
     assert!(served.stop());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_both_official_clients_do_on_each_kind_of_wire_fault() {
+    use collab::faults::FaultRule;
+    use collab::server::testing::ControlClient;
+
+    let owner = format!("alice={OWNER_TOKEN}");
+    let dataset = format!("{DATASET_CURRENT}=alice");
+    let served = ServeProcess::start(&[
+        "--user",
+        &owner,
+        "--dataset",
+        &dataset,
+        "--admin-token",
+        "py-admin",
+    ]);
+    let control = ControlClient::new(&served.url, "py-admin");
+    // Each rule fires on every list; `fault_errors.py` lists once, with a 3 s timeout.
+    let kinds = [
+        ("reset", r#"{"operation": "list", "drop": "reset"}"#),
+        ("empty", r#"{"operation": "list", "drop": "empty"}"#),
+        (
+            "garbage",
+            r#"{"operation": "list", "drop": "garbage", "seed": 3}"#,
+        ),
+        ("truncate", r#"{"operation": "list", "drop": "truncate"}"#),
+        ("hang", r#"{"operation": "list", "drop": "hang"}"#),
+        (
+            "dribble",
+            r#"{"operation": "list", "dribble": {"chunks": 2, "overMs": 1000}}"#,
+        ),
+        (
+            "html 200",
+            r#"{"operation": "list", "status": 200, "body": "<html>Bad gateway</html>", "headers": {"content-type": "text/html"}}"#,
+        ),
+        ("503", r#"{"operation": "list", "status": 503}"#),
+        (
+            "503 retryAfter",
+            r#"{"operation": "list", "status": 503, "retryAfter": 1}"#,
+        ),
+    ];
+    for venv in ["lightly-1.5.26", "lightly-1.2.30"] {
+        for (kind, rule) in kinds {
+            control.disarm_all_faults().await.unwrap();
+            control
+                .arm_fault(&FaultRule::from_json(rule).unwrap())
+                .await
+                .unwrap();
+            let line = run_scenario(venv, "wire_faults.py", &served.url, DATASET_CURRENT).await;
+            let seen: serde_json::Value = serde_json::from_str(&line).unwrap();
+            let attempts = control.faults().await.unwrap()[0]["matched"]
+                .as_u64()
+                .unwrap();
+            println!("{venv} | {kind} | attempts {attempts} | {seen}");
+            // docs/testing.md's table of client behaviours says what these find.
+            match kind {
+                // Nothing usable arrived: urllib3 retries 3 times by itself, then
+                // raises its own error (not the client's ApiException).
+                "reset" | "empty" | "garbage" | "truncate" | "hang" => {
+                    assert_eq!(seen["class"], "MaxRetryError", "{venv} {kind}: {seen}");
+                    assert_eq!(attempts, 4, "{venv} {kind}");
+                }
+                "dribble" => {
+                    assert_eq!(seen["raised"], false, "{venv} {kind}: {seen}");
+                    assert_eq!(attempts, 1, "{venv} {kind}");
+                }
+                // A body it cannot read: raised while decoding (pydantic's
+                // ValidationError, or the 2022 model's ValueError), never retried.
+                "html 200" => {
+                    assert_eq!(seen["raised"], true, "{venv} {kind}: {seen}");
+                    assert_eq!(seen["status"], serde_json::Value::Null, "{venv}: {seen}");
+                    assert_eq!(attempts, 1, "{venv} {kind}");
+                }
+                // Without Retry-After: raised at once. With it: urllib3 waits and
+                // retries 3 times, then raises the last 503.
+                "503" | "503 retryAfter" => {
+                    assert_eq!(seen["status"], 503, "{venv} {kind}: {seen}");
+                    assert_eq!(attempts, if kind == "503" { 1 } else { 4 }, "{venv} {kind}");
+                }
+                _ => unreachable!("{kind}"),
+            }
+        }
+    }
+    assert!(served.stop());
+}

@@ -36,7 +36,8 @@ impl Operation {
 }
 
 /// How a connection is dropped: `"reset"`, `"hang"`, `"empty"`, `"truncate"` or
-/// `"garbage"`. The operation is never applied.
+/// `"garbage"`. The operation is never applied, except under `truncate`, which cuts
+/// the operation's own answer (as a real answer is cut after the work was done).
 ///
 /// Only `reset` and `hang` can be expressed by a repository; the others are the
 /// wire's alone (`collab serve`), and [`FaultyRepository`](crate::FaultyRepository)
@@ -54,7 +55,8 @@ pub enum DropMode {
     /// The connection is closed cleanly (no reset), with no answer. Wire only.
     Empty,
     /// The answer's status line and headers (with the full `Content-Length`), half its
-    /// body, then the connection is closed. Wire only.
+    /// body, then the connection is closed. The answer is the operation's own: it
+    /// was applied. Wire only.
     Truncate,
     /// Bytes that are not HTTP, drawn from the rule's seed ([`Fired::garbage`]), then
     /// the connection is closed. Wire only.

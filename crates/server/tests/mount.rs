@@ -76,3 +76,46 @@ async fn the_router_mounted_under_a_prefix_serves_the_api_there() {
     stop.send(()).expect("the server runs");
     served.await.expect("joined").expect("served");
 }
+
+/// What only `bind`'s connections can do is left undone by a mounted router: a cut
+/// or dribbled answer is sent whole, a dropped connection is the `503` it stands for.
+#[tokio::test]
+async fn a_mounted_router_sends_wire_only_faults_as_whole_answers() {
+    let store = collab_fake::InMemoryStore::new();
+    store.add_dataset(DATASET.parse().expect("an id"), "alice");
+    let rules = [
+        r#"{"operation": "list", "drop": "truncate", "times": 1}"#,
+        r#"{"operation": "list", "dribble": {"chunks": 3, "overMs": 10}, "times": 1}"#,
+        r#"{"operation": "list", "drop": "reset", "times": 1}"#,
+    ]
+    .map(|rule| collab_faults::FaultRule::from_json(rule).expect("a rule"));
+    let config = with_test_users(ServerConfig::new(StoreProvider(store))).with_faults(rules);
+    let host = Router::new().nest_service("/collab", router(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("an address"));
+    let served = tokio::spawn(async move { axum::serve(listener, host).await });
+    let access = format!("{base}/collab/v1/datasets/{DATASET}/collaboration/access");
+    let client = reqwest::Client::new();
+    for _ in 0..2 {
+        let whole = client
+            .get(&access)
+            .bearer_auth(ALICE)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(whole.status(), 200);
+        assert_eq!(whole.text().await.expect("a whole body"), "[]");
+    }
+    let dropped = client
+        .get(&access)
+        .bearer_auth(ALICE)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(dropped.status(), 503);
+    let body: serde_json::Value = dropped.json().await.expect("an error body");
+    assert_eq!(body["code"], "CONNECTION_DROPPED");
+    served.abort();
+}

@@ -30,7 +30,7 @@ pub(crate) async fn create_or_update<P: RepositoryProvider>(
 ) -> Response {
     let generation = notes.placement().with_body(incoming.spelled_in);
     let call = (Operation::CreateOrUpdate, &dataset, &*caller.user);
-    let mut response = faults::around(&faults, &notes, call, async {
+    let mut response = faults::around(&faults, &notes, Some(call), async {
         match caller
             .repository
             .create_or_update(&dataset, &incoming.request)
@@ -58,7 +58,7 @@ pub(crate) async fn list<P: RepositoryProvider>(
 ) -> Response {
     let generation = notes.placement().generation;
     let call = (Operation::List, &dataset, &*caller.user);
-    faults::around(&faults, &notes, call, async {
+    faults::around(&faults, &notes, Some(call), async {
         match caller.repository.list(&dataset).await {
             Ok(configs) => json_response(StatusCode::OK, &generation.on_wire(&*configs)),
             Err(error) => ServerError::from(error).into_response(),
@@ -77,7 +77,7 @@ pub(crate) async fn delete<P: RepositoryProvider>(
     _: IgnoredBody,
 ) -> Response {
     let call = (Operation::Delete, &ids.dataset, &*caller.user);
-    faults::around(&faults, &notes, call, async {
+    faults::around(&faults, &notes, Some(call), async {
         match caller.repository.delete(&ids.dataset, &ids.config).await {
             Ok(()) => StatusCode::OK.into_response(),
             Err(error) => ServerError::from(error).into_response(),
@@ -88,31 +88,55 @@ pub(crate) async fn delete<P: RepositoryProvider>(
 
 /// `GET /openapi.json`: the OpenAPI document of today's generation, without
 /// authentication.
-pub(crate) async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, APPLICATION_JSON)], OPENAPI_JSON)
+pub(crate) async fn openapi(faults: ArmedFaults, notes: RequestNotes) -> Response {
+    faults::around(&faults, &notes, None, async {
+        ([(header::CONTENT_TYPE, APPLICATION_JSON)], OPENAPI_JSON).into_response()
+    })
+    .await
 }
 
 /// `GET /openapi-2022.json`: the OpenAPI document of the 2022 generation, without
 /// authentication.
-pub(crate) async fn openapi_2022() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, APPLICATION_JSON)],
-        OPENAPI_2022_JSON,
-    )
+pub(crate) async fn openapi_2022(faults: ArmedFaults, notes: RequestNotes) -> Response {
+    faults::around(&faults, &notes, None, async {
+        (
+            [(header::CONTENT_TYPE, APPLICATION_JSON)],
+            OPENAPI_2022_JSON,
+        )
+            .into_response()
+    })
+    .await
 }
 
 /// The answer for a path no route has: `404` with an error body.
-pub(crate) async fn route_not_found(uri: Uri) -> ServerError {
-    ServerError::RouteNotFound {
-        path: uri.path().to_owned(),
-    }
+pub(crate) async fn route_not_found(
+    faults: ArmedFaults,
+    notes: RequestNotes,
+    uri: Uri,
+) -> Response {
+    faults::around(&faults, &notes, None, async {
+        ServerError::RouteNotFound {
+            path: uri.path().to_owned(),
+        }
+        .into_response()
+    })
+    .await
 }
 
 /// The answer for a known path with another method: `405` with an error body (the
 /// router adds the `Allow` header).
-pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> ServerError {
-    ServerError::MethodNotAllowed {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-    }
+pub(crate) async fn method_not_allowed(
+    faults: ArmedFaults,
+    notes: RequestNotes,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    faults::around(&faults, &notes, None, async {
+        ServerError::MethodNotAllowed {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+        }
+        .into_response()
+    })
+    .await
 }

@@ -17,7 +17,7 @@ use axum::http::Request;
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
-use crate::http::cause::Cause;
+use crate::http::cause::{Cause, ExactAnswer};
 use crate::http::error::ServerError;
 use crate::http::generation::WireMode;
 use crate::http::generation::{ErrorBody, Placement, in_callers_generation};
@@ -128,14 +128,16 @@ where
 /// Gives a bare answer the error body and headers of its [`Cause`], keeping its
 /// status and other headers; an error answer with neither an error body nor a cause
 /// (a rejection of axum's own) gets a body naming its status. Every other answer is
-/// left as it is.
+/// left as it is, and so is an [`ExactAnswer`] (a fault rule's own body).
 fn give_bare_errors_a_body<B>(response: Response<B>, timeout: Duration) -> Response
 where
     B: HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
     let response = response.map(Body::new);
-    if response.extensions().get::<ErrorBody>().is_some() {
+    if response.extensions().get::<ErrorBody>().is_some()
+        || response.extensions().get::<ExactAnswer>().is_some()
+    {
         return response;
     }
     if let Some(cause) = response.extensions().get::<Cause>().copied() {

@@ -20,10 +20,11 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower::{Layer, Service};
 
 use crate::config::ConnectionLimits;
-use crate::http::cause::NoAnswer;
+use crate::http::cause::{Delivery, NoAnswer};
 use crate::middleware::record::RecordLayer;
 use crate::router::{LayeredRouter, layered_router_and_journal};
 use crate::serve::busy::answer_busy;
+use crate::serve::delivery::deliver;
 use crate::serve::in_flight::{Activity, InFlightBody, WatchedRequestBody};
 use crate::serve::watched_io::WatchedIo;
 use crate::{RepositoryProvider, ServerConfig};
@@ -281,14 +282,26 @@ impl Served {
         let router = RefCell::new(self.router.clone());
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let in_flight = activity.begin();
+            // HTTP/2 streams share the connection: a fault closes only its stream.
+            let own_connection = request.version() <= hyper::Version::HTTP_11;
             let request = request.map(|body| Body::new(WatchedRequestBody::new(body, &activity)));
             let answer = router.borrow_mut().call(request);
             async move {
                 let response = answer.await?;
-                if response.extensions().get::<NoAnswer>().is_some() {
-                    // A fault rule's drop: hyper closes the connection unanswered.
+                if let Some(NoAnswer(closing)) = response.extensions().get::<NoAnswer>() {
+                    // A fault rule's drop: hyper closes the connection unanswered,
+                    // and the socket closes as the rule says.
+                    if own_connection {
+                        in_flight.close_with(closing.clone());
+                    }
                     return Err(DroppedByFault);
                 }
+                // Only a fault rule's answer has a delivery of its own.
+                let response = if response.extensions().get::<Delivery>().is_some() {
+                    deliver(response).await
+                } else {
+                    response
+                };
                 Ok(response.map(|body| InFlightBody::new(body, in_flight)))
             }
         });

@@ -1,15 +1,18 @@
 //! What the requests of one connection are doing: [`Activity`], shared by the
 //! connection's socket (which closes it when idle, and lingers on close only when a
 //! body was left unread) and its service (which counts requests from their head
-//! until their answer is written, and sees whether their bodies were read).
+//! until their answer is written, and sees whether their bodies were read, and tells
+//! the socket how a fault rule closes it).
 
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
 use hyper::body::{Body as _, Frame, Incoming, SizeHint};
+
+use crate::http::cause::Closing;
 
 /// The requests of one connection: how many are being answered, how many were.
 #[derive(Debug, Default)]
@@ -17,6 +20,8 @@ pub(crate) struct Activity {
     in_flight: AtomicUsize,
     answered: AtomicU64,
     body_left_unread: AtomicBool,
+    /// How a fault rule closes the connection, once one said so.
+    closing: OnceLock<Closing>,
 }
 
 impl Activity {
@@ -40,6 +45,11 @@ impl Activity {
     /// sending it.
     pub(crate) fn body_left_unread(&self) -> bool {
         self.body_left_unread.load(Ordering::SeqCst)
+    }
+
+    /// How a fault rule said to close the connection, if one did.
+    pub(crate) fn closing(&self) -> Option<&Closing> {
+        self.closing.get()
     }
 }
 
@@ -91,6 +101,14 @@ impl hyper::body::Body for WatchedRequestBody {
 /// Keeps a request counted as in flight while it lives.
 #[derive(Debug)]
 pub(crate) struct RequestInFlight(Arc<Activity>);
+
+impl RequestInFlight {
+    /// Closes the connection as `closing` says when it ends (the first fault rule to
+    /// say so decides).
+    pub(crate) fn close_with(&self, closing: Closing) {
+        let _ = self.0.closing.set(closing);
+    }
+}
 
 impl Drop for RequestInFlight {
     fn drop(&mut self) {

@@ -16,6 +16,12 @@
 //!   client still sending the body reads the answer instead of a reset.
 //!
 //! A deadline that passes fails the read or write with [`io::ErrorKind::TimedOut`].
+//!
+//! It also closes the socket as a fault rule said ([`Closing`], set on the
+//! connection's [`Activity`] by its service): when hyper drops it, after the service
+//! failed the request on purpose, it sends the rule's garbage bytes first, or resets
+//! the connection instead of closing it cleanly. hyper writes nothing on that path
+//! (neither an answer nor a shutdown), so the drop is the one moment left.
 
 use std::future::Future;
 use std::io;
@@ -24,14 +30,35 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
 use crate::config::ConnectionLimits;
+use crate::http::cause::Closing;
 use crate::serve::in_flight::Activity;
+
+/// What a fault rule may do to a socket as it is closed: write without waiting, and
+/// close with a reset.
+pub(crate) trait FaultableSocket {
+    /// Writes what the socket takes now, without waiting.
+    fn write_now(&self, bytes: &[u8]) -> io::Result<usize>;
+    /// Makes the close a reset (a zero linger).
+    fn reset_on_close(&self) -> io::Result<()>;
+}
+
+impl FaultableSocket for TcpStream {
+    fn write_now(&self, bytes: &[u8]) -> io::Result<usize> {
+        self.try_write(bytes)
+    }
+
+    fn reset_on_close(&self) -> io::Result<()> {
+        self.set_zero_linger()
+    }
+}
 
 /// The socket `I` of one connection, with the deadlines of [`ConnectionLimits`].
 #[derive(Debug)]
-pub(crate) struct WatchedIo<I> {
+pub(crate) struct WatchedIo<I: FaultableSocket> {
     inner: I,
     activity: Arc<Activity>,
     limits: ConnectionLimits,
@@ -55,7 +82,7 @@ struct Lingering {
     discarded: u64,
 }
 
-impl<I> WatchedIo<I> {
+impl<I: FaultableSocket> WatchedIo<I> {
     /// Wraps the socket of a connection accepted now.
     pub(crate) fn new(inner: I, activity: Arc<Activity>, limits: ConnectionLimits) -> Self {
         Self {
@@ -130,7 +157,7 @@ fn timed_out(what: &'static str) -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, what)
 }
 
-impl<I: AsyncRead + AsyncWrite + Unpin> WatchedIo<I> {
+impl<I: AsyncRead + AsyncWrite + FaultableSocket + Unpin> WatchedIo<I> {
     /// A write's outcome, failing it when it has made no progress for too long.
     fn watch_write<T>(
         &mut self,
@@ -182,7 +209,7 @@ impl<I: AsyncRead + AsyncWrite + Unpin> WatchedIo<I> {
     }
 }
 
-impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for WatchedIo<I> {
+impl<I: AsyncRead + AsyncWrite + FaultableSocket + Unpin> AsyncRead for WatchedIo<I> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -217,7 +244,7 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for WatchedIo<I> {
     }
 }
 
-impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WatchedIo<I> {
+impl<I: AsyncRead + AsyncWrite + FaultableSocket + Unpin> AsyncWrite for WatchedIo<I> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -270,6 +297,35 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WatchedIo<I> {
         ready!(this.poll_linger(cx));
         Poll::Ready(Ok(()))
     }
+}
+
+impl<I: FaultableSocket> Drop for WatchedIo<I> {
+    /// Closes as a fault rule said, if one did (see the module docs).
+    fn drop(&mut self) {
+        let done = match self.activity.closing() {
+            None | Some(Closing::Clean) => Ok(()),
+            Some(Closing::Reset) => self.inner.reset_on_close(),
+            // A few hundred bytes on a connection whose answers were all written:
+            // the socket's buffer takes them at once.
+            Some(Closing::Garbage(bytes)) => write_all_now(&self.inner, bytes),
+        };
+        if let Err(error) = done {
+            tracing::debug!(%error, "could not close the connection as the fault rule says");
+        }
+    }
+}
+
+/// Writes all of `bytes` that the socket takes without waiting; fails if it takes
+/// less.
+fn write_all_now(socket: &impl FaultableSocket, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        let written = socket.write_now(bytes)?;
+        if written == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        bytes = &bytes[written..];
+    }
+    Ok(())
 }
 
 #[cfg(test)]

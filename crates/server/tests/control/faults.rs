@@ -201,7 +201,7 @@ async fn rules_are_scoped_to_their_dataset_and_user() {
 async fn a_bad_rule_is_refused_naming_the_field_and_nothing_is_armed() {
     let server = server().await;
     for (body, field) in [
-        (json!({"operation": "list", "status": 100}), "status"),
+        (json!({"operation": "list", "status": 600}), "status"),
         (
             json!({"operation": "list", "status": 503, "probability": 1.5}),
             "probability",

@@ -9,6 +9,7 @@ mod explained;
 mod faults;
 mod journal;
 mod state;
+mod wire_faults;
 
 use collab_server::testing::TestServer;
 use reqwest::{Client, Response};

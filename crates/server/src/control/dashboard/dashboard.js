@@ -139,8 +139,17 @@
     if (rule.status != null) parts.push(String(rule.status) + (rule.code ? " " + rule.code : ""));
     if (rule.retryAfter != null) parts.push("Retry-After " + rule.retryAfter + " s");
     if (rule.applied) parts.push("applied first");
+    if (rule.body != null) parts.push("body " + JSON.stringify(rule.body));
+    if (rule.headers) {
+      for (const [name, value] of Object.entries(rule.headers)) parts.push(name + ": " + value);
+    }
     if (rule.delayMs != null) parts.push("delay " + rule.delayMs + " ms");
+    if (rule.delay && rule.delay.uniform) parts.push("delay " + rule.delay.uniform.join("–") + " ms");
+    if (rule.delay && rule.delay.lognormal) {
+      parts.push("delay ~" + rule.delay.lognormal.medianMs + " ms (σ " + rule.delay.lognormal.sigma + ")");
+    }
     if (rule.drop) parts.push("drop: " + rule.drop);
+    if (rule.dribble) parts.push("dribble " + rule.dribble.chunks + " pieces over " + rule.dribble.overMs + " ms");
     if (rule.probability != null && rule.probability !== 1) {
       parts.push("probability " + rule.probability + " (seed " + (rule.seed || 0) + ")");
     }
@@ -149,7 +158,8 @@
 
   function renderFaults(rules) {
     const rows = rules.map((rule) => {
-      const scope = [rule.dataset && "dataset " + rule.dataset, rule.user && "user " + rule.user]
+      const scope = [rule.path && "path " + rule.path, rule.dataset && "dataset " + rule.dataset,
+        rule.user && "user " + rule.user]
         .filter(Boolean).join(", ") || "every call";
       const remove = el("button", { type: "button", textContent: "Remove" });
       remove.setAttribute("aria-label", "Remove fault rule " + rule.id);
@@ -157,7 +167,7 @@
         await call("DELETE", "/faults/" + rule.id);
         return "Removed fault rule " + rule.id + ".";
       }));
-      return el("tr", {}, el("th", { scope: "row" }, String(rule.id)), cell(rule.operation), cell(scope),
+      return el("tr", {}, el("th", { scope: "row" }, String(rule.id)), cell(rule.operation || "(by path)"), cell(scope),
         cell(effect(rule)), cell(rule.after || 0), cell(rule.times == null ? "no limit" : rule.times),
         cell(rule.matched, { className: "num" }), cell(rule.fired, { className: "num" }), el("td", {}, remove));
     });
@@ -296,11 +306,21 @@
   }
 
   function faultRule(form) {
-    const rule = { operation: form.operation.value };
-    const numbers = ["status", "retryAfter", "delayMs", "times"];
+    const rule = {};
+    if (form.operation.value) rule.operation = form.operation.value;
+    if (form.path.value.trim()) rule.path = form.path.value.trim();
+    const numbers = ["retryAfter", "delayMs", "times"];
     if (form.dataset.value.trim()) rule.dataset = form.dataset.value.trim().toLowerCase();
     for (const name of numbers) {
       if (form[name].value !== "") rule[name] = Number(form[name].value);
+    }
+    // A drop sends no answer: the status field's default is left out with it.
+    if (form.drop.value) rule.drop = form.drop.value;
+    else if (form.status.value !== "") rule.status = Number(form.status.value);
+    if (form.body.value !== "") rule.body = form.body.value;
+    if (form.contentType.value.trim()) rule.headers = { "content-type": form.contentType.value.trim() };
+    if (form.dribbleChunks.value !== "") {
+      rule.dribble = { chunks: Number(form.dribbleChunks.value), overMs: Number(form.dribbleOverMs.value || 0) };
     }
     if (form.applied.checked) rule.applied = true;
     return rule;
