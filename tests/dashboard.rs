@@ -154,11 +154,11 @@ async fn type_into(page: &Client, id: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
-/// A journal row of the page: `#`, time, method, path, user, status, generation,
-/// latency, fault; the seq is a `th`, the rest `td`s.
+/// A journal row of the page: `#`, time, method, path, user, status (with the reason of
+/// a failure beneath it), generation, latency, fault; the seq is a `th`, the rest `td`s.
 fn journal_row(method: &str, path: &str, status: &str) -> String {
     format!(
-        "//table[@id='journal']/tbody/tr[td[2]='{method}' and td[3]='{path}' and td[5]='{status}']"
+        "//table[@id='journal']/tbody/tr[td[2]='{method}' and td[3]='{path}' and td[5]/text()[1]='{status}']"
     )
 }
 
@@ -296,7 +296,7 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
     shown(
         &page,
         &format!(
-            "{}[td[8]='⚡ rule {id}']",
+            "{}[td[8]='⚡ rule {id}' and td[5]/span[@class='reason']='fault rule {id} fired']",
             journal_row("GET", &access, "403")
         ),
     )

@@ -150,7 +150,7 @@ fn a_bad_faults_file_is_refused_at_start_naming_the_file_and_the_field() {
     let file = scratch.file("faults.toml");
     std::fs::write(
         &file,
-        "[[faults]]\noperation = \"list\"\nstatus = 503\n\n[[faults]]\noperation = \"list\"\nstatus = 200\n",
+        "[[faults]]\noperation = \"list\"\nstatus = 503\n\n[[faults]]\noperation = \"list\"\nstatus = 100\n",
     )
     .unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -2,7 +2,7 @@
 
 /// Why a rule or a file of rules was refused: where (the file, and the field's path)
 /// and what is wrong. Its `Display` is one line, e.g.
-/// `faults.toml: faults[1].status: must be 400..=599, found 200`.
+/// `faults.toml: faults[1].status: must be 200..=599, found 100`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RuleError {

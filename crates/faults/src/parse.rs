@@ -241,7 +241,7 @@ impl<'de> Deserialize<'de> for FaultRule {
 /// format: `.json` or `.toml` by its extension, else by the text (JSON when it starts
 /// with `{`, or with `[` but not `[[`). Every rule is checked, and the first error
 /// names the file and the field, rules counted from 0:
-/// `faults.toml: faults[1].status: must be 400..=599, found 200`. A document without
+/// `faults.toml: faults[1].status: must be 200..=599, found 100`. A document without
 /// `faults` holds no rules.
 ///
 /// ```
