@@ -323,6 +323,43 @@ async fn the_dashboard_shows_the_state_and_traffic_live_and_acts_through_the_con
     .await;
     assert_eq!(control.faults().await.unwrap(), Vec::<Value>::new());
 
+    // The wire's fields: a rule by path alone, dropping the connection with garbage,
+    // is armed as the form says and shown in the rules' table.
+    page.find(Locator::Id("fault-operation"))
+        .await
+        .unwrap()
+        .select_by_value("")
+        .await
+        .unwrap();
+    type_into(&page, "fault-dataset", "").await;
+    type_into(&page, "fault-path", "/v1/versions/*").await;
+    page.find(Locator::Id("fault-drop"))
+        .await
+        .unwrap()
+        .select_by_value("garbage")
+        .await
+        .unwrap();
+    click(&page, "#fault-form button[type=submit]").await;
+    shown(
+        &page,
+        "//table[@id='faults']/tbody/tr[td[1]='(by path)' and td[2]='path /v1/versions/*' and contains(td[3], 'drop: garbage')]",
+    )
+    .await;
+    let armed = control.faults().await.unwrap();
+    assert_eq!(armed.len(), 1, "{armed:?}");
+    assert_eq!(
+        (&armed[0]["path"], &armed[0]["drop"], &armed[0]["operation"]),
+        (&json!("/v1/versions/*"), &json!("garbage"), &Value::Null),
+        "{}",
+        armed[0]
+    );
+    control.disarm_all_faults().await.unwrap();
+    shown(
+        &page,
+        "//table[@id='faults']//td[.='No fault rule is armed.']",
+    )
+    .await;
+
     // Emptying the journal empties it on the server too.
     let journal = control.requests(&RequestFilter::new()).await.unwrap();
     click(&page, "#clear-journal").await;
