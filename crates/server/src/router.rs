@@ -17,6 +17,7 @@ use axum::response::Response;
 use crate::api::access_routes::{ACCESS_CONFIG_PATH, ACCESS_PATH, AccessRoutes};
 use crate::api::{handlers, versions};
 use crate::control;
+use crate::control::routes::CONTROL_BODY_LIMIT;
 use crate::http::cause::Cause;
 use crate::http::generation::ErrorBody;
 use crate::journal::Journal;
@@ -168,10 +169,6 @@ type PanicAnswer = fn(Box<dyn std::any::Any + Send + 'static>) -> Response;
 
 /// The marking of the timeout's answer, as tower's `MapResponse` takes it.
 type MarkTimeout = fn(Response) -> Response;
-
-/// The largest body the control plane accepts (`PUT /_collab/state` of a large state):
-/// 64 MiB.
-pub(crate) const CONTROL_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Marks the bare `413` of the control plane's body limit with the limit that applied.
 async fn mark_control_limit<B>(mut response: Response<B>) -> Response<B> {

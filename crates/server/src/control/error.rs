@@ -38,6 +38,12 @@ pub(crate) enum ControlError {
     /// Nothing has this id or path.
     #[error("{0}")]
     NotFound(String),
+    /// The body ran past the control plane's limit of `limit` bytes.
+    #[error("request body is larger than the control plane's limit of {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The server was started without a store's administrative side.
     #[error("this server has no state to control: it was built without a state admin")]
     NoState,
@@ -54,6 +60,7 @@ impl ControlError {
             Self::BadRequest { .. } => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
             Self::NoState => (StatusCode::NOT_IMPLEMENTED, "NOT_IMPLEMENTED"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE"),
         }

@@ -1,13 +1,14 @@
 //! The control plane's routes under `/_collab`, each answering JSON.
 
 use axum::Router;
+use axum::extract::rejection::{FailedToBufferBody, StringRejection};
 use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use collab_core::DatasetId;
-use collab_core::admin::{fresh_dataset_id, fresh_token};
+use collab_core::admin::{StateAdmin, fresh_dataset_id, fresh_token};
 use collab_core::fixtures::{Fixtures, UserFixture};
 use collab_faults::{FaultId, FaultRule};
 use serde::de::DeserializeOwned;
@@ -109,17 +110,34 @@ where
     }
 }
 
-/// The body as text (refused when it is not UTF-8).
+/// The largest body the control plane accepts (`PUT /_collab/state` of a large state):
+/// 64 MiB.
+pub(crate) const CONTROL_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The body as text: `413` naming [`CONTROL_BODY_LIMIT`] when it runs past it (a body
+/// of no declared length is cut there as it is read), `400` when it is not UTF-8.
 pub(crate) async fn body_text<P: Send + Sync>(
     request: Request,
     state: &AppState<P>,
 ) -> Result<String, ControlError> {
     String::from_request(request, state)
         .await
-        .map_err(|rejection| ControlError::BadRequest {
-            path: None,
-            message: rejection.body_text(),
+        .map_err(|rejection| match rejection {
+            StringRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+                ControlError::TooLarge {
+                    limit: CONTROL_BODY_LIMIT,
+                }
+            }
+            other => ControlError::BadRequest {
+                path: None,
+                message: other.body_text(),
+            },
         })
+}
+
+/// The store's administrative side; `501` when the server was built without one.
+pub(crate) fn state_admin<P>(state: &AppState<P>) -> Result<&dyn StateAdmin, ControlError> {
+    state.control().admin().ok_or(ControlError::NoState)
 }
 
 /// `GET /_collab/health`: no credential; `200` once the server serves.
@@ -143,7 +161,7 @@ async fn get_state<P: RepositoryProvider>(
     _: Admin,
     State(state): State<AppState<P>>,
 ) -> Result<Response, ControlError> {
-    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let admin = state_admin(&state)?;
     let fixtures = admin.export().await?;
     Ok(json_response(StatusCode::OK, &fixtures))
 }
@@ -173,7 +191,7 @@ async fn put_state<P: RepositoryProvider>(
     State(state): State<AppState<P>>,
     request: Request,
 ) -> Result<Response, ControlError> {
-    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let admin = state_admin(&state)?;
     let text = body_text(request, &state).await?;
     let fixtures = Fixtures::from_json(&text, STATE_BODY)?.checked(STATE_BODY)?;
     for (i, user) in fixtures.users.iter().enumerate() {
@@ -218,7 +236,7 @@ async fn add_user<P: RepositoryProvider>(
     State(state): State<AppState<P>>,
     ControlJson(new): ControlJson<NewUser>,
 ) -> Result<Response, ControlError> {
-    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let admin = state_admin(&state)?;
     let token = new.token.unwrap_or_else(fresh_token);
     let user = UserFixture::new(new.name, token.clone());
     refuse_admin_token(&state, &user, "token")?;
@@ -245,7 +263,7 @@ async fn add_dataset<P: RepositoryProvider>(
     State(state): State<AppState<P>>,
     ControlJson(new): ControlJson<NewDataset>,
 ) -> Result<Response, ControlError> {
-    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let admin = state_admin(&state)?;
     let id = new.id.unwrap_or_else(fresh_dataset_id);
     admin.add_dataset(id, &new.owner).await?;
     Ok(json_response(

@@ -8,7 +8,7 @@ use axum::response::Response;
 use collab_core::admin::SnapshotName;
 
 use crate::control::error::ControlError;
-use crate::control::routes::{Admin, body_text};
+use crate::control::routes::{Admin, body_text, state_admin};
 use crate::control::verify::Verification;
 use crate::http::json::json_response;
 use crate::journal::Filter;
@@ -31,7 +31,7 @@ pub(crate) async fn save_snapshot<P: RepositoryProvider>(
     Path(name): Path<String>,
 ) -> Result<Response, ControlError> {
     let name = snapshot_name(&name)?;
-    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let admin = state_admin(&state)?;
     let _changing = state.control().lock_changes().await;
     let info = admin.save_snapshot(&name).await?;
     Ok(json_response(StatusCode::CREATED, &info))
@@ -42,7 +42,7 @@ pub(crate) async fn list_snapshots<P: RepositoryProvider>(
     _: Admin,
     State(state): State<AppState<P>>,
 ) -> Result<Response, ControlError> {
-    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let admin = state_admin(&state)?;
     let snapshots = admin.snapshots().await?;
     Ok(json_response(
         StatusCode::OK,
@@ -58,7 +58,7 @@ pub(crate) async fn restore_snapshot<P: RepositoryProvider>(
     Path(name): Path<String>,
 ) -> Result<Response, ControlError> {
     let name = snapshot_name(&name)?;
-    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let admin = state_admin(&state)?;
     let _changing = state.control().lock_changes().await;
     let restored = admin.restore_snapshot(&name).await?;
     state.authenticate_users_of(&restored);
@@ -80,7 +80,7 @@ pub(crate) async fn forget_snapshot<P: RepositoryProvider>(
     Path(name): Path<String>,
 ) -> Result<Response, ControlError> {
     let name = snapshot_name(&name)?;
-    let admin = state.control().admin().ok_or(ControlError::NoState)?;
+    let admin = state_admin(&state)?;
     let _changing = state.control().lock_changes().await;
     admin.forget_snapshot(&name).await?;
     Ok(json_response(

@@ -249,3 +249,46 @@ async fn a_state_declared_over_the_control_limit_is_refused_naming_that_limit() 
     assert!(answer.contains("67108864"), "{answer}");
     assert!(!answer.contains("1048576"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_chunked_state_over_the_control_limit_is_refused_naming_that_limit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let server = server().await;
+    let stream = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let head = format!(
+        "PUT /_collab/state HTTP/1.1\r\nhost: test\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+        server.admin_token()
+    );
+    // 65 chunks of 1 MiB: no length is declared, so the limit is met as the body is read.
+    let send = tokio::spawn(async move {
+        writer.write_all(head.as_bytes()).await?;
+        let chunk = vec![b' '; 1024 * 1024];
+        for _ in 0..65 {
+            writer.write_all(b"100000\r\n").await?;
+            writer.write_all(&chunk).await?;
+            writer.write_all(b"\r\n").await?;
+        }
+        writer.write_all(b"0\r\n\r\n").await
+    });
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&received).contains("bytes") {
+            match reader.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&chunk[..n]),
+            }
+        }
+    });
+    read.await.expect("an answer within 60 s");
+    send.abort();
+    let answer = String::from_utf8_lossy(&received);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("67108864"), "{answer}");
+    assert!(answer.contains("PAYLOAD_TOO_LARGE"), "{answer}");
+}
