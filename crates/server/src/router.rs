@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::routing::{delete, get};
 use tower::ServiceBuilder;
-use tower::util::{MapResponse, MapResponseLayer};
+use tower::util::BoxCloneSyncService;
 use tower_http::catch_panic::{CatchPanic, CatchPanicLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::{Timeout, TimeoutLayer};
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -25,7 +25,7 @@ use crate::middleware::answers::{FinishAnswers, FinishAnswersLayer};
 use crate::middleware::declared_length::{DeclaredLength, DeclaredLengthLayer};
 use crate::middleware::panic::answer_panic;
 use crate::middleware::record::{Record, RecordLayer};
-use crate::middleware::timeout::mark_timeout;
+use crate::middleware::timeout::{RequestTimeout, RequestTimeoutLayer};
 use crate::request::path::CONTROL_PREFIX;
 use crate::state::AppState;
 use crate::{RepositoryProvider, ServerConfig};
@@ -88,7 +88,7 @@ use crate::{RepositoryProvider, ServerConfig};
 ///
 /// Use it to mount the API inside a larger axum application, or [`bind`](crate::bind)
 /// to serve it on its own. Mounted with `nest_service("/prefix", router(config))`,
-/// it answers under the prefix with everything above (tested in `tests/mount.rs`);
+/// it answers under the prefix with everything above (tested in `tests/behaviour/mount.rs`);
 /// the connection settings of [`ServerConfig`] (header, idle and write deadlines,
 /// the connection limit, the lingering close, the shutdown grace) are
 /// [`bind`](crate::bind)'s, and the host's server applies its own instead.
@@ -109,8 +109,8 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
     let access = get(handlers::list::<P>).post(handlers::create_or_update::<P>);
     let config = delete(handlers::delete::<P>);
     let api = Router::new()
-        .route(ACCESS_PATH, access.clone())
-        .route(ACCESS_CONFIG_PATH, config.clone())
+        .route(ACCESS_PATH, access)
+        .route(ACCESS_CONFIG_PATH, config)
         .route("/openapi.json", get(handlers::openapi))
         .route("/openapi-2022.json", get(handlers::openapi_2022))
         .route("/v1/versions/pip/minimum", get(versions::minimum))
@@ -133,8 +133,9 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
         .with_state(state.clone());
     // The three operations, matched before the router (which has them too).
     let routes = AccessRoutes::new(
-        access.with_state(state.clone()),
-        config.with_state(state),
+        BoxCloneSyncService::new(handlers::list::<P>.with_state(state.clone())),
+        BoxCloneSyncService::new(handlers::create_or_update::<P>.with_state(state.clone())),
+        BoxCloneSyncService::new(handlers::delete::<P>.with_state(state)),
         routes,
     );
     // Outermost first, around the whole router rather than each route (which
@@ -146,11 +147,7 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
         .layer(RecordLayer::new(Some(Arc::clone(&journal)), wire_mode))
         .layer(FinishAnswersLayer::new(wire_mode, timeout))
         .layer(CatchPanicLayer::custom(answer_panic as PanicAnswer))
-        .layer(MapResponseLayer::new(mark_timeout as MarkTimeout))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            timeout,
-        ))
+        .layer(RequestTimeoutLayer::new(timeout))
         .layer(DeclaredLengthLayer::new(limit))
         .service(routes);
     (layered, journal)
@@ -158,17 +155,11 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
 
 /// The router inside the layers every request passes, as
 /// [`layered_router_and_journal`] makes it.
-pub(crate) type LayeredRouter = Record<
-    FinishAnswers<
-        CatchPanic<MapResponse<Timeout<DeclaredLength<AccessRoutes>>, MarkTimeout>, PanicAnswer>,
-    >,
->;
+pub(crate) type LayeredRouter =
+    Record<FinishAnswers<CatchPanic<RequestTimeout<DeclaredLength<AccessRoutes>>, PanicAnswer>>>;
 
 /// The answer to a panic, as tower-http's `CatchPanic` takes it.
 type PanicAnswer = fn(Box<dyn std::any::Any + Send + 'static>) -> Response;
-
-/// The marking of the timeout's answer, as tower's `MapResponse` takes it.
-type MarkTimeout = fn(Response) -> Response;
 
 /// Marks the bare `413` of the control plane's body limit with the limit that applied.
 async fn mark_control_limit<B>(mut response: Response<B>) -> Response<B> {

@@ -6,25 +6,28 @@
 //! have the extractors read them back: about a tenth of the work of a whole `GET`.
 //! Here, a path of exactly the API's shape, with ids of 24 lower-case hexadecimal
 //! digits (which have nothing to decode), and the method of one of the three, goes to
-//! the same handlers with its ids already parsed ([`AccessIds`]). Anything else (a
-//! malformed or percent-encoded id, `HEAD`, another method, any other path) goes to
-//! axum's router, which answers it as it always has.
+//! the same handlers with its ids already parsed ([`AccessIds`]), each called as
+//! axum's `HandlerService` rather than through a `MethodRouter` (whose route clones
+//! a boxed service per request and sets a `Content-Length` that hyper sets anyway).
+//! Anything else (a malformed or percent-encoded id, `HEAD`, another method, any
+//! other path) goes to axum's router, which answers it as it always has.
 //!
 //! The paths are written once, here ([`ACCESS_PATH`], [`ACCESS_CONFIG_PATH`]): the
 //! router routes them, and the matcher's prefix and suffix are cut from the same
 //! strings when it is made.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request};
 use axum::response::Response;
-use axum::routing::MethodRouter;
-use axum::routing::future::RouteFuture;
 use collab_core::{AccessConfigId, DatasetId, OBJECT_ID_LEN};
 use tower::Service;
+use tower::util::BoxCloneSyncService;
 
 use crate::request::notes::{self, AccessIds};
 
@@ -58,39 +61,60 @@ impl Shape {
 /// Which of the three operations a request is, if it is one with valid ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AccessRoute {
-    /// `GET` or `POST .../collaboration/access`.
-    Access,
+    /// `GET .../collaboration/access`.
+    List,
+    /// `POST .../collaboration/access`.
+    CreateOrUpdate,
     /// `DELETE .../collaboration/access/{accessConfigId}`.
-    Config,
+    Delete,
 }
 
+/// One operation's handler with its state, as axum's `Handler::with_state` makes it.
+pub(crate) type Operation = BoxCloneSyncService<Request<Body>, Response, Infallible>;
+
+/// The future of [`AccessRoutes`]: a handler's, or the router's.
+pub(crate) type AccessFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
 /// The API's operations in front of the router they also are in (see the module docs).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct AccessRoutes {
-    /// The list and create-or-update routes.
-    access: MethodRouter,
-    /// The delete route.
-    config: MethodRouter,
+    list: Operation,
+    create_or_update: Operation,
+    delete: Operation,
     /// Every route, these included.
     router: Router,
     shape: Shape,
 }
 
 impl AccessRoutes {
-    pub(crate) fn new(access: MethodRouter, config: MethodRouter, router: Router) -> Self {
+    pub(crate) fn new(
+        list: Operation,
+        create_or_update: Operation,
+        delete: Operation,
+        router: Router,
+    ) -> Self {
         Self {
-            access,
-            config,
+            list,
+            create_or_update,
+            delete,
             router,
             shape: Shape::of_access_path(),
         }
     }
 }
 
+impl std::fmt::Debug for AccessRoutes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessRoutes")
+            .field("router", &self.router)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Service<Request<Body>> for AccessRoutes {
     type Response = Response;
     type Error = Infallible;
-    type Future = RouteFuture<Infallible>;
+    type Future = AccessFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))
@@ -103,12 +127,14 @@ impl Service<Request<Body>> for AccessRoutes {
         match notes.zip(matched(self.shape, request.method(), request.uri().path())) {
             Some((notes, (route, ids))) => {
                 notes.note_route(ids);
+                // A handler's service is always ready (axum's `HandlerService`).
                 match route {
-                    AccessRoute::Access => self.access.call(request),
-                    AccessRoute::Config => self.config.call(request),
+                    AccessRoute::List => self.list.call(request),
+                    AccessRoute::CreateOrUpdate => self.create_or_update.call(request),
+                    AccessRoute::Delete => self.delete.call(request),
                 }
             }
-            None => self.router.call(request),
+            None => Box::pin(self.router.call(request)),
         }
     }
 }
@@ -120,14 +146,18 @@ fn matched(shape: Shape, method: &Method, path: &str) -> Option<(AccessRoute, Ac
     let rest = rest[OBJECT_ID_LEN..].strip_prefix(shape.after)?;
     match rest.strip_prefix('/') {
         None if rest.is_empty() && (method == Method::GET || method == Method::POST) => Some((
-            AccessRoute::Access,
+            if method == Method::GET {
+                AccessRoute::List
+            } else {
+                AccessRoute::CreateOrUpdate
+            },
             AccessIds {
                 dataset,
                 config: None,
             },
         )),
         Some(config) if method == Method::DELETE => Some((
-            AccessRoute::Config,
+            AccessRoute::Delete,
             AccessIds {
                 dataset,
                 config: Some(config.parse::<AccessConfigId>().ok()?),
@@ -152,9 +182,14 @@ mod tests {
     fn the_three_operations_with_valid_ids_are_matched_with_their_ids() {
         let list = format!("/v1/datasets/{D}/collaboration/access");
         let delete = format!("{list}/{C}");
-        assert_eq!(route(Method::GET, &list), Some(AccessRoute::Access));
-        assert_eq!(route(Method::POST, &list), Some(AccessRoute::Access));
-        let (_, ids) = matched(Shape::of_access_path(), &Method::DELETE, &delete).expect("matched");
+        assert_eq!(route(Method::GET, &list), Some(AccessRoute::List));
+        assert_eq!(
+            route(Method::POST, &list),
+            Some(AccessRoute::CreateOrUpdate)
+        );
+        let (route, ids) =
+            matched(Shape::of_access_path(), &Method::DELETE, &delete).expect("matched");
+        assert_eq!(route, AccessRoute::Delete);
         assert_eq!(ids.dataset.to_string(), D);
         assert_eq!(ids.config.map(|c| c.to_string()).as_deref(), Some(C));
     }

@@ -12,6 +12,9 @@
 //! the body or dribbling it ([`Delivery`]). A hang is never answering, ended by the
 //! client or the request timeout.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
@@ -55,13 +58,22 @@ pub(crate) type Scope<'a> = Option<(Operation, &'a DatasetId, &'a str)>;
 /// body, or no answer ever), around what `run` answers when they let it run. With
 /// `applied`, `run` runs first and the rule's answer replaces its own if it
 /// succeeded; with `drop: "truncate"`, `run`'s answer is the one cut.
-pub(crate) async fn around(
+///
+/// The rules are asked at once. When none fires, as in most requests, the answer is
+/// `run` itself; only a fired rule's answer is boxed, so that what a rule can do
+/// (a delay's timer, the rule's answer) does not grow every request's future: the
+/// router boxes each handler's future, and one over 1 KiB leaves the allocator's
+/// per-thread cache for its slower path (measured in `docs/decisions.md`).
+pub(crate) fn around<'a, F>(
     ArmedFaults(armed): &ArmedFaults,
     notes: &RequestNotes,
     scope: Scope<'_>,
-    run: impl Future<Output = Response>,
-) -> Response {
-    let Some(fired) = armed.as_ref().and_then(|(faults, uri)| {
+    run: F,
+) -> Around<'a, F>
+where
+    F: Future<Output = Response> + Send + 'a,
+{
+    let fired = armed.as_ref().and_then(|(faults, uri)| {
         let request = RequestInfo::new(uri.path());
         let request = match scope {
             Some((operation, dataset, user)) => request
@@ -71,10 +83,40 @@ pub(crate) async fn around(
             None => request,
         };
         faults.check_request(&request)
-    }) else {
-        return run.await;
-    };
-    notes.note_fault(fired.rule.get());
+    });
+    match fired {
+        None => Around::Running { run },
+        Some(fired) => {
+            notes.note_fault(fired.rule.get());
+            Around::Faulted {
+                answer: Box::pin(answer_fired(fired, run)),
+            }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`around`]: `run` as it is, or a fired rule's answer.
+    #[project = AroundProjection]
+    pub(crate) enum Around<'a, F> {
+        Running { #[pin] run: F },
+        Faulted { answer: Pin<Box<dyn Future<Output = Response> + Send + 'a>> },
+    }
+}
+
+impl<F: Future<Output = Response>> Future for Around<'_, F> {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match self.project() {
+            AroundProjection::Running { run } => run.poll(cx),
+            AroundProjection::Faulted { answer } => answer.as_mut().poll(cx),
+        }
+    }
+}
+
+/// The answer of a request a rule fired on (see [`around`]).
+async fn answer_fired(fired: Fired, run: impl Future<Output = Response>) -> Response {
     if let Some(delay) = fired.delay {
         tokio::time::sleep(delay).await;
     }

@@ -2,7 +2,8 @@
 //!
 //! A layer that answers in place of the handlers (the request timeout, a body limit)
 //! makes a bare answer, and its cause is put in the answer's extensions (by the layer
-//! itself, or right outside it when the layer is tower-http's); the finishing
+//! itself, or right outside it when the layer is tower-http's, as the control plane's
+//! body limit is); the finishing
 //! layer reads the cause, and only the cause, to give the answer its error body and
 //! headers. A status alone says nothing of which limit applied, or whether a `503`
 //! should tell the client when to retry.

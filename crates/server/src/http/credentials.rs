@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use collab_core::Error;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
@@ -242,26 +242,17 @@ pub(crate) const REDACTED: &str = "[REDACTED]";
 /// test can tell how a token was sent; cookies, API keys and anything named like a
 /// token show [`REDACTED`]), at most [`KEPT_HEADERS_LIMIT`] bytes.
 pub(crate) fn kept_headers(headers: &HeaderMap) -> Box<str> {
-    let mut kept = String::new();
+    // Allocated once, at the final size unless a value was redacted or the limit
+    // reached: this runs for every request the journal keeps.
+    let room = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 2)
+        .sum::<usize>()
+        .min(KEPT_HEADERS_LIMIT);
+    let mut kept = String::with_capacity(room);
     for (name, value) in headers {
         let name = name.as_str();
-        let value = String::from_utf8_lossy(value.as_bytes());
-        let shown: Cow<'_, str> = if name == header::AUTHORIZATION.as_str()
-            || name == header::PROXY_AUTHORIZATION.as_str()
-        {
-            match value.split_once(' ') {
-                Some((scheme, _)) => Cow::Owned(format!("{scheme} {REDACTED}")),
-                None => Cow::Borrowed(REDACTED),
-            }
-        } else if name == header::COOKIE.as_str()
-            || name.contains("token")
-            || name.contains("api-key")
-            || name.contains("secret")
-        {
-            Cow::Borrowed(REDACTED)
-        } else {
-            value
-        };
+        let shown = shown_header(name, value);
         if kept.len() + name.len() + shown.len() + 2 > KEPT_HEADERS_LIMIT {
             break;
         }
@@ -273,6 +264,29 @@ pub(crate) fn kept_headers(headers: &HeaderMap) -> Box<str> {
     kept.into_boxed_str()
 }
 
+/// The value of the header `name` as the journal shows it (see [`kept_headers`]).
+fn shown_header<'a>(name: &str, value: &'a HeaderValue) -> Cow<'a, str> {
+    if name == header::AUTHORIZATION.as_str() || name == header::PROXY_AUTHORIZATION.as_str() {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        match value.split_once(' ') {
+            Some((scheme, _)) => Cow::Owned(format!("{scheme} {REDACTED}")),
+            None => Cow::Borrowed(REDACTED),
+        }
+    } else if name == header::COOKIE.as_str()
+        || name.contains("token")
+        || name.contains("api-key")
+        || name.contains("secret")
+    {
+        Cow::Borrowed(REDACTED)
+    } else {
+        // Visible ASCII, as most values are, needs no lossy conversion.
+        match value.to_str() {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(value.as_bytes()),
+        }
+    }
+}
+
 /// The pairs of [`kept_headers`], in order.
 pub(crate) fn kept_header_pairs(kept: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut parts = kept.split('\0');
@@ -282,7 +296,6 @@ pub(crate) fn kept_header_pairs(kept: &str) -> impl Iterator<Item = (&str, &str)
 #[cfg(test)]
 mod kept_header_tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn credentials_are_redacted_and_the_rest_kept() {
@@ -311,5 +324,33 @@ mod kept_header_tests {
         assert!(pairs.contains(&("x-lightly-token", REDACTED)));
         assert!(pairs.contains(&("cookie", REDACTED)));
         assert_eq!(pairs.len(), 4);
+    }
+
+    #[test]
+    fn headers_past_the_limit_are_left_out_whole() {
+        let mut headers = HeaderMap::new();
+        let value = "v".repeat(1000);
+        for index in 0..12 {
+            headers.insert(
+                axum::http::HeaderName::from_bytes(format!("x-h{index:02}").as_bytes()).unwrap(),
+                HeaderValue::from_str(&value).unwrap(),
+            );
+        }
+        headers.insert("x-bin", HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap());
+        let kept = kept_headers(&headers);
+        assert!(kept.len() <= KEPT_HEADERS_LIMIT, "{}", kept.len());
+        let pairs: Vec<_> = kept_header_pairs(&kept).collect();
+        // Each pair takes 1007 bytes: eight fit in 8 KiB, the ninth does not.
+        assert_eq!(pairs.len(), 8, "{pairs:?}");
+        assert!(pairs.iter().all(|(_, shown)| *shown == value));
+        assert_eq!(kept.len(), 8 * 1007);
+
+        let mut small = HeaderMap::new();
+        small.insert("x-bin", HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap());
+        let kept = kept_headers(&small);
+        assert_eq!(
+            kept_header_pairs(&kept).collect::<Vec<_>>(),
+            [("x-bin", "café")]
+        );
     }
 }

@@ -14,8 +14,19 @@ pub(crate) const APPLICATION_JSON: &str = "application/json";
 /// failing `Serialize` impls); if it ever did, the answer is a bare `500` rather
 /// than a panic.
 pub(crate) fn json_response(status: StatusCode, value: &(impl Serialize + ?Sized)) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(bytes) => json_bytes_response(status, bytes),
+    json_response_sized(status, value, 128)
+}
+
+/// [`json_response`] for a body of about `expected` bytes: written into room of that
+/// size, so that a body that fits is not copied as it grows.
+pub(crate) fn json_response_sized(
+    status: StatusCode,
+    value: &(impl Serialize + ?Sized),
+    expected: usize,
+) -> Response {
+    let mut body = Vec::with_capacity(expected);
+    match serde_json::to_writer(&mut body, value) {
+        Ok(()) => json_bytes_response(status, body),
         Err(error) => {
             tracing::error!(%error, "could not serialise a response body");
             let mut response = Response::new(Body::empty());

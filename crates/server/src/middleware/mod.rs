@@ -1,9 +1,9 @@
 //! The layers every request passes: the record of each request (its id, the access
 //! log's event, the request journal's entry), the finishing of answers (the error
 //! bodies of bare answers, by their cause; error bodies in the caller's generation),
-//! the answer to a panic and the marking of the timeout's answer (for tower-http's
-//! `CatchPanic` and `Timeout`), and the declared body length. Imports only the layers
-//! below: `http`, `request`, the journal.
+//! the answer to a panic (for tower-http's `CatchPanic`), the request timeout, and the
+//! declared body length. Imports only the layers below: `http`, `request`, the
+//! journal.
 
 pub(crate) mod answers;
 pub(crate) mod declared_length;
