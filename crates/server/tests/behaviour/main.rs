@@ -5,14 +5,15 @@
 //!   `creator_values`, `generations` (the two wire generations), `concurrency`;
 //! - connections and deadlines: `deadlines`, `timeout`, `limits`, `lingering`,
 //!   `shutdown`, `shutdown_grace` (most on tokio's paused clock);
-//! - `logging` (the access log, captured by a subscriber scoped to its own test);
 //! - `mount` (`router()` inside a host application);
 //! - `control/` (the control plane under `/_collab`) and `openapi/` (the OpenAPI
 //!   documents against real answers).
 //!
 //! Shared set-up is `support/` (a server over the fake, misbehaving backends, raw
-//! HTTP/1.1, bounded polls). `tests/layers.rs`, which reads the source's imports and
-//! links nothing of the server, stays a binary of its own.
+//! HTTP/1.1, bounded polls). Two tests stay binaries of their own: `tests/layers.rs`
+//! reads the source's imports and links nothing of the server; `tests/logging.rs`
+//! installs the process-wide tracing subscriber. The tests here share the process
+//! and change nothing process-wide (no environment variable, no global subscriber).
 
 mod support;
 
@@ -26,7 +27,6 @@ mod errors;
 mod generations;
 mod limits;
 mod lingering;
-mod logging;
 mod mount;
 mod openapi;
 mod refusals;
