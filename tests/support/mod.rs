@@ -1,8 +1,11 @@
-//! Shared set-up of the end-to-end tests: an in-process server over the fake on an
-//! ephemeral loopback port, and the real `collab` binary run against it.
+//! Shared set-up of the end-to-end tests (the `cli` and `python_clients` binaries),
+//! defined once: an in-process server over the fake on an ephemeral loopback port, the
+//! real `collab` binary run against it, `collab serve` as a child process, and the
+//! bounded waits (`poll`).
 
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
+pub mod poll;
 pub mod python;
 pub mod recorded;
 pub mod served;

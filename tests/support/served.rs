@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::collab_command;
+use super::poll::until_closed;
 
 /// How long a server may take to print a line it owes.
 pub const LINE_DEADLINE: Duration = Duration::from_secs(30);
@@ -116,15 +117,10 @@ impl ServeProcess {
             .expect("kill runs");
         assert!(sent.success());
         // The process's stdout closes when it exits: wait for that, bounded.
-        let deadline = Instant::now() + LINE_DEADLINE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(_) => continue,
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => panic!("the server did not stop in time"),
-            }
-        }
+        assert!(
+            until_closed(&self.lines, LINE_DEADLINE),
+            "the server did not stop in time"
+        );
         self.child.wait().expect("the server is reaped").success()
     }
 }
