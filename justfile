@@ -35,6 +35,11 @@ bench:
     cargo build --release --bin collab
     cargo run --release -p collab-server --example load
 
+# Instructions per GET-list request of a collab binary under callgrind (repeatable on
+# a busy machine): `just instructions target/release/collab`.
+instructions BIN SECONDS="5":
+    crates/server/examples/instructions.sh {{BIN}} {{SECONDS}}
+
 # Everything CI runs.
 ci:
     bash .ci/run

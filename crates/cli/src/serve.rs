@@ -303,7 +303,10 @@ where
     // action (which would end the process without the graceful stop).
     let signals = ShutdownSignals::new()
         .map_err(|e| Failure::Failed(format!("cannot listen for shutdown signals: {e}")))?;
-    let server = collab_server::bind(args.listen, config)
+    let server = config
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot serve: {e}")))?
+        .bind(args.listen)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
     // The contract's first line names the address bound; the examples use a URL that

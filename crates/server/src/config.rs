@@ -222,7 +222,7 @@ impl<P> ServerConfig<P> {
         self
     }
 
-    /// The most connections served at once (at least 1: [`check`](Self::check)
+    /// The most connections served at once (at least 1: [`build`](Self::build)
     /// refuses 0), which bounds the file
     /// descriptors and memory connections hold. Past it, up to 64 more connections
     /// are each answered one `503` with `Retry-After` and closed (with a 1 s
@@ -361,22 +361,31 @@ impl<P> ServerConfig<P> {
         self
     }
 
-    /// Checks the settings together: every timeout but the shutdown grace must be
-    /// longer than zero, and at least one connection must be allowed. [`bind`](crate::bind)
-    /// checks a config before it serves (an invalid one is an
-    /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) error with a
-    /// [`ConfigError`] inside); a user of [`router`](crate::router) alone calls it.
+    /// The server these settings make, once they are checked together: every timeout
+    /// but the shutdown grace must be longer than zero, at least one connection and
+    /// one byte of body must be allowed. The error names the setter whose value
+    /// cannot work. Serve the [`Server`] with [`Server::bind`], or mount its
+    /// [`Server::router`] in a host application. ([`bind`](crate::bind) and
+    /// [`BoundServer::from_listener`](crate::BoundServer::from_listener) build the
+    /// config themselves, and refuse an invalid one with an
+    /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) error with the
+    /// [`ConfigError`] inside.)
     ///
     /// ```
     /// use std::time::Duration;
-    /// use collab_server::{ConfigError, ServerConfig};
+    /// use collab_server::ServerConfig;
     ///
     /// let zero = ServerConfig::new(()).with_request_timeout(Duration::ZERO);
-    /// let error = zero.check().unwrap_err();
+    /// let error = zero.build().unwrap_err();
     /// assert_eq!(error.setting(), "with_request_timeout");
-    /// assert!(ServerConfig::new(()).check().is_ok());
+    /// assert!(ServerConfig::new(()).build().is_ok());
     /// ```
-    pub fn check(&self) -> Result<(), ConfigError> {
+    pub fn build(self) -> Result<Server<P>, ConfigError> {
+        self.check()?;
+        Ok(Server { config: self })
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
         let zero_is_wrong = [
             ("with_request_timeout", self.request_timeout),
             ("with_body_read_timeout", self.body_read_timeout),
@@ -410,6 +419,32 @@ impl<P> ServerConfig<P> {
 
     pub(crate) fn into_parts(self) -> (P, Vec<UserToken>, ControlSettings) {
         (self.provider, self.users, self.control)
+    }
+}
+
+/// A server whose settings were checked together: what [`ServerConfig::build`]
+/// makes. [`Server::bind`] serves it on a socket of its own; [`Server::router`] is
+/// its API as an axum `Router`, to mount in a host application.
+pub struct Server<P> {
+    config: ServerConfig<P>,
+}
+
+impl<P> Server<P> {
+    /// Its settings.
+    pub fn config(&self) -> &ServerConfig<P> {
+        &self.config
+    }
+
+    pub(crate) fn into_config(self) -> ServerConfig<P> {
+        self.config
+    }
+}
+
+impl<P> fmt::Debug for Server<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -493,7 +528,7 @@ mod tests {
         let limits = config.connection_limits();
         assert_eq!(limits.linger_timeout, Duration::from_secs(5));
         assert_eq!(limits.linger_bytes, 64 * 1024 * 1024);
-        assert_eq!(ServerConfig::new(()).check(), Ok(()));
+        assert!(ServerConfig::new(()).build().is_ok());
     }
 
     #[test]
@@ -514,13 +549,13 @@ mod tests {
             (ServerConfig::new(()).with_body_limit(0), "with_body_limit"),
         ];
         for (config, setting) in cases {
-            let error = config.check().unwrap_err();
+            let error = config.build().unwrap_err();
             assert_eq!(error.setting(), setting);
             assert!(error.to_string().contains(setting), "{error}");
         }
         // A zero grace period is a shutdown that does not wait: valid.
         let at_once = ServerConfig::new(()).with_shutdown_grace(Duration::ZERO);
-        assert_eq!(at_once.check(), Ok(()));
+        assert!(at_once.build().is_ok());
     }
 
     #[test]

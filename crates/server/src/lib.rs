@@ -13,7 +13,7 @@
 //! ```
 //! use collab_core::DatasetId;
 //! use collab_fake::InMemoryStore;
-//! use collab_server::{ServerConfig, bind};
+//! use collab_server::ServerConfig;
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,10 +21,14 @@
 //!     let store = InMemoryStore::new();
 //!     store.add_dataset(dataset, "alice");
 //!
-//!     // Each request acts as the user its token belongs to.
-//!     let config = ServerConfig::new(move |user: &str| store.session(user))
-//!         .with_user("alice", "alice-token");
-//!     let server = bind("127.0.0.1:0".parse()?, config).await?.spawn();
+//!     // Each request acts as the user its token belongs to. `build` checks the
+//!     // settings together and names the setter of one that cannot work.
+//!     let server = ServerConfig::new(move |user: &str| store.session(user))
+//!         .with_user("alice", "alice-token")
+//!         .build()?
+//!         .bind("127.0.0.1:0".parse()?)
+//!         .await?
+//!         .spawn();
 //!
 //!     let url = format!("{}/v1/datasets/{dataset}/collaboration/access", server.base_url());
 //!     let client = reqwest::Client::new();
@@ -49,8 +53,13 @@
 //! }
 //! ```
 //!
+//! One way to configure, as in the other crates: [`ServerConfig`]'s `with_*` setters,
+//! then [`ServerConfig::build`] into a [`Server`]. [`bind`]`(addr, config)` is
+//! `config.build()?.bind(addr)` in one call, with an invalid config an `InvalidInput`
+//! I/O error.
+//!
 //! For a server run from the command line, serve in the foreground until Ctrl-C or
-//! `SIGTERM`: `bind(addr, config).await?.serve(signal).await`, where `signal` is any
+//! `SIGTERM`: `server.bind(addr).await?.serve(signal).await`, where `signal` is any
 //! future (`tokio::signal::ctrl_c()`, say; `collab serve` listens for both signals, and a
 //! second one ends the grace period at once).
 //!
@@ -78,10 +87,11 @@
 //!
 //! # Inside a larger application
 //!
-//! [`router`] gives the plain axum [`Router`](axum::Router), with its middleware
-//! (the record, timeout, body limit, error bodies), to mount with `nest_service`
-//! under a prefix of a host application. The connection settings (deadlines, the
-//! connection limit) are [`bind`]'s; a host's server applies its own.
+//! [`Server::router`] (or [`router`] on an unchecked config) gives the plain axum
+//! [`Router`](axum::Router), with its middleware (the record, timeout, body limit,
+//! error bodies), to mount with `nest_service` under a prefix of a host application.
+//! The connection settings (deadlines, the connection limit) are [`Server::bind`]'s;
+//! a host's server applies its own.
 //!
 //! # Failure rules
 //!
@@ -127,7 +137,7 @@ pub use api::versions::{LATEST_CLIENT_VERSION, MINIMUM_CLIENT_VERSION};
 pub use config::{
     ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_LINGER_BYTES, DEFAULT_LINGER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, ServerConfig,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, Server, ServerConfig,
 };
 pub use control::routes::CONTROL_OPENAPI_JSON;
 pub use http::generation::WireMode;

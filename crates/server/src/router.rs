@@ -28,7 +28,7 @@ use crate::middleware::record::{Record, RecordLayer};
 use crate::middleware::timeout::{RequestTimeout, RequestTimeoutLayer};
 use crate::request::path::CONTROL_PREFIX;
 use crate::state::AppState;
-use crate::{RepositoryProvider, ServerConfig};
+use crate::{RepositoryProvider, Server, ServerConfig};
 
 /// The axum [`Router`] serving Lightly's Collaboration API over `config`'s provider.
 ///
@@ -94,6 +94,14 @@ use crate::{RepositoryProvider, ServerConfig};
 /// [`bind`](crate::bind)'s, and the host's server applies its own instead.
 pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
     Router::new().fallback_service(layered_router_and_journal(config).0)
+}
+
+impl<P: RepositoryProvider> Server<P> {
+    /// Its API as an axum [`Router`], as [`router`] makes it: to mount in a host
+    /// application, whose own server then applies its connection settings.
+    pub fn router(self) -> Router {
+        router(self.into_config())
+    }
 }
 
 /// The [`router`] as the server serves it: the routes inside the layers every request

@@ -27,7 +27,7 @@ use crate::serve::busy::answer_busy;
 use crate::serve::delivery::deliver;
 use crate::serve::in_flight::{Activity, InFlightBody, WatchedRequestBody};
 use crate::serve::watched_io::WatchedIo;
-use crate::{RepositoryProvider, ServerConfig};
+use crate::{RepositoryProvider, Server, ServerConfig};
 
 /// How many connections over [`ServerConfig::max_connections`] are answered `503`
 /// at once; any more are closed without an answer.
@@ -45,13 +45,39 @@ const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(50);
 ///
 /// The socket accepts connections from now on; they are answered once the
 /// [`BoundServer`] is served. See the [crate docs](crate) for an example.
+///
+/// The same as `config.build()?.bind(addr)` ([`ServerConfig::build`],
+/// [`Server::bind`]), with an invalid config an
+/// [`InvalidInput`](io::ErrorKind::InvalidInput) error.
 pub async fn bind<P: RepositoryProvider>(
     addr: SocketAddr,
     config: ServerConfig<P>,
 ) -> io::Result<BoundServer> {
-    // Checked before the port is taken too, so that a bad config binds nothing.
-    config.check().map_err(invalid_input)?;
-    BoundServer::from_listener(TcpListener::bind(addr).await?, config)
+    config.build().map_err(invalid_input)?.bind(addr).await
+}
+
+impl<P: RepositoryProvider> Server<P> {
+    /// Binds `addr` (port `0` picks a free one) for this server: the socket accepts
+    /// connections from now on, answered once the [`BoundServer`] is served.
+    pub async fn bind(self, addr: SocketAddr) -> io::Result<BoundServer> {
+        self.on_listener(TcpListener::bind(addr).await?)
+    }
+
+    /// This server on a listener bound elsewhere.
+    pub fn on_listener(self, listener: TcpListener) -> io::Result<BoundServer> {
+        let config = self.into_config();
+        let limits = config.connection_limits();
+        let wire_mode = config.wire_mode();
+        let (router, journal) = layered_router_and_journal(config);
+        Ok(BoundServer {
+            local_addr: listener.local_addr()?,
+            listener,
+            limits,
+            router,
+            record: RecordLayer::new(Some(journal), wire_mode),
+            open: Arc::new(AtomicUsize::new(0)),
+        })
+    }
 }
 
 fn invalid_input(error: crate::ConfigError) -> io::Error {
@@ -77,23 +103,14 @@ pub struct BoundServer {
 }
 
 impl BoundServer {
-    /// A server over `config` on a listener bound elsewhere.
+    /// A server over `config` on a listener bound elsewhere: the same as
+    /// `config.build()?.on_listener(listener)` ([`Server::on_listener`]), with an
+    /// invalid config an [`InvalidInput`](io::ErrorKind::InvalidInput) error.
     pub fn from_listener<P: RepositoryProvider>(
         listener: TcpListener,
         config: ServerConfig<P>,
     ) -> io::Result<Self> {
-        config.check().map_err(invalid_input)?;
-        let limits = config.connection_limits();
-        let wire_mode = config.wire_mode();
-        let (router, journal) = layered_router_and_journal(config);
-        Ok(Self {
-            local_addr: listener.local_addr()?,
-            listener,
-            limits,
-            router,
-            record: RecordLayer::new(Some(journal), wire_mode),
-            open: Arc::new(AtomicUsize::new(0)),
-        })
+        config.build().map_err(invalid_input)?.on_listener(listener)
     }
 
     /// The address the server listens on (with the real port when bound to port `0`).

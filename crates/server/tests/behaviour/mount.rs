@@ -1,4 +1,4 @@
-//! `router()` inside a host axum application: mounted with `nest_service` under a
+//! `Server::router()` and `router()` inside a host axum application: mounted with `nest_service` under a
 //! prefix, it answers the API there with its layers (error bodies, request ids),
 //! and the host's own routes stay the host's.
 
@@ -14,7 +14,7 @@ async fn the_router_mounted_under_a_prefix_serves_the_api_there() {
     let config = with_test_users(ServerConfig::new(StoreProvider(store)));
     let host = Router::new()
         .route("/host/health", get(|| async { "host ok" }))
-        .nest_service("/collab", router(config));
+        .nest_service("/collab", config.build().expect("valid settings").router());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
