@@ -35,6 +35,14 @@ bench:
     cargo build --release --bin collab
     cargo run --release -p collab-server --example load
 
+# Fuzz one target for SECONDS (`fuzz/run.sh`; needs cargo-fuzz, see docs/testing.md).
+fuzz TARGET SECONDS="60":
+    fuzz/run.sh {{SECONDS}} {{TARGET}}
+
+# Fuzz every target for SECONDS each.
+fuzz-all SECONDS:
+    fuzz/run.sh {{SECONDS}}
+
 # Everything CI runs.
 ci:
     bash .ci/run
