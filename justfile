@@ -40,6 +40,14 @@ bench:
 instructions BIN SECONDS="5":
     crates/server/examples/instructions.sh {{BIN}} {{SECONDS}}
 
+# Fuzz one target for SECONDS (`fuzz/run.sh`; needs cargo-fuzz, see docs/testing.md).
+fuzz TARGET SECONDS="60":
+    fuzz/run.sh {{SECONDS}} {{TARGET}}
+
+# Fuzz every target for SECONDS each.
+fuzz-all SECONDS:
+    fuzz/run.sh {{SECONDS}}
+
 # Everything CI runs.
 ci:
     bash .ci/run

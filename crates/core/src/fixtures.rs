@@ -341,7 +341,7 @@ impl Fixtures {
     /// (`datasets[0].configs[1].users`), or the line and column of a syntax error.
     pub fn from_json(text: &str, origin: &str) -> Result<Self, FixtureError> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let fixtures = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             let path = error.path().to_string();
             let inner = error.into_inner();
             let position = format!("line {}, column {}", inner.line(), inner.column());
@@ -358,7 +358,14 @@ impl Fixtures {
                 location: if path == "." { position } else { path },
                 message,
             }
-        })
+        })?;
+        // One document and nothing after it.
+        deserializer.end().map_err(|error| FixtureError::Invalid {
+            origin: origin.to_owned(),
+            location: format!("line {}, column {}", error.line(), error.column()),
+            message: "trailing characters after the document".to_owned(),
+        })?;
+        Ok(fixtures)
     }
 
     #[cfg(feature = "fixture-files")]
@@ -600,4 +607,32 @@ fn line_and_column(text: &str, offset: usize) -> String {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     format!("line {line}, column {column}")
+}
+
+#[cfg(all(test, feature = "fixture-files"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_document_with_trailing_characters_is_refused() {
+        // Found by the fuzz target control_bodies (`PUT /_collab/state` read the first
+        // document of its body and ignored the rest).
+        let error = Fixtures::from_json("{\"users\": []}\n/v1/*", "state.json")
+            .expect_err("trailing characters");
+        match error {
+            FixtureError::Invalid {
+                origin,
+                location,
+                message,
+            } => {
+                assert_eq!(origin, "state.json");
+                assert_eq!(location, "line 2, column 1");
+                assert_eq!(message, "trailing characters after the document");
+            }
+            other => panic!("{other:?}"),
+        }
+        let read =
+            Fixtures::from_json("{\"users\": []}\n  \n", "state.json").expect("one document");
+        assert_eq!(read, Fixtures::default());
+    }
 }

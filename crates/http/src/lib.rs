@@ -192,6 +192,10 @@ mod response;
 mod retry;
 mod retry_budget;
 mod spans;
+// Not an API: the fuzz targets' way in to the answer readers (`fuzz/`).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use build_error::BuildError;
 pub use builder::{

@@ -62,8 +62,19 @@ pub(crate) async fn read(
     if success {
         return Ok(Answer { status, body });
     }
-    let error_body = serde_json::from_slice::<ApiErrorResponse>(&body).ok();
-    Err(error_from_response(status, error_body, retry_after, target))
+    Err(error_of(status, &body, retry_after, target))
+}
+
+/// The port's error for a non-success answer of `status` with `body`: the body read
+/// as an error body of either generation, if it is one.
+pub(crate) fn error_of(
+    status: u16,
+    body: &[u8],
+    retry_after: Option<Duration>,
+    target: CallTarget,
+) -> Error {
+    let error_body = serde_json::from_slice::<ApiErrorResponse>(body).ok();
+    error_from_response(status, error_body, retry_after, target)
 }
 
 /// `Retry-After`, in either of HTTP's forms (RFC 9110, 10.2.3).
@@ -75,7 +86,7 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
 /// A `Retry-After` value as a wait from `now`: delay-seconds (`120`), or an HTTP date
 /// (`Wed, 21 Oct 2026 07:28:00 GMT`), which is honoured like the seconds until then; a
 /// date already past asks for no wait. Anything else is ignored (the backoff applies).
-fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

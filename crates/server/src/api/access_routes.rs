@@ -42,7 +42,7 @@ const DATASET_PARAMETER: &str = "{datasetId}";
 
 /// [`ACCESS_PATH`] around its dataset id: what comes before and after it.
 #[derive(Debug, Clone, Copy)]
-struct Shape {
+pub(crate) struct Shape {
     before: &'static str,
     after: &'static str,
 }
@@ -50,7 +50,7 @@ struct Shape {
 impl Shape {
     /// The shape of [`ACCESS_PATH`]; [`ACCESS_CONFIG_PATH`] must be it and one more
     /// segment (checked by a test).
-    fn of_access_path() -> Self {
+    pub(crate) fn of_access_path() -> Self {
         let (before, after) = ACCESS_PATH
             .split_once(DATASET_PARAMETER)
             .unwrap_or((ACCESS_PATH, ""));
@@ -60,7 +60,7 @@ impl Shape {
 
 /// Which of the three operations a request is, if it is one with valid ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AccessRoute {
+pub(crate) enum AccessRoute {
     /// `GET .../collaboration/access`.
     List,
     /// `POST .../collaboration/access`.
@@ -140,7 +140,11 @@ impl Service<Request<Body>> for AccessRoutes {
 }
 
 /// The operation and ids of a request of one of the three operations with valid ids.
-fn matched(shape: Shape, method: &Method, path: &str) -> Option<(AccessRoute, AccessIds)> {
+pub(crate) fn matched(
+    shape: Shape,
+    method: &Method,
+    path: &str,
+) -> Option<(AccessRoute, AccessIds)> {
     let rest = path.strip_prefix(shape.before)?;
     let dataset = rest.get(..OBJECT_ID_LEN)?.parse::<DatasetId>().ok()?;
     let rest = rest[OBJECT_ID_LEN..].strip_prefix(shape.after)?;

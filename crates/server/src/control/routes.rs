@@ -97,17 +97,28 @@ where
 
     async fn from_request(request: Request, state: &AppState<P>) -> Result<Self, Self::Rejection> {
         let text = body_text(request, state).await?;
-        let mut deserializer = serde_json::Deserializer::from_str(&text);
-        serde_path_to_error::deserialize(&mut deserializer)
-            .map(Self)
-            .map_err(|error| {
-                let path = error.path().to_string();
-                ControlError::BadRequest {
-                    path: (path != ".").then_some(path),
-                    message: error.into_inner().to_string(),
-                }
-            })
+        read_json(&text).map(Self)
     }
+}
+
+/// `text` as one JSON value of type `T`, and nothing after it (a body with trailing
+/// characters is refused, not read up to its first value).
+fn read_json<T: DeserializeOwned>(text: &str) -> Result<T, ControlError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        ControlError::BadRequest {
+            path: (path != ".").then_some(path),
+            message: error.into_inner().to_string(),
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|error| ControlError::BadRequest {
+            path: None,
+            message: error.to_string(),
+        })?;
+    Ok(value)
 }
 
 /// The largest body the control plane accepts (`PUT /_collab/state` of a large state):
@@ -382,5 +393,24 @@ fn refuse_admin_token<P>(
             ),
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_one_json_value_and_nothing_after_it() {
+        let read: serde_json::Value = read_json(r#" {"name": "ann"} "#).expect("one value");
+        assert_eq!(read, serde_json::json!({"name": "ann"}));
+        // Found by the fuzz target control_bodies: read up to the first value before.
+        match read_json::<serde_json::Value>(r#"{"name": "ann"}/v1/*"#) {
+            Err(ControlError::BadRequest { path, message }) => {
+                assert_eq!(path, None);
+                assert!(message.starts_with("trailing characters"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

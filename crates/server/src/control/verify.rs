@@ -106,16 +106,22 @@ impl Verification {
     pub(crate) fn parse(body: &str) -> Result<Self, PatternError> {
         let body = if body.trim().is_empty() { "{}" } else { body };
         let deserializer = &mut serde_json::Deserializer::from_str(body);
-        let pattern: Self = serde_path_to_error::deserialize(deserializer).map_err(|error| {
-            let field = error.path().to_string();
-            PatternError {
-                field: if field == "." {
-                    "pattern".to_owned()
-                } else {
-                    field
-                },
-                message: error.inner().to_string(),
-            }
+        let pattern: Self =
+            serde_path_to_error::deserialize(&mut *deserializer).map_err(|error| {
+                let field = error.path().to_string();
+                PatternError {
+                    field: if field == "." {
+                        "pattern".to_owned()
+                    } else {
+                        field
+                    },
+                    message: error.inner().to_string(),
+                }
+            })?;
+        // One pattern and nothing after it.
+        deserializer.end().map_err(|error| PatternError {
+            field: "pattern".to_owned(),
+            message: error.to_string(),
         })?;
         if let Some(operation) = &pattern.operation
             && !OPERATIONS.contains(&operation.as_str())
@@ -258,6 +264,18 @@ fn object_contains(actual: &Map<String, Value>, expected: &Map<String, Value>) -
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_pattern_with_trailing_characters_is_refused() {
+        // Found by the fuzz target control_bodies: the count was read, the rest ignored.
+        let error = Verification::parse(r#"{"operation":"list","count":{"exactly":0}}/v1/*"#)
+            .expect_err("trailing characters");
+        assert_eq!(error.field, "pattern");
+        assert!(
+            error.message.starts_with("trailing characters"),
+            "{error:?}"
+        );
+    }
+
     use super::*;
     use serde_json::json;
 

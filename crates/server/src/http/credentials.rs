@@ -87,7 +87,10 @@ pub(crate) fn presented_token(parts: &Parts) -> Result<Cow<'_, str>, Error> {
 /// The first two values of `key` in `query`, decoded as a form. A query with nothing
 /// to decode (no `%`, no `+`), as a token's usually is, is read in one pass over its
 /// bytes, without copying.
-fn first_two_values<'q>(query: &'q str, key: &str) -> (Option<Cow<'q, str>>, Option<Cow<'q, str>>) {
+pub(crate) fn first_two_values<'q>(
+    query: &'q str,
+    key: &str,
+) -> (Option<Cow<'q, str>>, Option<Cow<'q, str>>) {
     if query.bytes().any(|byte| matches!(byte, b'%' | b'+')) {
         let mut values = form_urlencoded::parse(query.as_bytes())
             .filter(|(name, _)| name == key)

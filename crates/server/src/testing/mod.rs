@@ -30,6 +30,10 @@
 mod client;
 mod server;
 mod verify;
+// Not an API: the fuzz targets' way in to the hand-written parsers (`fuzz/`).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use client::{ControlClient, ControlClientError, NewUser, RequestFilter};
 pub use server::{Sessions, TestServer, TestServerBuilder};
