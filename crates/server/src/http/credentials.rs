@@ -240,19 +240,13 @@ pub(crate) const KEPT_HEADERS_LIMIT: usize = 8 * 1024;
 /// What stands for a credential in what the server keeps.
 pub(crate) const REDACTED: &str = "[REDACTED]";
 
-/// A request's headers as the journal keeps them: `name`, NUL, `value`, NUL, ...,
-/// names in lower case, credentials redacted (`Authorization` keeps its scheme, so a
-/// test can tell how a token was sent; cookies, API keys and anything named like a
-/// token show [`REDACTED`]), at most [`KEPT_HEADERS_LIMIT`] bytes.
-pub(crate) fn kept_headers(headers: &HeaderMap) -> Box<str> {
-    // Allocated once, at the final size unless a value was redacted or the limit
-    // reached: this runs for every request the journal keeps.
-    let room = headers
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 2)
-        .sum::<usize>()
-        .min(KEPT_HEADERS_LIMIT);
-    let mut kept = String::with_capacity(room);
+/// Writes a request's headers as the journal keeps them into `kept` (emptied first,
+/// so that a caller reuses its room): `name`, NUL, `value`, NUL, ..., names in lower
+/// case, credentials redacted (`Authorization` keeps its scheme, so a test can tell
+/// how a token was sent; cookies, API keys and anything named like a token show
+/// [`REDACTED`]), at most [`KEPT_HEADERS_LIMIT`] bytes.
+pub(crate) fn write_kept_headers(headers: &HeaderMap, kept: &mut String) {
+    kept.clear();
     for (name, value) in headers {
         let name = name.as_str();
         let shown = shown_header(name, value);
@@ -264,10 +258,46 @@ pub(crate) fn kept_headers(headers: &HeaderMap) -> Box<str> {
         kept.push_str(&shown);
         kept.push('\0');
     }
-    kept.into_boxed_str()
 }
 
-/// The value of the header `name` as the journal shows it (see [`kept_headers`]).
+/// The text of [`write_kept_headers`], shared by the journal's entries of the requests
+/// that sent the same headers (most requests on one connection do): a thin pointer,
+/// so that an entry keeps it within its cache line.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct HeaderText(Box<str>);
+
+impl HeaderText {
+    /// The text, as [`kept_header_pairs`] reads it.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The headers a connection sent last, as the journal keeps them, and room to write
+/// the next request's: a request that sends the same ones shares their text.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LastHeaders {
+    last: Option<std::sync::Arc<HeaderText>>,
+    scratch: String,
+}
+
+impl LastHeaders {
+    /// `headers` as the journal keeps them; the same text as the last request's,
+    /// shared, when they are the same.
+    pub(crate) fn kept(&mut self, headers: &HeaderMap) -> std::sync::Arc<HeaderText> {
+        write_kept_headers(headers, &mut self.scratch);
+        match &self.last {
+            Some(last) if last.as_str() == self.scratch => std::sync::Arc::clone(last),
+            _ => {
+                let kept = std::sync::Arc::new(HeaderText(self.scratch.as_str().into()));
+                self.last = Some(std::sync::Arc::clone(&kept));
+                kept
+            }
+        }
+    }
+}
+
+/// The value of the header `name` as the journal shows it (see [`write_kept_headers`]).
 fn shown_header<'a>(name: &str, value: &'a HeaderValue) -> Cow<'a, str> {
     if name == header::AUTHORIZATION.as_str() || name == header::PROXY_AUTHORIZATION.as_str() {
         let value = String::from_utf8_lossy(value.as_bytes());
@@ -290,7 +320,7 @@ fn shown_header<'a>(name: &str, value: &'a HeaderValue) -> Cow<'a, str> {
     }
 }
 
-/// The pairs of [`kept_headers`], in order.
+/// The pairs of [`write_kept_headers`]'s text, in order.
 pub(crate) fn kept_header_pairs(kept: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut parts = kept.split('\0');
     std::iter::from_fn(move || Some((parts.next().filter(|name| !name.is_empty())?, parts.next()?)))
@@ -299,6 +329,12 @@ pub(crate) fn kept_header_pairs(kept: &str) -> impl Iterator<Item = (&str, &str)
 #[cfg(test)]
 mod kept_header_tests {
     use super::*;
+
+    fn kept_headers(headers: &HeaderMap) -> String {
+        let mut kept = String::new();
+        write_kept_headers(headers, &mut kept);
+        kept
+    }
 
     #[test]
     fn credentials_are_redacted_and_the_rest_kept() {
@@ -355,5 +391,29 @@ mod kept_header_tests {
             kept_header_pairs(&kept).collect::<Vec<_>>(),
             [("x-bin", "café")]
         );
+    }
+
+    #[test]
+    fn the_same_headers_again_share_the_last_text_and_other_ones_do_not() {
+        let mut last = LastHeaders::default();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        let first = last.kept(&headers);
+        let again = last.kept(&headers);
+        assert!(std::sync::Arc::ptr_eq(&first, &again));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer tok-1"),
+        );
+        let other = last.kept(&headers);
+        assert!(!std::sync::Arc::ptr_eq(&first, &other));
+        assert_eq!(
+            kept_header_pairs(other.as_str()).collect::<Vec<_>>(),
+            [
+                ("host", "127.0.0.1:8080"),
+                ("authorization", "Bearer [REDACTED]")
+            ]
+        );
+        assert_eq!(first.as_str(), "host\x00127.0.0.1:8080\x00");
     }
 }

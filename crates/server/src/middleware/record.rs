@@ -26,7 +26,7 @@ use tower::{Layer, Service};
 use tracing::instrument::Instrumented;
 
 use crate::http::cause::{NoAnswer, Reason};
-use crate::http::credentials::kept_headers;
+use crate::http::credentials::{HeaderText, LastHeaders};
 use crate::http::generation::{Placement, WireMode, answered_in};
 use crate::journal::{Entry, Journal};
 use crate::request::id::{IdText, RequestId, X_REQUEST_ID};
@@ -63,6 +63,7 @@ impl<S> Layer<S> for RecordLayer {
             inner,
             journal: self.journal.clone(),
             mode: self.mode,
+            last_headers: LastHeaders::default(),
         }
     }
 }
@@ -73,6 +74,9 @@ pub(crate) struct Record<S> {
     inner: S,
     journal: Option<Arc<Journal>>,
     mode: WireMode,
+    /// Each connection has its own record (its own clone of the router): the
+    /// headers its last request sent, shared by the next ones that send the same.
+    last_headers: LastHeaders,
 }
 
 impl<S, B, ResBody> Service<Request<B>> for Record<S>
@@ -100,7 +104,9 @@ where
         );
         let control = is_control_path(request.uri().path());
         let journal = self.journal.clone().filter(|_| !control);
-        let headers = journal.as_ref().map(|_| kept_headers(request.headers()));
+        let headers = journal
+            .as_ref()
+            .map(|_| self.last_headers.kept(request.headers()));
         let line = Line {
             method: request.method().clone(),
             uri: request.uri().clone(),
@@ -131,7 +137,7 @@ struct Line {
     started: Instant,
     journal: Option<Arc<Journal>>,
     /// The request's headers as the journal keeps them, when there is a journal.
-    headers: Option<Box<str>>,
+    headers: Option<Arc<HeaderText>>,
 }
 
 impl Line {
@@ -177,7 +183,7 @@ impl Line {
         generation: WireGeneration,
         request_id: &IdText<'_>,
         reason: Option<&str>,
-        headers: Option<Box<str>>,
+        headers: Option<Arc<HeaderText>>,
     ) {
         let latency = self.started.elapsed();
         let notes = &self.notes;
