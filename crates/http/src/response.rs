@@ -23,7 +23,8 @@ pub(crate) struct Answer {
 
 impl Answer {
     /// Reads the body as `T`, or says what was wrong with it, quoting the body with
-    /// the credential redacted *before* it is cut, so no part of a secret survives.
+    /// the credential redacted *before* it is cut, so no part of a secret survives;
+    /// serde's own message is redacted too, as it quotes the value it refused.
     pub(crate) fn decode<T: DeserializeOwned>(
         &self,
         expected: &str,
@@ -31,10 +32,11 @@ impl Answer {
     ) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|error| {
             let body = redactor.redact(&String::from_utf8_lossy(&self.body));
+            let reason = redactor.redact(&error.to_string());
             Error::UnexpectedResponse {
                 status: Some(self.status),
                 message: format!(
-                    "the body is not {expected} ({error}); body: {}",
+                    "the body is not {expected} ({reason}); body: {}",
                     excerpt(body.as_bytes())
                 ),
             }
@@ -152,6 +154,28 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_credential_in_a_body_that_is_not_the_answer_is_in_no_part_of_the_error() {
+        // Found by the fuzz target client_answers: serde's message quoted the string it
+        // refused, the credential in it, beside the redacted excerpt of the body.
+        let secret = "SeCrEt-token-0123456789";
+        let answer = Answer {
+            status: 200,
+            body: format!("\"{secret} is not a list\"").into_bytes(),
+        };
+        let error = answer
+            .decode::<Vec<u32>>("a list", &Redactor::new(secret))
+            .unwrap_err();
+        let Error::UnexpectedResponse { status, message } = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(*status, Some(200));
+        assert!(message.contains("invalid type: string"), "{message}");
+        assert!(!message.contains(secret), "{message}");
+        assert!(!format!("{error:?}").contains(secret));
+        assert_eq!(message.matches("[REDACTED]").count(), 2, "{message}");
+    }
 
     #[test]
     fn a_short_body_is_quoted_whole_on_one_line() {
