@@ -18,7 +18,7 @@ pub fn decode_list(status: u16, body: &[u8], secret: &str) -> Result<Vec<AccessC
         status,
         body: body.to_vec(),
     };
-    answer.decode("a list of SharedAccessConfigData", &Redactor::new(secret))
+    answer.decode(response::LIST_BODY, &Redactor::new(secret))
 }
 
 /// A successful create answer's body read as `create_or_update` reads it.
@@ -31,7 +31,7 @@ pub fn decode_created(
         status,
         body: body.to_vec(),
     };
-    answer.decode("a CreateEntityResponse", &Redactor::new(secret))
+    answer.decode(response::CREATED_BODY, &Redactor::new(secret))
 }
 
 /// The error a non-success answer becomes.

@@ -20,7 +20,7 @@ use tracing::Instrument;
 use crate::auth::{Auth, Redactor};
 use crate::call_limit::{CallBudget, CallLimit};
 use crate::endpoint::BaseUrl;
-use crate::response::{self, Answer, transport_error};
+use crate::response::{self, Answer, CREATED_BODY, LIST_BODY, transport_error};
 use crate::retry::wait_asked_by;
 use crate::retry_budget::{self, Tokens};
 use crate::spans;
@@ -333,7 +333,7 @@ impl AccessConfigRepository for HttpRepository {
         })?;
         let call = self.call("create_or_update", Method::POST, dataset, None, Some(&body));
         let answer = self.execute(&call).await.result?;
-        let created: CreateEntityResponse = self.decode(&answer, "a CreateEntityResponse")?;
+        let created: CreateEntityResponse = self.decode(&answer, CREATED_BODY)?;
         Ok(AccessConfigId::new(created.id))
     }
 
@@ -363,8 +363,7 @@ impl AccessConfigRepository for HttpRepository {
     async fn list(&self, dataset: &DatasetId) -> Result<AccessConfigList> {
         let call = self.call("list", Method::GET, dataset, None, None);
         let answer = self.execute(&call).await.result?;
-        let configs: Vec<AccessConfig> =
-            self.decode(&answer, "a list of SharedAccessConfigData")?;
+        let configs: Vec<AccessConfig> = self.decode(&answer, LIST_BODY)?;
         Ok(configs.into())
     }
 }

@@ -12,6 +12,12 @@ use crate::auth::Redactor;
 /// The most bytes of an answer read; a config list of the largest allowed request
 /// (10 000 users and 10 000 teams) is well under this.
 pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// What a list answer's body must be, as a bad one's error says.
+pub(crate) const LIST_BODY: &str = "a list of SharedAccessConfigData";
+
+/// What a create answer's body must be, as a bad one's error says.
+pub(crate) const CREATED_BODY: &str = "a CreateEntityResponse";
+
 /// The most characters of a body quoted in an error.
 pub(crate) const EXCERPT_CHARS: usize = 200;
 

@@ -20,7 +20,7 @@ use crate::control::snapshots::{
     forget_snapshot, list_snapshots, restore_snapshot, save_snapshot, verify_requests,
 };
 use crate::http::credentials::presented_token;
-use crate::http::json::{APPLICATION_JSON, json_response};
+use crate::http::json::{APPLICATION_JSON, JsonRefusal, json_response, read_one_json};
 use crate::journal::Filter;
 use crate::provider::RepositoryProvider;
 use crate::request::path::CONTROL_PREFIX;
@@ -101,24 +101,10 @@ where
     }
 }
 
-/// `text` as one JSON value of type `T`, and nothing after it (a body with trailing
-/// characters is refused, not read up to its first value).
+/// `text` as one JSON value of type `T` ([`read_one_json`]), refused as a `400`.
 fn read_json<T: DeserializeOwned>(text: &str) -> Result<T, ControlError> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        ControlError::BadRequest {
-            path: (path != ".").then_some(path),
-            message: error.into_inner().to_string(),
-        }
-    })?;
-    deserializer
-        .end()
-        .map_err(|error| ControlError::BadRequest {
-            path: None,
-            message: error.to_string(),
-        })?;
-    Ok(value)
+    read_one_json(text)
+        .map_err(|JsonRefusal { path, message }| ControlError::BadRequest { path, message })
 }
 
 /// The largest body the control plane accepts (`PUT /_collab/state` of a large state):

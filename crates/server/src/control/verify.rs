@@ -10,6 +10,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::http::json::{JsonRefusal, read_one_json};
+
 /// How many near misses a failed verification shows.
 pub(crate) const NEAREST: usize = 3;
 
@@ -105,24 +107,12 @@ impl Verification {
     /// unknown operations with the field's path.
     pub(crate) fn parse(body: &str) -> Result<Self, PatternError> {
         let body = if body.trim().is_empty() { "{}" } else { body };
-        let deserializer = &mut serde_json::Deserializer::from_str(body);
-        let pattern: Self =
-            serde_path_to_error::deserialize(&mut *deserializer).map_err(|error| {
-                let field = error.path().to_string();
-                PatternError {
-                    field: if field == "." {
-                        "pattern".to_owned()
-                    } else {
-                        field
-                    },
-                    message: error.inner().to_string(),
-                }
-            })?;
         // One pattern and nothing after it.
-        deserializer.end().map_err(|error| PatternError {
-            field: "pattern".to_owned(),
-            message: error.to_string(),
-        })?;
+        let pattern: Self =
+            read_one_json(body).map_err(|JsonRefusal { path, message }| PatternError {
+                field: path.unwrap_or_else(|| "pattern".to_owned()),
+                message,
+            })?;
         if let Some(operation) = &pattern.operation
             && !OPERATIONS.contains(&operation.as_str())
         {

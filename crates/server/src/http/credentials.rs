@@ -2,6 +2,7 @@
 //! presents (the API's and the control plane's alike).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -277,20 +278,20 @@ impl HeaderText {
 /// the next request's: a request that sends the same ones shares their text.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct LastHeaders {
-    last: Option<std::sync::Arc<HeaderText>>,
+    last: Option<Arc<HeaderText>>,
     scratch: String,
 }
 
 impl LastHeaders {
     /// `headers` as the journal keeps them; the same text as the last request's,
     /// shared, when they are the same.
-    pub(crate) fn kept(&mut self, headers: &HeaderMap) -> std::sync::Arc<HeaderText> {
+    pub(crate) fn kept(&mut self, headers: &HeaderMap) -> Arc<HeaderText> {
         write_kept_headers(headers, &mut self.scratch);
         match &self.last {
-            Some(last) if last.as_str() == self.scratch => std::sync::Arc::clone(last),
+            Some(last) if last.as_str() == self.scratch => Arc::clone(last),
             _ => {
-                let kept = std::sync::Arc::new(HeaderText(self.scratch.as_str().into()));
-                self.last = Some(std::sync::Arc::clone(&kept));
+                let kept = Arc::new(HeaderText(self.scratch.as_str().into()));
+                self.last = Some(Arc::clone(&kept));
                 kept
             }
         }
@@ -400,13 +401,13 @@ mod kept_header_tests {
         headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
         let first = last.kept(&headers);
         let again = last.kept(&headers);
-        assert!(std::sync::Arc::ptr_eq(&first, &again));
+        assert!(Arc::ptr_eq(&first, &again));
         headers.insert(
             header::AUTHORIZATION,
             HeaderValue::from_static("Bearer tok-1"),
         );
         let other = last.kept(&headers);
-        assert!(!std::sync::Arc::ptr_eq(&first, &other));
+        assert!(!Arc::ptr_eq(&first, &other));
         assert_eq!(
             kept_header_pairs(other.as_str()).collect::<Vec<_>>(),
             [

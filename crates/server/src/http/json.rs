@@ -1,9 +1,38 @@
-//! JSON responses.
+//! JSON responses, and JSON bodies read whole.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Why a text is not one JSON value of the type asked for.
+#[derive(Debug)]
+pub(crate) struct JsonRefusal {
+    /// The path of the field refused (`users[0].name`), or `None` for the text as a
+    /// whole (its syntax, or what follows the value).
+    pub(crate) path: Option<String>,
+    /// What was wrong, as serde says it.
+    pub(crate) message: String,
+}
+
+/// `text` as one JSON value of type `T` and nothing after it: a body with trailing
+/// characters is refused, not read up to its first value.
+pub(crate) fn read_one_json<T: DeserializeOwned>(text: &str) -> Result<T, JsonRefusal> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        JsonRefusal {
+            path: (path != ".").then_some(path),
+            message: error.into_inner().to_string(),
+        }
+    })?;
+    deserializer.end().map_err(|error| JsonRefusal {
+        path: None,
+        message: error.to_string(),
+    })?;
+    Ok(value)
+}
 
 /// The content type of every JSON answer.
 pub(crate) const APPLICATION_JSON: &str = "application/json";
