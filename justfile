@@ -40,6 +40,12 @@ bench:
 instructions BIN SECONDS="5":
     crates/server/examples/instructions.sh {{BIN}} {{SECONDS}}
 
+# CPU time per GET-list request of a collab binary and of bare hyper, under wrk,
+# alternated (perf stat): `just cpu target/release/collab`.
+cpu BIN SECONDS="4" ROUNDS="3":
+    cargo build --release -p collab-server --example load
+    crates/server/examples/cpu.sh {{BIN}} {{SECONDS}} {{ROUNDS}}
+
 # Fuzz one target for SECONDS (`fuzz/run.sh`; needs cargo-fuzz, see docs/testing.md).
 fuzz TARGET SECONDS="60":
     fuzz/run.sh {{SECONDS}} {{TARGET}}

@@ -38,8 +38,12 @@ pub fn main() -> ExitCode {
     let json = cli.command.client_args().is_some_and(|after| after.json)
         || cli.client.json
         || matches!(&cli.command, Command::CheckDrift(args) if args.json);
-    let result = run(cli);
-    if let Some(guard) = log {
+    let (guard, access_log) = match log {
+        Some(log) => (Some(log.guard), log.access),
+        None => (None, None),
+    };
+    let result = run(cli, access_log);
+    if let Some(guard) = guard {
         logging::report_dropped_log_lines(guard); // flushes the lines still buffered
     }
     match result {
@@ -119,7 +123,7 @@ fn explain(error: &clap::Error) -> Option<String> {
     Some(rewritten.join("\n") + "\n")
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
+fn run(cli: Cli, access_log: Option<logging::BatchedAccessLog>) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -137,7 +141,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             )));
         }
         return match command {
-            Command::Serve(args) => runtime.block_on(serve::run(args, wire)),
+            Command::Serve(args) => runtime.block_on(serve::run(args, wire, access_log)),
             Command::Store(command) => {
                 print!("{}", store::run(command)?);
                 Ok(())

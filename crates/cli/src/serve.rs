@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::ServeArgs;
 use crate::failure::Failure;
+use crate::logging::BatchedAccessLog;
 use crate::signals::ShutdownSignals;
 
 /// The demo user's id.
@@ -130,11 +131,16 @@ pub(crate) fn open_store(path: &Path) -> Result<DurableStore, Failure> {
 /// Runs the server until SIGINT or SIGTERM, then stops within `--shutdown-grace`; a
 /// second signal stops it at once. `wire` chooses the generation of the answers
 /// (`--wire`).
-pub(crate) async fn run(args: ServeArgs, wire: WireMode) -> Result<(), Failure> {
+pub(crate) async fn run(
+    args: ServeArgs,
+    wire: WireMode,
+    access_log: Option<BatchedAccessLog>,
+) -> Result<(), Failure> {
     // A bad rules file or admin token is refused before anything is read or served.
     let controls = Controls {
         admin_token: admin_token(&args)?,
         faults: fault_rules(&args)?,
+        access_log,
     };
     match args.data.clone() {
         Some(path) => run_durable(args, &path, wire, controls).await,
@@ -218,10 +224,13 @@ struct StartState<A> {
     controls: Controls,
 }
 
-/// The control plane's flags: the admin token and the fault rules armed at start.
+/// The control plane's flags (the admin token and the fault rules armed at start) and
+/// the access log.
 struct Controls {
     admin_token: Option<SecretString>,
     faults: Vec<FaultRule>,
+    /// Where the access lines go, when not as events (see `logging::init`).
+    access_log: Option<BatchedAccessLog>,
 }
 
 /// The admin token: `--admin-token` (or `COLLAB_ADMIN_TOKEN`), else the demo's with
@@ -296,6 +305,9 @@ where
         .with_write_timeout(args.write_timeout.0)
         .with_max_connections(args.max_connections)
         .with_shutdown_grace(args.shutdown_grace.0);
+    if let Some(access_log) = controls.access_log {
+        config = config.with_access_log(access_log);
+    }
     if let Some(token) = controls.admin_token {
         config = config.with_admin_token(token);
     }

@@ -13,6 +13,7 @@ use secrecy::SecretString;
 use crate::http::credentials::UserToken;
 use crate::http::generation::WireMode;
 use crate::journal::DEFAULT_JOURNAL_SIZE;
+use crate::request::access_log::AccessLog;
 
 /// The largest request body accepted by default: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -82,6 +83,7 @@ pub struct ServerConfig<P> {
     connections: ConnectionLimits,
     wire_mode: WireMode,
     control: ControlSettings,
+    access_log: Option<Arc<dyn AccessLog>>,
 }
 
 /// The deadlines and limits of connections, which [`bind`](crate::bind) applies
@@ -154,6 +156,7 @@ impl<P> ServerConfig<P> {
             connections: ConnectionLimits::default(),
             wire_mode: WireMode::Auto,
             control: ControlSettings::default(),
+            access_log: None,
         }
     }
 
@@ -354,6 +357,24 @@ impl<P> ServerConfig<P> {
         self
     }
 
+    /// Hands each request's access line to `log` instead of emitting it as a
+    /// `tracing` event (the default): [`AccessLine`] says what a line holds.
+    ///
+    /// A line is handed over only when an event of its target
+    /// ([`ACCESS_LOG_TARGET`](crate::ACCESS_LOG_TARGET)) and level would be enabled, so
+    /// the subscriber's filter still decides by level and target (a directive on field
+    /// values does not apply). `collab serve` uses it to write its access log without
+    /// the cost of an event.
+    pub fn with_access_log(mut self, log: impl AccessLog) -> Self {
+        self.access_log = Some(Arc::new(log));
+        self
+    }
+
+    /// Where access lines go instead of events, if anywhere.
+    pub(crate) fn access_log(&self) -> Option<Arc<dyn AccessLog>> {
+        self.access_log.clone()
+    }
+
     /// How many requests the journal (`GET /_collab/requests`) keeps: the last `size`,
     /// default [`DEFAULT_JOURNAL_SIZE`]; `0` turns it off.
     pub fn with_journal_size(mut self, size: usize) -> Self {
@@ -476,6 +497,7 @@ impl<P> fmt::Debug for ServerConfig<P> {
             .field("state_admin", &self.control.state.is_some())
             .field("journal_size", &self.control.journal_size)
             .field("faults", &self.control.faults.len())
+            .field("access_log", &self.access_log.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::http::Method;
@@ -97,6 +97,8 @@ pub(crate) struct Entry<'a> {
     pub(crate) body: Option<&'a Bytes>,
     pub(crate) request_id: &'a RequestId,
     pub(crate) latency: Duration,
+    /// When the answer was finished (the end of `latency`): the entry's time.
+    pub(crate) answered_at: Instant,
     pub(crate) fault: Option<u64>,
     /// Why a `4xx` or `5xx` was answered.
     pub(crate) reason: Option<&'a str>,
@@ -138,6 +140,7 @@ struct Ring {
     first_seq: u64,
     /// The time of the newest entry: a next one's is never less, whatever the clock.
     last_time_ms: u64,
+    clock: WallClock,
     body_bytes: usize,
     /// The names of the users of the entries, each kept once (entries hold an index):
     /// as many as the server has authenticated since the journal was last emptied.
@@ -286,11 +289,12 @@ impl Journal {
             return;
         }
         let user = entry.user;
+        let entry_at = entry.answered_at;
         let mut stored = Stored::of(entry);
         let body_len = stored.body().map_or(0, Bytes::len);
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
-        // The time is taken with the seq, under the lock, so that both order the same.
-        ring.last_time_ms = now_ms().max(ring.last_time_ms);
+        // The time is fixed with the seq, under the lock, so that both order the same.
+        ring.last_time_ms = ring.clock.ms_at(entry_at).max(ring.last_time_ms);
         stored.time_ms = ring.last_time_ms;
         stored.user = user.map(|user| ring.users.index_of(user));
         // A full ring drops its oldest entry first, so that the new one is written
@@ -504,6 +508,41 @@ fn now_ms() -> u64 {
         .map_or(0, |since| since.as_millis() as u64)
 }
 
+/// The wall clock, read at most about once a second: an entry's time is the last
+/// reading plus the monotonic time since it. A reading costs a system-clock call
+/// (tens of nanoseconds in a VM) that every request would otherwise pay under the
+/// journal's lock; a second is too short for the two clocks to drift apart.
+#[derive(Debug, Clone, Copy, Default)]
+struct WallClock {
+    /// When the wall clock was read last (none yet: the next entry reads it).
+    read: Option<(Instant, u64)>,
+}
+
+impl WallClock {
+    /// How often the wall clock is read again.
+    const REREAD: Duration = Duration::from_secs(1);
+
+    /// The wall-clock time at `at`, in milliseconds since the Unix epoch.
+    fn ms_at(&mut self, at: Instant) -> u64 {
+        if let Some((read_at, read_ms)) = self.read {
+            match at.checked_duration_since(read_at) {
+                Some(since) if since < Self::REREAD => {
+                    return read_ms + since.as_millis() as u64;
+                }
+                // An instant taken just before the last reading, by another request.
+                None => {
+                    let before = read_at.duration_since(at).as_millis() as u64;
+                    return read_ms.saturating_sub(before);
+                }
+                Some(_) => {}
+            }
+        }
+        let read_ms = now_ms();
+        self.read = Some((at, read_ms));
+        read_ms
+    }
+}
+
 /// The path of the list of `dataset`'s configs.
 fn list_path(dataset: &DatasetId) -> String {
     format!("/v1/datasets/{dataset}/collaboration/access")
@@ -547,6 +586,39 @@ mod tests {
     const DATASET: &str = "0123456789abcdef01234567";
 
     /// Pushes a `GET` of `path` by alice, with `body`.
+    #[test]
+    fn entry_times_follow_the_monotonic_clock_from_a_wall_clock_reading_of_the_last_second() {
+        let mut clock = WallClock::default();
+        let start = Instant::now();
+        let (before, first, after) = (now_ms(), clock.ms_at(start), now_ms());
+        assert!(
+            (before..=after).contains(&first),
+            "{before} {first} {after}"
+        );
+        // Within the second: the reading plus the instants' difference, exactly.
+        assert_eq!(clock.ms_at(start + Duration::from_millis(750)), first + 750);
+        assert_eq!(clock.ms_at(start), first);
+        // An instant taken before the reading (by a request that pushed later).
+        let later = WallClock {
+            read: Some((start + Duration::from_millis(40), 1_000)),
+        };
+        assert_eq!({ later }.ms_at(start), 960);
+        // A second or more on: the wall clock is read again, not extrapolated.
+        let (before, again, after) = (
+            now_ms(),
+            clock.ms_at(start + Duration::from_secs(3600)),
+            now_ms(),
+        );
+        assert!(
+            (before..=after).contains(&again),
+            "{before} {again} {after}"
+        );
+        assert_eq!(
+            clock.ms_at(start + Duration::from_millis(3_600_250)),
+            again + 250
+        );
+    }
+
     fn push(journal: &Journal, path: &str, body: Option<&'static [u8]>) {
         push_request(journal, &Method::GET, path, body, &RequestId::fresh());
     }
@@ -572,6 +644,7 @@ mod tests {
             body: body.as_ref(),
             request_id,
             latency: Duration::from_micros(1500),
+            answered_at: Instant::now(),
             fault: None,
             reason: None,
             headers: None,

@@ -142,7 +142,7 @@ pub use config::{
 pub use control::routes::CONTROL_OPENAPI_JSON;
 pub use http::generation::WireMode;
 pub use journal::{DEFAULT_JOURNAL_SIZE, JOURNAL_BODY_BUDGET, JOURNAL_BODY_LIMIT, RecordedRequest};
-pub use middleware::record::ACCESS_LOG_TARGET;
 pub use provider::RepositoryProvider;
+pub use request::access_log::{ACCESS_LOG_TARGET, AccessLine, AccessLog};
 pub use router::router;
 pub use serve::bind::{BoundServer, ServerHandle, bind};

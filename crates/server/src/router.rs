@@ -112,6 +112,7 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
 ) -> (LayeredRouter, Arc<Journal>) {
     let (timeout, limit) = (config.request_timeout(), config.body_limit());
     let wire_mode = config.wire_mode();
+    let access_log = config.access_log();
     let state = AppState::new(config);
     let journal = Arc::clone(state.control().journal());
     let access = get(handlers::list::<P>).post(handlers::create_or_update::<P>);
@@ -152,7 +153,11 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
     // layers below it an error body and writes error bodies in the caller's
     // generation. The API's body extractors read within `limit` themselves.
     let layered = ServiceBuilder::new()
-        .layer(RecordLayer::new(Some(Arc::clone(&journal)), wire_mode))
+        .layer(RecordLayer::new(
+            Some(Arc::clone(&journal)),
+            wire_mode,
+            access_log,
+        ))
         .layer(FinishAnswersLayer::new(wire_mode, timeout))
         .layer(CatchPanicLayer::custom(answer_panic as PanicAnswer))
         .layer(RequestTimeoutLayer::new(timeout))

@@ -115,6 +115,14 @@ impl BatchedLog {
     }
 }
 
+impl BatchedLog {
+    /// Appends one line (or several whole ones) to the batch.
+    pub(crate) fn append(&self, bytes: &[u8]) {
+        // Appending to memory does not fail; a full queue drops and counts batches.
+        let _ = self.shared.append(bytes);
+    }
+}
+
 impl Shared {
     /// Adds `bytes` to the batch, handing it on once it is full.
     fn append(&self, bytes: &[u8]) -> io::Result<usize> {

@@ -1,15 +1,16 @@
 //! Logs on stderr: how much, whose, and in colour only where colour belongs; the
-//! access log's fast line ([`AccessLogFormat`]) and the batched writer that keeps
-//! `serve`'s log off the request path ([`BatchedLog`]).
+//! access log written without events ([`BatchedAccessLog`]) and the batched writer
+//! that keeps `serve`'s log off the request path ([`BatchedLog`]).
 //!
 //! They live here, where the binary is composed, and not in `collab-server`: the server
-//! emits its access event (target `collab_server::access`) and stops there, so that a
-//! user of its router pays for no logging stack.
+//! emits its access event (target `collab_server::access`), or hands its line to the
+//! `AccessLog` it is given, and stops there, so that a user of its router pays for no
+//! logging stack.
 
-mod access_format;
+mod access_lines;
 mod log_batches;
 
-use access_format::AccessLogFormat;
+pub(crate) use access_lines::BatchedAccessLog;
 use log_batches::{BatchedLog, BatchedLogGuard, LOG_BATCH_BYTES};
 
 use std::io::IsTerminal;
@@ -40,9 +41,18 @@ pub(crate) fn colour(stderr_is_terminal: bool, no_color: Option<std::ffi::OsStri
     stderr_is_terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
+/// What `serve` logs through: the guard that flushes its batched log, and the
+/// access log to give the server (none when the log has colour: then the access
+/// events go through the default format like the rest).
+pub(crate) struct ServeLog {
+    pub(crate) guard: BatchedLogGuard,
+    pub(crate) access: Option<BatchedAccessLog>,
+}
+
 /// Installs the subscriber; `RUST_LOG` overrides the filter. `serve` writes through
-/// a non-blocking writer ([`log_writer`]), whose guard this returns.
-pub(crate) fn init(verbose: u8, serving: bool) -> Option<BatchedLogGuard> {
+/// a non-blocking writer ([`log_writer`]), whose guard this returns with the access
+/// log.
+pub(crate) fn init(verbose: u8, serving: bool) -> Option<ServeLog> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter(verbose, serving)));
     let ansi = colour(
@@ -51,12 +61,12 @@ pub(crate) fn init(verbose: u8, serving: bool) -> Option<BatchedLogGuard> {
     );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(ansi)
-        .event_format(AccessLogFormat::default());
+        .with_ansi(ansi);
     if serving {
         let (writer, guard) = log_writer();
+        let access = (!ansi).then(|| BatchedAccessLog::new(writer.clone()));
         builder.with_writer(writer).init();
-        Some(guard)
+        Some(ServeLog { guard, access })
     } else {
         builder.with_writer(std::io::stderr).init();
         None

@@ -70,13 +70,12 @@ impl<S: Send + Sync> FromRequestParts<S> for DatasetPath {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let dataset = match notes::notes(&parts.extensions).and_then(RequestNotes::route) {
-            Some(ids) => ids.dataset,
-            None => {
-                let params = path_params(parts, state).await?;
-                DatasetId::parse_named(RawIds::of(&params).dataset_id)?
-            }
-        };
+        // The matched route's ids are in the notes already, where the record reads them.
+        if let Some(ids) = notes::notes(&parts.extensions).and_then(RequestNotes::route) {
+            return Ok(Self(ids.dataset));
+        }
+        let params = path_params(parts, state).await?;
+        let dataset = DatasetId::parse_named(RawIds::of(&params).dataset_id)?;
         note_dataset(parts, dataset);
         Ok(Self(dataset))
     }
@@ -91,7 +90,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ConfigPath {
             config: Some(config),
         }) = notes::notes(&parts.extensions).and_then(RequestNotes::route)
         {
-            note_dataset(parts, dataset);
             return Ok(Self { dataset, config });
         }
         let params = path_params(parts, state).await?;

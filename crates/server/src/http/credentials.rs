@@ -87,22 +87,40 @@ pub(crate) fn presented_token(parts: &Parts) -> Result<Cow<'_, str>, Error> {
 
 /// The first two values of `key` in `query`, decoded as a form. A query with nothing
 /// to decode (no `%`, no `+`), as a token's usually is, is read in one pass over its
-/// bytes, without copying.
+/// bytes, without copying; any other is read by `form_urlencoded`.
 pub(crate) fn first_two_values<'q>(
     query: &'q str,
     key: &str,
 ) -> (Option<Cow<'q, str>>, Option<Cow<'q, str>>) {
-    if query.bytes().any(|byte| matches!(byte, b'%' | b'+')) {
-        let mut values = form_urlencoded::parse(query.as_bytes())
-            .filter(|(name, _)| name == key)
-            .map(|(_, value)| value);
-        return (values.next(), values.next());
+    let mut found = [None, None];
+    let mut count = 0;
+    let mut pair_start = 0;
+    let mut equals = None;
+    // Each pair is looked at when the `&` after it (or the end) is reached.
+    for (at, byte) in query.bytes().chain([b'&']).enumerate() {
+        match byte {
+            b'%' | b'+' => {
+                let mut values = form_urlencoded::parse(query.as_bytes())
+                    .filter(|(name, _)| name == key)
+                    .map(|(_, value)| value);
+                return (values.next(), values.next());
+            }
+            b'=' if equals.is_none() => equals = Some(at),
+            b'&' => {
+                let name_end = equals.unwrap_or(at);
+                if count < found.len() && &query[pair_start..name_end] == key {
+                    let value = equals.map_or("", |equals| &query[equals + 1..at]);
+                    found[count] = Some(Cow::Borrowed(value));
+                    count += 1;
+                }
+                pair_start = at + 1;
+                equals = None;
+            }
+            _ => {}
+        }
     }
-    let mut values = query.split('&').filter_map(|pair| {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (name == key).then_some(Cow::Borrowed(value))
-    });
-    (values.next(), values.next())
+    let [first, second] = found;
+    (first, second)
 }
 
 fn bearer_token(headers: &HeaderMap) -> Result<Cow<'_, str>, Error> {
@@ -191,6 +209,10 @@ mod tests {
             "token=one&token=two&token=three",
             "tok%65n=abc",
             "token=a+b%2Fc",
+            "token=one&x=1&token=two&y=%41",
+            "token=a&token=b&token=c+d",
+            "=token&token==x&token",
+            "token&token=",
             "",
         ] {
             let (first, second) = first_two_values(query, "token");

@@ -1,13 +1,9 @@
-//! The record of each request: its id, the access log's event and the request
+//! The record of each request: its id, the access log's line and the request
 //! journal's entry, made in one place when the answer is ready ([`RecordLayer`]).
 //!
-//! The access log is one `INFO` event per answered request (`DEBUG` for the control
-//! plane's, under `/_collab`), with target
-//! [`ACCESS_LOG_TARGET`] and the fields `method`, `path` (never the query string, which
-//! can carry a token), `user` (once authenticated), `status`, `latency_ms`,
-//! `request_id` and, when a fault rule fired, `fault`. It is one event and no span at
-//! `INFO`, because a span costs the request path more than the line it is for. The
-//! `request` span (same `method`, `path`, `user`) exists at `DEBUG`.
+//! The access log's line ([`AccessLine`]) is one event and no span at `INFO`, because
+//! a span costs the request path more than the line it is for. The `request` span
+//! (same `method`, `path`, `user`) exists at `DEBUG`.
 //!
 //! Every answer carries an `X-Request-Id` header: the caller's own when it sent a sane
 //! one (1 to 128 of `A-Z a-z 0-9 . _ : -`), else one the server makes. Error bodies of
@@ -18,40 +14,58 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::http::{Method, Request, Response, Uri};
 use collab_core::wire::WireGeneration;
 use tower::{Layer, Service};
+use tracing::Level;
 use tracing::instrument::Instrumented;
 
 use crate::http::cause::{NoAnswer, Reason};
 use crate::http::credentials::{HeaderText, LastHeaders};
 use crate::http::generation::{Placement, WireMode, answered_in};
 use crate::journal::{Entry, Journal};
+use crate::request::access_log::{AccessLine, AccessLog};
 use crate::request::id::{IdText, RequestId, X_REQUEST_ID};
 use crate::request::notes::RequestNotes;
 use crate::request::path::{dataset_named_by, is_control_path};
 
 /// The target of the access log's events: filter it on its own with, say,
 /// `RUST_LOG=info,collab_server::access=off`.
-pub const ACCESS_LOG_TARGET: &str = "collab_server::access";
 
 /// Records each request answered by the service it wraps (see the module docs).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct RecordLayer {
     journal: Option<Arc<Journal>>,
     mode: WireMode,
+    access_log: Option<Arc<dyn AccessLog>>,
 }
 
 impl RecordLayer {
-    /// Records into the access log, and into `journal` when it is on, placing callers
-    /// by `mode` for the journal's `generation`.
-    pub(crate) fn new(journal: Option<Arc<Journal>>, mode: WireMode) -> Self {
+    /// Records into the access log (as events, or through `access_log`), and into
+    /// `journal` when it is on, placing callers by `mode` for the journal's
+    /// `generation`.
+    pub(crate) fn new(
+        journal: Option<Arc<Journal>>,
+        mode: WireMode,
+        access_log: Option<Arc<dyn AccessLog>>,
+    ) -> Self {
         Self {
             journal: journal.filter(|journal| journal.is_on()),
             mode,
+            access_log,
         }
+    }
+}
+
+impl std::fmt::Debug for RecordLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordLayer")
+            .field("journal", &self.journal.is_some())
+            .field("mode", &self.mode)
+            .field("access_log", &self.access_log.is_some())
+            .finish()
     }
 }
 
@@ -63,20 +77,33 @@ impl<S> Layer<S> for RecordLayer {
             inner,
             journal: self.journal.clone(),
             mode: self.mode,
+            access_log: self.access_log.clone(),
             last_headers: LastHeaders::default(),
         }
     }
 }
 
 /// The service of [`RecordLayer`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Record<S> {
     inner: S,
     journal: Option<Arc<Journal>>,
     mode: WireMode,
+    access_log: Option<Arc<dyn AccessLog>>,
     /// Each connection has its own record (its own clone of the router): the
     /// headers its last request sent, shared by the next ones that send the same.
     last_headers: LastHeaders,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for Record<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Record")
+            .field("inner", &self.inner)
+            .field("journal", &self.journal.is_some())
+            .field("mode", &self.mode)
+            .field("access_log", &self.access_log.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S, B, ResBody> Service<Request<B>> for Record<S>
@@ -114,6 +141,7 @@ where
             notes,
             started: Instant::now(),
             journal,
+            access_log: self.access_log.clone(),
             headers,
         };
         let answer = {
@@ -136,6 +164,8 @@ struct Line {
     notes: RequestNotes,
     started: Instant,
     journal: Option<Arc<Journal>>,
+    /// Where the access line goes instead of an event, if anywhere.
+    access_log: Option<Arc<dyn AccessLog>>,
     /// The request's headers as the journal keeps them, when there is a journal.
     headers: Option<Arc<HeaderText>>,
 }
@@ -185,32 +215,34 @@ impl Line {
         reason: Option<&str>,
         headers: Option<Arc<HeaderText>>,
     ) {
-        let latency = self.started.elapsed();
+        let answered_at = Instant::now();
+        let latency = answered_at.duration_since(self.started);
         let notes = &self.notes;
         let user = notes.user();
         let fault = notes.fault();
-        // The control plane's requests (a dashboard polls every second) are logged at
-        // DEBUG, so that the INFO log is the API's traffic.
-        macro_rules! access_event {
-            ($level:expr) => {
-                tracing::event!(
-                    target: ACCESS_LOG_TARGET,
-                    $level,
-                    method = %self.method,
-                    path = %self.uri.path(),
-                    user = user.map(tracing::field::display),
-                    status,
-                    latency_ms = %Millis(latency),
-                    request_id = request_id.as_str(),
-                    fault,
-                    "answered"
-                )
-            };
-        }
-        if self.control {
-            access_event!(tracing::Level::DEBUG);
-        } else {
-            access_event!(tracing::Level::INFO);
+        let line = AccessLine {
+            // The control plane's requests (a dashboard polls every second) are logged
+            // at DEBUG, so that the INFO log is the API's traffic.
+            level: if self.control {
+                Level::DEBUG
+            } else {
+                Level::INFO
+            },
+            method: self.method.as_str(),
+            path: self.uri.path(),
+            user,
+            status,
+            latency,
+            request_id: request_id.as_str(),
+            fault,
+        };
+        match &self.access_log {
+            Some(access_log) => {
+                if line.is_enabled() {
+                    access_log.write(&line);
+                }
+            }
+            None => line.emit(),
         }
         if let Some(journal) = &self.journal {
             let path = self.uri.path();
@@ -233,6 +265,7 @@ impl Line {
                 body: notes.body(),
                 request_id: notes.id(),
                 latency,
+                answered_at,
                 fault,
                 reason: reason.as_deref(),
                 headers,
@@ -241,7 +274,6 @@ impl Line {
     }
 }
 
-/// A duration in milliseconds with three decimals, written with integer arithmetic.
 /// The journal's `reason` of an answer: none for a success; else the one the answer
 /// carries (naming the user where the rule is about them), or the fault rule that fired.
 fn failure_reason(
@@ -261,41 +293,6 @@ fn failure_reason(
         (403, Some(user)) => format!("user {user}: {reason}"),
         _ => reason,
     })
-}
-
-struct Millis(Duration);
-
-impl std::fmt::Display for Millis {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Written into one buffer and handed over once: a line per request.
-        let micros = self.0.subsec_micros();
-        let mut millis = self
-            .0
-            .as_secs()
-            .saturating_mul(1000)
-            .saturating_add(u64::from(micros / 1000));
-        let mut text = [b'0'; 24];
-        let mut start = text.len() - 4;
-        text[start] = b'.';
-        write_decimal(&mut text[start + 1..], u64::from(micros % 1000));
-        loop {
-            start -= 1;
-            text[start] = b'0' + (millis % 10) as u8;
-            millis /= 10;
-            if millis == 0 {
-                break;
-            }
-        }
-        f.write_str(std::str::from_utf8(&text[start..]).map_err(|_| std::fmt::Error)?)
-    }
-}
-
-/// Writes `value` in decimal into all of `out`, with leading zeros.
-fn write_decimal(out: &mut [u8], mut value: u64) {
-    for slot in out.iter_mut().rev() {
-        *slot = b'0' + (value % 10) as u8;
-        value /= 10;
-    }
 }
 
 /// The status recorded for a request that got no answer (a dropped connection, a
@@ -337,25 +334,5 @@ where
             line.finish(response);
         }
         Poll::Ready(outcome)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn millis_have_three_decimals() {
-        assert_eq!(
-            Millis(Duration::from_micros(1_234_567)).to_string(),
-            "1234.567"
-        );
-        assert_eq!(Millis(Duration::from_micros(5)).to_string(), "0.005");
-        assert_eq!(Millis(Duration::from_secs(3)).to_string(), "3000.000");
-        assert_eq!(
-            Millis(Duration::from_secs(u64::MAX)).to_string(),
-            format!("{}.000", u64::MAX)
-        );
-        assert_eq!(Millis(Duration::from_nanos(999)).to_string(), "0.000");
     }
 }

@@ -68,13 +68,14 @@ impl<P: RepositoryProvider> Server<P> {
         let config = self.into_config();
         let limits = config.connection_limits();
         let wire_mode = config.wire_mode();
+        let access_log = config.access_log();
         let (router, journal) = layered_router_and_journal(config);
         Ok(BoundServer {
             local_addr: listener.local_addr()?,
             listener,
             limits,
             router,
-            record: RecordLayer::new(Some(journal), wire_mode),
+            record: RecordLayer::new(Some(journal), wire_mode, access_log),
             open: Arc::new(AtomicUsize::new(0)),
         })
     }

@@ -68,6 +68,9 @@ pub(crate) struct WatchedIo<I: FaultableSocket> {
     read_deadline: Option<Instant>,
     /// Whether the read deadline is the idle one (no byte of the next head yet).
     idle: bool,
+    /// Whether the header-read deadline is to be set when a read next waits: most
+    /// heads arrive whole, and then it is never needed (a clock read saved a request).
+    header_deadline_at_next_wait: bool,
     read_timer: Option<Pin<Box<Sleep>>>,
     /// When a stalled write fails, while one is stalled.
     write_deadline: Option<Instant>,
@@ -91,6 +94,7 @@ impl<I: FaultableSocket> WatchedIo<I> {
             activity,
             read_deadline: Some(Instant::now() + limits.header_read_timeout),
             idle: false,
+            header_deadline_at_next_wait: false,
             limits,
             read_timer: None,
             write_deadline: None,
@@ -105,14 +109,25 @@ impl<I: FaultableSocket> WatchedIo<I> {
     fn update_read_deadline(&mut self) {
         if self.activity.in_flight() > 0 {
             self.read_deadline = None;
+            self.header_deadline_at_next_wait = false;
             return;
         }
         let answered = self.activity.answered();
         if answered != self.answers_seen {
             self.answers_seen = answered;
             self.idle = true;
+            self.header_deadline_at_next_wait = false;
             self.read_deadline = Some(Instant::now() + self.limits.idle_timeout);
         }
+    }
+
+    /// The read deadline of a read that waits: the header-read one starts now if
+    /// the head began without a wait.
+    fn waiting_read_deadline(&mut self) -> Option<Instant> {
+        if std::mem::take(&mut self.header_deadline_at_next_wait) {
+            self.read_deadline = Some(Instant::now() + self.limits.header_read_timeout);
+        }
+        self.read_deadline
     }
 
     /// Starts the timer of the read deadline that an answer just written begins (the
@@ -221,16 +236,18 @@ impl<I: AsyncRead + AsyncWrite + FaultableSocket + Unpin> AsyncRead for WatchedI
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
                 if this.idle && buf.filled().len() > before {
-                    // The next head has begun: it has the header-read time in full.
+                    // The next head has begun: it has the header-read time in full,
+                    // counted from when the rest of it is first waited for (hyper
+                    // reads until it has the head, so a partial one is waited for).
                     this.idle = false;
-                    if this.read_deadline.is_some() {
-                        this.read_deadline = Some(Instant::now() + this.limits.header_read_timeout);
+                    if this.read_deadline.take().is_some() {
+                        this.header_deadline_at_next_wait = true;
                     }
                 }
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
-            Poll::Pending => match this.read_deadline {
+            Poll::Pending => match this.waiting_read_deadline() {
                 Some(deadline) if expired(&mut this.read_timer, deadline, cx) => {
                     Poll::Ready(Err(timed_out(if this.idle {
                         "the keep-alive connection was idle too long"

@@ -80,6 +80,58 @@ async fn a_head_sent_a_byte_a_second_is_closed_at_its_header_deadline() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_next_head_sent_a_byte_a_second_is_closed_at_its_header_deadline_from_its_first_byte() {
+    let server = TestServer::start_with(|config| {
+        config
+            .with_header_read_timeout(Duration::from_secs(5))
+            .with_idle_timeout(Duration::from_secs(30))
+    })
+    .await;
+    let stream = connect(&server.handle).await;
+    let (mut reader, mut writer) = stream.into_split();
+    writer
+        .write_all(list_request().as_bytes())
+        .await
+        .expect("send");
+    let first = promptly("the answer", read_answer(&mut reader))
+        .await
+        .expect("an answer");
+    assert_eq!(first.status, 200);
+    // Idle for a while (well within the idle deadline), then the next head, slowly.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let head = list_request();
+    let begun = Instant::now();
+    let slow_client = tokio::spawn(async move {
+        // The client's own pace, not synchronisation: one byte a (paused) second.
+        for byte in head.as_bytes() {
+            if writer.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(SECOND).await;
+        }
+        panic!("the whole head was sent: the server waited too long");
+    });
+    let received = within(
+        Duration::from_secs(60),
+        "the close",
+        read_until_closed(&mut reader),
+    )
+    .await;
+    let waited = begun.elapsed();
+    assert!(
+        received.is_empty(),
+        "no answer to half a head: {received:?}"
+    );
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_secs(6),
+        "closed {waited:?} after the next head began, not at the 5 s header deadline"
+    );
+    slow_client.abort();
+    until_open_connections(&server.handle, 0).await;
+    server.handle.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_idle_keep_alive_connection_is_closed_at_its_idle_deadline() {
     let server = TestServer::start_with(|config| {
         config
