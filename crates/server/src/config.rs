@@ -358,7 +358,8 @@ impl<P> ServerConfig<P> {
     }
 
     /// Hands each request's access line to `log` instead of emitting it as a
-    /// `tracing` event (the default): [`AccessLine`] says what a line holds.
+    /// `tracing` event (the default): [`AccessLine`](crate::AccessLine) says what a line
+    /// holds.
     ///
     /// A line is handed over only when an event of its target
     /// ([`ACCESS_LOG_TARGET`](crate::ACCESS_LOG_TARGET)) and level would be enabled, so

@@ -31,9 +31,6 @@ use crate::request::id::{IdText, RequestId, X_REQUEST_ID};
 use crate::request::notes::RequestNotes;
 use crate::request::path::{dataset_named_by, is_control_path};
 
-/// The target of the access log's events: filter it on its own with, say,
-/// `RUST_LOG=info,collab_server::access=off`.
-
 /// Records each request answered by the service it wraps (see the module docs).
 #[derive(Clone)]
 pub(crate) struct RecordLayer {
