@@ -3,6 +3,10 @@
 # on a busy machine, where wall-clock figures are not (see docs/benchmarks.md).
 #
 #   crates/server/examples/instructions.sh BINARY [SECONDS] [-- EXTRA SERVE FLAGS]
+#   crates/server/examples/instructions.sh bare [SECONDS]
+#
+# `bare` counts the load example's bare hyper service instead (LOAD=PATH, default
+# target/release/examples/load), answering a list of one config.
 #
 # Starts `BINARY serve` under `valgrind --tool=callgrind` with counting off, warms it
 # up with wrk for 7 s (past the 10 000 entries the journal takes before it is full and
@@ -16,13 +20,25 @@ for tool in valgrind callgrind_control wrk curl; do
 done
 TOKEN=load-test-token; DATASET=0123456789abcdef01234567
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$dir/cg.out" \
-  "$BIN" serve --listen "127.0.0.1:$port" --admin-token admin-load \
-  --user "alice=$TOKEN" --dataset "$DATASET=alice" "$@" 2>"$dir/stderr" >/dev/null &
+if [ "$BIN" = bare ]; then
+  LOAD=${LOAD:-$(dirname "$0")/../../../target/release/examples/load}
+  BODY='[{"id":"0123456789abcdef01234568","owner":"alice","accessType":"WRITE","users":["ann@example.com","bob@example.com"],"teams":["acme"],"createdAt":1796595699696,"lastModifiedAt":1796595699696}]'
+  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$dir/cg.out" \
+    "$LOAD" --bare-body "$BODY" 2>"$dir/stderr" >"$dir/stdout" &
+else
+  port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$dir/cg.out" \
+    "$BIN" serve --listen "127.0.0.1:$port" --admin-token admin-load \
+    --user "alice=$TOKEN" --dataset "$DATASET=alice" "$@" 2>"$dir/stderr" >/dev/null &
+fi
 pid=$!
 for _ in $(seq 1 300); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/_collab/health" && break
+  if [ "$BIN" = bare ]; then
+    port=$(sed -n 's|^listening on http://127.0.0.1:||p' "$dir/stdout")
+    [ -n "$port" ] && break
+  else
+    curl -s -o /dev/null "http://127.0.0.1:$port/_collab/health" && break
+  fi
   kill -0 $pid 2>/dev/null || { cat "$dir/stderr" >&2; exit 1; }
   sleep 0.1
 done

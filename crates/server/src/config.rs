@@ -361,11 +361,11 @@ impl<P> ServerConfig<P> {
     /// `tracing` event (the default): [`AccessLine`](crate::AccessLine) says what a line
     /// holds.
     ///
-    /// A line is handed over only when an event of its target
-    /// ([`ACCESS_LOG_TARGET`](crate::ACCESS_LOG_TARGET)) and level would be enabled, so
-    /// the subscriber's filter still decides by level and target (a directive on field
-    /// values does not apply). `collab serve` uses it to write its access log without
-    /// the cost of an event.
+    /// A line is handed over only when its event (target
+    /// [`ACCESS_LOG_TARGET`](crate::ACCESS_LOG_TARGET)) would be enabled
+    /// ([`AccessLine::is_enabled`](crate::AccessLine::is_enabled)), so an `EnvFilter`
+    /// selects the lines as it would select the events. `collab serve` uses it to write
+    /// its access log without the cost of an event.
     pub fn with_access_log(mut self, log: impl AccessLog) -> Self {
         self.access_log = Some(Arc::new(log));
         self

@@ -585,7 +585,6 @@ mod tests {
 
     const DATASET: &str = "0123456789abcdef01234567";
 
-    /// Pushes a `GET` of `path` by alice, with `body`.
     #[test]
     fn entry_times_follow_the_monotonic_clock_from_a_wall_clock_reading_of_the_last_second() {
         let mut clock = WallClock::default();
@@ -619,6 +618,7 @@ mod tests {
         );
     }
 
+    /// Pushes a `GET` of `path` by alice, with `body`.
     fn push(journal: &Journal, path: &str, body: Option<&'static [u8]>) {
         push_request(journal, &Method::GET, path, body, &RequestId::fresh());
     }

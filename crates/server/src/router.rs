@@ -20,7 +20,6 @@ use crate::control;
 use crate::control::routes::CONTROL_BODY_LIMIT;
 use crate::http::cause::Cause;
 use crate::http::generation::ErrorBody;
-use crate::journal::Journal;
 use crate::middleware::answers::{FinishAnswers, FinishAnswersLayer};
 use crate::middleware::declared_length::{DeclaredLength, DeclaredLengthLayer};
 use crate::middleware::panic::answer_panic;
@@ -93,7 +92,7 @@ use crate::{RepositoryProvider, Server, ServerConfig};
 /// the connection limit, the lingering close, the shutdown grace) are
 /// [`bind`](crate::bind)'s, and the host's server applies its own instead.
 pub fn router<P: RepositoryProvider>(config: ServerConfig<P>) -> Router {
-    Router::new().fallback_service(layered_router_and_journal(config).0)
+    Router::new().fallback_service(layered_router_and_record(config).0)
 }
 
 impl<P: RepositoryProvider> Server<P> {
@@ -105,16 +104,20 @@ impl<P: RepositoryProvider> Server<P> {
 }
 
 /// The [`router`] as the server serves it: the routes inside the layers every request
-/// passes, and its request journal, which the connections' own refusals (the busy
-/// `503`s) are recorded in too.
-pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
+/// passes, and its record layer (the request journal and the access log), which the
+/// connections' own refusals (the busy `503`s) are recorded by too.
+pub(crate) fn layered_router_and_record<P: RepositoryProvider>(
     config: ServerConfig<P>,
-) -> (LayeredRouter, Arc<Journal>) {
+) -> (LayeredRouter, RecordLayer) {
     let (timeout, limit) = (config.request_timeout(), config.body_limit());
     let wire_mode = config.wire_mode();
     let access_log = config.access_log();
     let state = AppState::new(config);
-    let journal = Arc::clone(state.control().journal());
+    let record = RecordLayer::new(
+        Some(Arc::clone(state.control().journal())),
+        wire_mode,
+        access_log,
+    );
     let access = get(handlers::list::<P>).post(handlers::create_or_update::<P>);
     let config = delete(handlers::delete::<P>);
     let api = Router::new()
@@ -153,21 +156,17 @@ pub(crate) fn layered_router_and_journal<P: RepositoryProvider>(
     // layers below it an error body and writes error bodies in the caller's
     // generation. The API's body extractors read within `limit` themselves.
     let layered = ServiceBuilder::new()
-        .layer(RecordLayer::new(
-            Some(Arc::clone(&journal)),
-            wire_mode,
-            access_log,
-        ))
+        .layer(record.clone())
         .layer(FinishAnswersLayer::new(wire_mode, timeout))
         .layer(CatchPanicLayer::custom(answer_panic as PanicAnswer))
         .layer(RequestTimeoutLayer::new(timeout))
         .layer(DeclaredLengthLayer::new(limit))
         .service(routes);
-    (layered, journal)
+    (layered, record)
 }
 
 /// The router inside the layers every request passes, as
-/// [`layered_router_and_journal`] makes it.
+/// [`layered_router_and_record`] makes it.
 pub(crate) type LayeredRouter =
     Record<FinishAnswers<CatchPanic<RequestTimeout<DeclaredLength<AccessRoutes>>, PanicAnswer>>>;
 

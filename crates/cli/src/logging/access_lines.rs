@@ -2,7 +2,6 @@
 //! [`BatchedAccessLog`].
 
 use std::cell::RefCell;
-use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use collab_server::{ACCESS_LOG_TARGET, AccessLine, AccessLog};
@@ -36,8 +35,7 @@ impl AccessLog for BatchedAccessLog {
         LINE.with(|text| {
             let mut text = text.borrow_mut();
             text.clear();
-            // Writing to a `String` does not fail.
-            let _ = write_access_line(&mut text, line, SystemTime::now());
+            write_access_line(&mut text, line, SystemTime::now());
             self.log.append(text.as_bytes());
         });
     }
@@ -50,8 +48,8 @@ thread_local! {
 }
 
 /// Writes `line` as the default format writes its event at `now`, with its newline.
-fn write_access_line(text: &mut String, line: &AccessLine<'_>, now: SystemTime) -> fmt::Result {
-    write_timestamp(text, now)?;
+fn write_access_line(text: &mut String, line: &AccessLine<'_>, now: SystemTime) {
+    write_timestamp(text, now);
     text.push_str(if line.level == Level::INFO {
         "  INFO "
     } else {
@@ -61,7 +59,6 @@ fn write_access_line(text: &mut String, line: &AccessLine<'_>, now: SystemTime) 
     text.push_str(": ");
     line.write_fields(text);
     text.push('\n');
-    Ok(())
 }
 
 thread_local! {
@@ -72,7 +69,7 @@ thread_local! {
 
 /// Writes `now` as the default format does (RFC 3339, UTC, microseconds):
 /// `2026-11-28T20:59:25.263123Z`.
-fn write_timestamp(writer: &mut impl fmt::Write, now: SystemTime) -> fmt::Result {
+fn write_timestamp(text: &mut String, now: SystemTime) {
     let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
     let (seconds, micros) = (since_epoch.as_secs(), since_epoch.subsec_micros());
     SECOND.with(|cached| {
@@ -80,17 +77,17 @@ fn write_timestamp(writer: &mut impl fmt::Write, now: SystemTime) -> fmt::Result
         if cached.as_ref().is_none_or(|(second, _)| *second != seconds) {
             *cached = Some((seconds, second_text(seconds)));
         }
-        let (_, text) = cached.as_ref().expect("just filled");
-        writer.write_str(text)
-    })?;
+        let (_, second) = cached.as_ref().expect("just filled");
+        text.push_str(second);
+    });
     let mut digits = [b'0'; 6];
     let mut rest = micros;
     for digit in digits.iter_mut().rev() {
         *digit = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    writer.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?)?;
-    writer.write_char('Z')
+    text.extend(digits.iter().map(|&digit| char::from(digit)));
+    text.push('Z');
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.` for `seconds` since the epoch.
@@ -122,7 +119,7 @@ mod tests {
 
     fn timestamp(since_epoch: Duration) -> String {
         let mut text = String::new();
-        write_timestamp(&mut text, UNIX_EPOCH + since_epoch).expect("written");
+        write_timestamp(&mut text, UNIX_EPOCH + since_epoch);
         text
     }
 
@@ -185,7 +182,7 @@ mod tests {
 
     fn written_line(line: &AccessLine<'_>) -> String {
         let mut text = String::new();
-        write_access_line(&mut text, line, SystemTime::now()).expect("written");
+        write_access_line(&mut text, line, SystemTime::now());
         text[27..].to_owned()
     }
 
@@ -200,6 +197,37 @@ mod tests {
         line.user = user;
         line.fault = fault;
         line
+    }
+
+    #[test]
+    fn a_line_is_written_exactly_when_its_event_would_be() {
+        let api = line("29f70ed9-0000000000000001", Some("alice"), None);
+        let mut control = line("29f70ed9-0000000000000002", None, None);
+        control.level = Level::DEBUG;
+        for directives in [
+            "info",
+            "warn",
+            "debug",
+            "info,collab_server::access=off",
+            "warn,collab_server::access=debug",
+            "warn,collab_server::access[{status=200}]=info",
+            "warn,[request]=info",
+            "warn,collab_server::access[request{method=GET}]=debug",
+        ] {
+            for line in [&api, &control] {
+                let captured = Captured::default();
+                let subscriber = tracing_subscriber::fmt()
+                    .with_env_filter(tracing_subscriber::EnvFilter::new(directives))
+                    .with_writer(captured.clone())
+                    .finish();
+                let enabled = tracing::subscriber::with_default(subscriber, || {
+                    line.emit();
+                    line.is_enabled()
+                });
+                let emitted = !captured.0.lock().expect("lock").is_empty();
+                assert_eq!(enabled, emitted, "{directives}, {:?}", line.level);
+            }
+        }
     }
 
     #[test]

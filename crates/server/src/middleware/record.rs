@@ -32,7 +32,7 @@ use crate::request::notes::RequestNotes;
 use crate::request::path::{dataset_named_by, is_control_path};
 
 /// Records each request answered by the service it wraps (see the module docs).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct RecordLayer {
     journal: Option<Arc<Journal>>,
     mode: WireMode,
@@ -56,16 +56,6 @@ impl RecordLayer {
     }
 }
 
-impl std::fmt::Debug for RecordLayer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordLayer")
-            .field("journal", &self.journal.is_some())
-            .field("mode", &self.mode)
-            .field("access_log", &self.access_log.is_some())
-            .finish()
-    }
-}
-
 impl<S> Layer<S> for RecordLayer {
     type Service = Record<S>;
 
@@ -81,7 +71,7 @@ impl<S> Layer<S> for RecordLayer {
 }
 
 /// The service of [`RecordLayer`].
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct Record<S> {
     inner: S,
     journal: Option<Arc<Journal>>,
@@ -90,17 +80,6 @@ pub(crate) struct Record<S> {
     /// Each connection has its own record (its own clone of the router): the
     /// headers its last request sent, shared by the next ones that send the same.
     last_headers: LastHeaders,
-}
-
-impl<S: std::fmt::Debug> std::fmt::Debug for Record<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Record")
-            .field("inner", &self.inner)
-            .field("journal", &self.journal.is_some())
-            .field("mode", &self.mode)
-            .field("access_log", &self.access_log.is_some())
-            .finish_non_exhaustive()
-    }
 }
 
 impl<S, B, ResBody> Service<Request<B>> for Record<S>

@@ -50,7 +50,7 @@ pub struct AccessLine<'a> {
 /// `collab serve` gives one that writes each line as tracing-subscriber's default
 /// format would write its event, at a fraction of the cost of an event (the fields
 /// are not visited through `dyn Debug` and `core::fmt`).
-pub trait AccessLog: Send + Sync + 'static {
+pub trait AccessLog: fmt::Debug + Send + Sync + 'static {
     /// Writes `line`. Called on the request's task, before its answer leaves: keep it
     /// short (append to a buffer another thread writes out).
     fn write(&self, line: &AccessLine<'_>);
@@ -106,8 +106,12 @@ impl<'a> AccessLine<'a> {
         }
     }
 
-    /// Whether an event of this line's target and level would be enabled now (by
-    /// level and target: a filter directive on field values is not consulted).
+    /// Whether the event of this line would be enabled here and now: the question a
+    /// subscriber's filter answers from the event's target and level and the spans it
+    /// is in (the record is made outside the `request` span). A filter that reads the
+    /// values of an event's fields (`Subscriber::event_enabled`) cannot be asked
+    /// without the event; tracing-subscriber's `EnvFilter` does not read them (its
+    /// field directives select spans).
     pub fn is_enabled(&self) -> bool {
         if self.level == Level::INFO {
             tracing::enabled!(target: ACCESS_LOG_TARGET, Level::INFO)

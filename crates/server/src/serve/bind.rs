@@ -22,7 +22,7 @@ use tower::{Layer, Service};
 use crate::config::ConnectionLimits;
 use crate::http::cause::{Delivery, NoAnswer};
 use crate::middleware::record::RecordLayer;
-use crate::router::{LayeredRouter, layered_router_and_journal};
+use crate::router::{LayeredRouter, layered_router_and_record};
 use crate::serve::busy::answer_busy;
 use crate::serve::delivery::deliver;
 use crate::serve::in_flight::{Activity, InFlightBody, WatchedRequestBody};
@@ -67,15 +67,13 @@ impl<P: RepositoryProvider> Server<P> {
     pub fn on_listener(self, listener: TcpListener) -> io::Result<BoundServer> {
         let config = self.into_config();
         let limits = config.connection_limits();
-        let wire_mode = config.wire_mode();
-        let access_log = config.access_log();
-        let (router, journal) = layered_router_and_journal(config);
+        let (router, record) = layered_router_and_record(config);
         Ok(BoundServer {
             local_addr: listener.local_addr()?,
             listener,
             limits,
             router,
-            record: RecordLayer::new(Some(journal), wire_mode, access_log),
+            record,
             open: Arc::new(AtomicUsize::new(0)),
         })
     }

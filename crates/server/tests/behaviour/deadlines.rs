@@ -8,9 +8,25 @@ use crate::support::TestServer;
 use crate::support::poll::{promptly, until_open_connections, within};
 use crate::support::raw::{connect, list_request, read_answer, read_until_closed};
 use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 const SECOND: Duration = Duration::from_secs(1);
+
+/// Sends `head` on `writer` one byte a (paused) second, in a task of its own: the
+/// client's own pace, not synchronisation. It panics if the whole head was sent.
+fn send_a_byte_a_second(mut writer: OwnedWriteHalf, head: String) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        for byte in head.as_bytes() {
+            if writer.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(SECOND).await;
+        }
+        panic!("the whole head was sent: the server waited too long");
+    })
+}
 
 #[tokio::test(start_paused = true)]
 async fn a_silent_connection_is_closed_at_its_header_deadline() {
@@ -47,18 +63,8 @@ async fn a_head_sent_a_byte_a_second_is_closed_at_its_header_deadline() {
     let stream = connect(&server.handle).await;
     until_open_connections(&server.handle, 1).await;
     let connected = Instant::now();
-    let (mut reader, mut writer) = stream.into_split();
-    let head = list_request();
-    let slow_client = tokio::spawn(async move {
-        // The client's own pace, not synchronisation: one byte a (paused) second.
-        for byte in head.as_bytes() {
-            if writer.write_all(&[*byte]).await.is_err() {
-                return;
-            }
-            tokio::time::sleep(SECOND).await;
-        }
-        panic!("the whole head was sent: the server waited too long");
-    });
+    let (mut reader, writer) = stream.into_split();
+    let slow_client = send_a_byte_a_second(writer, list_request());
     let received = within(
         Duration::from_secs(60),
         "the close",
@@ -101,16 +107,7 @@ async fn a_next_head_sent_a_byte_a_second_is_closed_at_its_header_deadline_from_
     tokio::time::sleep(Duration::from_secs(10)).await;
     let head = list_request();
     let begun = Instant::now();
-    let slow_client = tokio::spawn(async move {
-        // The client's own pace, not synchronisation: one byte a (paused) second.
-        for byte in head.as_bytes() {
-            if writer.write_all(&[*byte]).await.is_err() {
-                return;
-            }
-            tokio::time::sleep(SECOND).await;
-        }
-        panic!("the whole head was sent: the server waited too long");
-    });
+    let slow_client = send_a_byte_a_second(writer, head);
     let received = within(
         Duration::from_secs(60),
         "the close",
